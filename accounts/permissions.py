@@ -1,0 +1,55 @@
+"""The single DRF permission class: every view declares its roles per action.
+
+Views set ``allowed_roles = {"list": PUBLIC, "create": {COORDINATOR}, ...}``
+(keys are ViewSet actions, or HTTP methods in lower case for plain API
+views). Undeclared actions are refused. Object-level visibility is not
+decided here but by the view's queryset (a selector), so other people's
+objects answer 404 rather than revealing that they exist.
+"""
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied
+from rest_framework.permissions import BasePermission
+
+from .roles import COORDINATOR, roles_of
+
+
+def declared_roles(view, request) -> frozenset[str]:
+    """The roles the view admits for this request's action (empty = nobody)."""
+    table = getattr(view, "allowed_roles", None) or {}
+    action = getattr(view, "action", None) or request.method.lower()
+    return frozenset(table.get(action, ()))
+
+
+def coordinator_lacks_mfa(user) -> bool:
+    """True if the deployment demands TOTP for coordinators and this one has none."""
+    if not settings.KURSLOTSE_COORDINATOR_MFA_REQUIRED:
+        return False
+    from allauth.mfa.models import Authenticator
+
+    return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class MFARequired(PermissionDenied):
+    default_detail = _(
+        "Coordinator functions need two-factor authentication. "
+        "Please set up an authenticator app in your account first."
+    )
+    default_code = "mfa_required"
+
+
+class RolePermission(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        allowed = declared_roles(view, request)
+        held = roles_of(request.user)
+        if "anonymous" in allowed:
+            return True
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        granted = held & allowed
+        if not granted:
+            return False
+        if granted == {COORDINATOR} and coordinator_lacks_mfa(request.user):
+            raise MFARequired()
+        return True

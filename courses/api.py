@@ -1,0 +1,407 @@
+"""REST API for the course catalogue and bookings: validate, call a service, serialise."""
+
+import django_filters
+from django.db.models import Case, FloatField, Value, When
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.roles import COORDINATOR, LEARNER, PUBLIC, has_role
+from common.api import UserLanguageMixin
+from common.idempotency import run_idempotent
+from places.models import Municipality
+from places.selectors import municipalities_within
+
+from . import selectors, services
+from .constants import MAX_CHILD_AGE, MAX_CHILDREN_PER_BOOKING, BookingStatus, CourseStatus
+from .models import Booking, Course, CourseSession, Provider
+
+# --- Serializers ---------------------------------------------------------------------
+
+
+class VenueSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    street = serializers.CharField()
+    postal_code = serializers.CharField()
+    accessibility_notes = serializers.CharField()
+
+
+class CourseSerializer(serializers.ModelSerializer):
+    """A course as the catalogue shows it, and the fields a coordinator sends to create one."""
+
+    municipality_name = serializers.CharField(source="municipality.name", read_only=True, default=None)
+    region = serializers.CharField(source="municipality.region", read_only=True, default=None)
+    provider_name = serializers.CharField(source="provider.name", read_only=True, default=None)
+    venue_detail = VenueSummarySerializer(source="venue", read_only=True, allow_null=True)
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), allow_empty=False
+    )
+    helper_languages = serializers.ListField(
+        child=serializers.CharField(max_length=3), required=False
+    )
+    exception_dates = serializers.ListField(child=serializers.DateField(), required=False)
+    status = serializers.ChoiceField(
+        choices=[CourseStatus.DRAFT, CourseStatus.PUBLISHED], required=False,
+        help_text="On creation: draft or published (default published).",
+    )
+    seats_left = serializers.SerializerMethodField()
+    childcare_places_left = serializers.SerializerMethodField()
+    waitlist_length = serializers.IntegerField(read_only=True)
+    distance_km = serializers.FloatField(read_only=True, allow_null=True, default=None)
+    my_booking_status = serializers.CharField(read_only=True, allow_null=True, default=None)
+    online_meeting_link = serializers.URLField(required=False, allow_blank=True)
+
+    class Meta:
+        model = Course
+        fields = [
+            "id", "title", "description", "what_to_bring", "level", "format", "status",
+            "provider", "provider_name", "venue", "venue_detail", "municipality",
+            "municipality_name", "region", "online_meeting_link", "seats", "childcare_places",
+            "childcare_min_age", "childcare_max_age", "helper_languages", "starts_on", "ends_on",
+            "weekdays", "start_time", "end_time", "exception_dates", "registration_deadline",
+            "offer_hours", "seats_left", "childcare_places_left", "waitlist_length",
+            "distance_km", "my_booking_status",
+        ]  # fmt: skip
+        extra_kwargs = {"seats": {"min_value": 1}}
+
+    def get_seats_left(self, course) -> int:
+        return max(course.seats - course.seats_taken, 0)
+
+    def get_childcare_places_left(self, course) -> int:
+        return max(course.childcare_places - course.childcare_taken, 0)
+
+    def to_representation(self, course):
+        data = super().to_representation(course)
+        user = self.context["request"].user
+        may_see_link = getattr(course, "viewer_is_participant", False) or has_role(
+            user, COORDINATOR
+        )
+        if not may_see_link:
+            data["online_meeting_link"] = None
+        return data
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    is_moved = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = CourseSession
+        fields = [
+            "id", "original_date", "date", "start_time", "end_time", "status", "note",
+            "is_moved",
+        ]  # fmt: skip
+
+
+class MoveSessionSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    start_time = serializers.TimeField()
+    end_time = serializers.TimeField()
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class CancelSessionSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    course_title = serializers.CharField(source="course.title", read_only=True)
+    waitlist_position = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Booking
+        fields = [
+            "id", "course", "course_title", "learner", "status", "children_ages",
+            "waitlist_position", "offer_expires_at", "created_at", "confirmed_at",
+            "cancelled_at", "cancel_reason",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class BookingRequestSerializer(serializers.Serializer):
+    children_ages = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=MAX_CHILD_AGE),
+        max_length=MAX_CHILDREN_PER_BOOKING,
+        required=False,
+        default=list,
+        help_text="One entry per child who needs childcare; an empty list books without childcare.",
+    )
+    learner = serializers.IntegerField(
+        required=False,
+        help_text="Coordinators only: book for this learner (user id), e.g. after a phone call.",
+    )
+
+
+class ProviderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Provider
+        fields = ["id", "name", "kind", "website"]
+
+
+# --- Filters -----------------------------------------------------------------------------
+
+
+class CourseFilter(django_filters.FilterSet):
+    level = django_filters.MultipleChoiceFilter(choices=Course._meta.get_field("level").choices)
+    format = django_filters.MultipleChoiceFilter(choices=Course._meta.get_field("format").choices)
+    municipality = django_filters.ModelChoiceFilter(queryset=Municipality.objects.all())
+    region = django_filters.CharFilter(field_name="municipality__region")
+    childcare = django_filters.BooleanFilter(method="filter_childcare")
+    weekday = django_filters.NumberFilter(method="filter_weekday", min_value=0, max_value=6)
+    starts_after = django_filters.DateFilter(field_name="starts_on", lookup_expr="gte")
+    status = django_filters.ChoiceFilter(choices=CourseStatus.choices)
+    helper_language = django_filters.CharFilter(method="filter_helper_language")
+
+    class Meta:
+        model = Course
+        fields = ["level", "format", "municipality", "childcare", "weekday", "status"]
+
+    def filter_childcare(self, queryset, name, value):
+        return queryset.filter(childcare_places__gt=0) if value else queryset.filter(childcare_places=0)
+
+    def filter_weekday(self, queryset, name, value):
+        # Weekdays are a small JSON list; match ids in Python to stay portable
+        # across SQLite and PostgreSQL (the catalogue has hundreds of rows, not millions).
+        day = int(value)
+        ids = [pk for pk, days in queryset.values_list("pk", "weekdays") if day in (days or [])]
+        return queryset.filter(pk__in=ids)
+
+    def filter_helper_language(self, queryset, name, value):
+        ids = [
+            pk for pk, codes in queryset.values_list("pk", "helper_languages") if value in (codes or [])
+        ]
+        return queryset.filter(pk__in=ids)
+
+
+def _near_parameters(request) -> tuple[Municipality, float] | None:
+    near = request.query_params.get("near")
+    if near is None:
+        return None
+    errors = {}
+    origin = Municipality.objects.filter(pk=near).first() if near.isdigit() else None
+    if origin is None:
+        errors["near"] = [_("Unknown municipality.")]
+    try:
+        radius = float(request.query_params.get("radius_km", 15))
+        if not 0 < radius <= 200:
+            raise ValueError
+    except ValueError:
+        errors["radius_km"] = [_("Give a distance between 1 and 200 km.")]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return origin, radius
+
+
+# --- Views -----------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Find courses",
+        parameters=[
+            OpenApiParameter("near", int, description="Municipality id to search around."),
+            OpenApiParameter("radius_km", float, description="Radius around `near` (default 15)."),
+        ],
+    ),
+    create=extend_schema(summary="Create a course (coordinators)"),
+)
+class CourseViewSet(
+    UserLanguageMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The course catalogue. Anyone may search it; coordinators create and run courses."""
+
+    serializer_class = CourseSerializer
+    filterset_class = CourseFilter
+    allowed_roles = {
+        "list": PUBLIC,
+        "retrieve": PUBLIC,
+        "sessions": PUBLIC,
+        "create": {COORDINATOR},
+        "publish": {COORDINATOR},
+        "cancel": {COORDINATOR},
+        "bookings": {LEARNER, COORDINATOR},
+    }
+
+    def get_queryset(self):
+        queryset = selectors.visible_courses(self.request.user)
+        if self.action == "list" and not has_role(self.request.user, COORDINATOR):
+            if "status" not in self.request.query_params:
+                queryset = queryset.filter(status=CourseStatus.PUBLISHED)
+        if self.action == "list":
+            near = _near_parameters(self.request)
+            if near:
+                distances = municipalities_within(*near)
+                queryset = queryset.filter(municipality_id__in=distances).annotate(
+                    distance_km=Case(
+                        *(When(municipality_id=pk, then=Value(km)) for pk, km in distances.items()),
+                        output_field=FloatField(),
+                    )
+                ).order_by("distance_km", "starts_on", "pk")
+        return selectors.with_availability(queryset, self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.create_course(
+            created_by=self.request.user, **serializer.validated_data
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        course = self.get_queryset().get(pk=serializer.instance.pk)
+        return Response(self.get_serializer(course).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="The concrete dates of a course", responses=SessionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def sessions(self, request, pk=None):
+        course = get_object_or_404(selectors.visible_courses(request.user), pk=pk)
+        sessions = selectors.sessions_of(course)
+        return Response(SessionSerializer(sessions, many=True).data)
+
+    @extend_schema(
+        summary="Book a seat (plus childcare) or join the waiting list",
+        request=BookingRequestSerializer,
+        responses={201: BookingSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Send the same key again to get the first answer, never a second booking.",
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def bookings(self, request, pk=None):
+        course = get_object_or_404(selectors.visible_courses(request.user), pk=pk)
+        payload = BookingRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        learner = _booking_learner(request, payload.validated_data.get("learner"))
+
+        def produce():
+            booking = services.book_course(
+                course=course,
+                learner=learner,
+                children_ages=payload.validated_data["children_ages"],
+                booked_by=request.user,
+            )
+            booking = selectors.visible_bookings(request.user).get(pk=booking.pk)
+            return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
+
+        return run_idempotent(request, f"booking:course:{course.pk}", produce)
+
+    @extend_schema(summary="Publish a draft course", request=None)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        course = services.publish_course(course=self.get_object())
+        return Response(self.get_serializer(self.get_queryset().get(pk=course.pk)).data)
+
+    @extend_schema(summary="Cancel a whole course and all its bookings", request=None)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        course = services.cancel_course(course=self.get_object(), by=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=course.pk)).data)
+
+
+def _booking_learner(request, learner_id):
+    """Who the booking is for: oneself, or (coordinators only) the named learner."""
+    if learner_id is None:
+        if not has_role(request.user, LEARNER):
+            raise serializers.ValidationError({"learner": [_("Say which learner to book for.")]})
+        return request.user
+    if not has_role(request.user, COORDINATOR):
+        raise serializers.ValidationError({"learner": [_("Only coordinators book for others.")]})
+    from accounts.selectors import learners
+
+    learner = learners().filter(pk=learner_id).first()
+    if learner is None:
+        raise serializers.ValidationError({"learner": [_("Unknown learner.")]})
+    return learner
+
+
+class SessionViewSet(UserLanguageMixin, viewsets.GenericViewSet):
+    """Coordinators cancel or move a single session."""
+
+    serializer_class = SessionSerializer
+    allowed_roles = {"cancel": {COORDINATOR}, "move": {COORDINATOR}}
+
+    def get_queryset(self):
+        return CourseSession.objects.select_related("course")
+
+    @extend_schema(summary="Cancel one session", request=CancelSessionSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        payload = CancelSessionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        session = services.cancel_session(
+            session=self.get_object(), by=request.user, note=payload.validated_data["note"]
+        )
+        return Response(SessionSerializer(session).data)
+
+    @extend_schema(summary="Move one session to another date or time", request=MoveSessionSerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        payload = MoveSessionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        session = services.move_session(
+            session=self.get_object(),
+            to_date=data["date"],
+            start_time=data["start_time"],
+            end_time=data["end_time"],
+            note=data["note"],
+        )
+        return Response(SessionSerializer(session).data)
+
+
+class BookingFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=BookingStatus.choices)
+
+    class Meta:
+        model = Booking
+        fields = ["course", "status"]
+
+
+class BookingViewSet(
+    UserLanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Bookings: learners see their own, coordinators all (filter by ``course``)."""
+
+    serializer_class = BookingSerializer
+    filterset_class = BookingFilter
+    allowed_roles = {
+        "list": {LEARNER, COORDINATOR},
+        "retrieve": {LEARNER, COORDINATOR},
+        "cancel": {LEARNER, COORDINATOR},
+        "accept_offer": {LEARNER, COORDINATOR},
+    }
+
+    def get_queryset(self):
+        return selectors.visible_bookings(self.request.user)
+
+    def _answer(self, booking):
+        return Response(self.get_serializer(self.get_queryset().get(pk=booking.pk)).data)
+
+    @extend_schema(summary="Cancel a booking", request=None)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._answer(services.cancel_booking(booking=self.get_object(), by=request.user))
+
+    @extend_schema(summary="Accept an offered place", request=None)
+    @action(detail=True, methods=["post"], url_path="accept-offer")
+    def accept_offer(self, request, pk=None):
+        return self._answer(services.accept_offer(booking=self.get_object(), by=request.user))
+
+
+class ProviderViewSet(UserLanguageMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = ProviderSerializer
+    queryset = Provider.objects.order_by("name")
+    pagination_class = None
+    allowed_roles = {"list": PUBLIC, "retrieve": PUBLIC}

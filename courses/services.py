@@ -1,0 +1,346 @@
+"""Every write about courses and bookings, one function per use case.
+
+Each function runs in one transaction. Whatever takes capacity (a booking,
+an offer to the waiting list) first locks the course's capacity
+(``lock_course_capacity``) and only then reads what is left. A rule a
+user's request breaks raises a ``DomainError`` before anything is written.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import COORDINATOR, has_role
+from common.errors import Conflict, DomainError
+
+from . import selectors
+from .constants import (
+    HOLDING_STATUSES,
+    MAX_CHILD_AGE,
+    MAX_CHILDREN_PER_BOOKING,
+    BookingStatus,
+    CancelReason,
+    CourseStatus,
+    SessionStatus,
+)
+from .locking import lock_course_capacity
+from .models import Booking, Course, CourseSession
+from .schedule import session_dates
+
+# --- Errors a user can cause ---------------------------------------------------
+
+
+class NotBookable(DomainError):
+    code = "not_bookable"
+    status_code = 409
+
+
+class RegistrationClosed(DomainError):
+    code = "registration_closed"
+    status_code = 409
+
+
+class InvalidChildren(DomainError):
+    code = "invalid_children"
+
+
+class AlreadyBooked(Conflict):
+    code = "already_booked"
+
+
+class BookingNotActive(Conflict):
+    code = "booking_not_active"
+
+
+class OfferExpired(Conflict):
+    code = "offer_expired"
+
+
+class NoOffer(Conflict):
+    code = "no_offer"
+
+
+class SessionNotChangeable(Conflict):
+    code = "session_not_changeable"
+
+
+class CourseNotChangeable(Conflict):
+    code = "course_not_changeable"
+
+
+# --- Courses and sessions -------------------------------------------------------
+
+
+def create_course(*, created_by=None, **fields) -> Course:
+    """Create a course and its sessions; invariants are checked by ``Course.clean``."""
+    fields.setdefault("status", CourseStatus.PUBLISHED)
+    fields["exception_dates"] = [str(d) for d in fields.get("exception_dates") or []]
+    course = Course(**fields)
+    course.full_clean()
+    with transaction.atomic():
+        course.save()
+        _create_sessions(course)
+    return course
+
+
+def _create_sessions(course: Course) -> None:
+    dates = session_dates(
+        course.starts_on, course.ends_on, course.weekdays, course.exception_date_objects()
+    )
+    CourseSession.objects.bulk_create(
+        CourseSession(
+            course=course,
+            original_date=day,
+            date=day,
+            start_time=course.start_time,
+            end_time=course.end_time,
+        )
+        for day in dates
+    )
+
+
+def publish_course(*, course: Course) -> Course:
+    if course.status != CourseStatus.DRAFT:
+        raise CourseNotChangeable(_("Only a draft course can be published."))
+    course.status = CourseStatus.PUBLISHED
+    course.save(update_fields=["status", "updated_at"])
+    return course
+
+
+@transaction.atomic
+def cancel_course(*, course: Course, by) -> Course:
+    """Cancel a whole course: every session and every active booking with it."""
+    course = Course.objects.select_for_update().get(pk=course.pk)
+    if course.status == CourseStatus.CANCELLED:
+        raise CourseNotChangeable(_("This course is already cancelled."))
+    course.status = CourseStatus.CANCELLED
+    course.save(update_fields=["status", "updated_at"])
+    course.sessions.filter(status=SessionStatus.SCHEDULED).update(
+        status=SessionStatus.CANCELLED, sequence=F("sequence") + 1
+    )
+    now = timezone.now()
+    course.bookings.filter(
+        status__in=[*HOLDING_STATUSES, BookingStatus.WAITLISTED]
+    ).update(
+        status=BookingStatus.CANCELLED,
+        cancelled_at=now,
+        cancelled_by=by,
+        cancel_reason=CancelReason.COURSE_CANCELLED,
+        offer_expires_at=None,
+    )
+    return course
+
+
+@transaction.atomic
+def cancel_session(*, session: CourseSession, by=None, note: str = "") -> CourseSession:
+    session = CourseSession.objects.select_for_update().get(pk=session.pk)
+    if session.status == SessionStatus.CANCELLED:
+        raise SessionNotChangeable(_("This session is already cancelled."))
+    session.status = SessionStatus.CANCELLED
+    session.note = note
+    session.sequence += 1
+    session.save(update_fields=["status", "note", "sequence"])
+    return session
+
+
+@transaction.atomic
+def move_session(
+    *, session: CourseSession, to_date: date, start_time: time, end_time: time, note: str = ""
+) -> CourseSession:
+    session = CourseSession.objects.select_related("course").select_for_update().get(pk=session.pk)
+    if session.status == SessionStatus.CANCELLED:
+        raise SessionNotChangeable(_("A cancelled session cannot be moved."))
+    if end_time <= start_time:
+        raise DomainError(
+            _("The end time must be after the start time."),
+            fields={"end_time": [_("The end time must be after the start time.")]},
+        )
+    clash = (
+        session.course.sessions.exclude(pk=session.pk)
+        .filter(date=to_date, status=SessionStatus.SCHEDULED)
+        .exists()
+    )
+    if clash:
+        raise SessionNotChangeable(_("The course already has a session on that day."))
+    session.date, session.start_time, session.end_time = to_date, start_time, end_time
+    session.note = note
+    session.sequence += 1
+    session.save(update_fields=["date", "start_time", "end_time", "note", "sequence"])
+    return session
+
+
+# --- Bookings ---------------------------------------------------------------------
+
+
+def _check_bookable(course: Course, today: date) -> None:
+    if course.status != CourseStatus.PUBLISHED:
+        raise NotBookable(_("This course cannot be booked."))
+    deadline = course.registration_deadline or course.ends_on
+    if today > deadline:
+        raise RegistrationClosed(_("Registration for this course has closed."))
+
+
+def _check_children(course: Course, children_ages: list[int]) -> None:
+    if not children_ages:
+        return
+    if not course.has_childcare:
+        raise InvalidChildren(
+            _("This course has no childcare. Book without children or choose a course with childcare."),
+            fields={"children_ages": [_("This course has no childcare.")]},
+        )
+    if len(children_ages) > min(course.childcare_places, MAX_CHILDREN_PER_BOOKING):
+        raise InvalidChildren(
+            _("This course has only %(n)s childcare places.") % {"n": course.childcare_places},
+            fields={"children_ages": [_("Too many children for this course.")]},
+        )
+    low, high = course.childcare_min_age, course.childcare_max_age
+    wrong = [age for age in children_ages if not (low <= age <= min(high, MAX_CHILD_AGE))]
+    if wrong:
+        message = _("Childcare in this course is for children from %(low)s to %(high)s years.") % {
+            "low": low,
+            "high": high,
+        }
+        raise InvalidChildren(message, fields={"children_ages": [message]})
+
+
+def read_availability(course: Course) -> tuple[int, int]:
+    """Seats and childcare places left. Call only with the capacity lock held."""
+    taken_seats, taken_childcare = selectors.capacity_taken(course.pk)
+    return course.seats - taken_seats, course.childcare_places - taken_childcare
+
+
+def _fits(booking_childcare: int, seats_left: int, childcare_left: int) -> bool:
+    return seats_left >= 1 and childcare_left >= booking_childcare
+
+
+def book_course(*, course: Course, learner, children_ages: list[int], booked_by=None) -> Booking:
+    """Reserve a seat plus one childcare place per child, or join the waiting list.
+
+    The learner gets a confirmed booking if everything fits; otherwise the
+    booking waits in line. Raises ``AlreadyBooked`` when the learner already has
+    an active booking for the course.
+    """
+    children_ages = sorted(int(age) for age in children_ages)
+    now = timezone.now()
+    _check_bookable(course, timezone.localdate(now))
+    _check_children(course, children_ages)
+    try:
+        with transaction.atomic():
+            lock_course_capacity([course.pk])
+            if selectors.has_active_booking(course.pk, learner.pk):
+                raise AlreadyBooked(_("You already have a booking for this course."))
+            seats_left, childcare_left = read_availability(course)
+            fits = _fits(len(children_ages), seats_left, childcare_left)
+            return Booking.objects.create(
+                course=course,
+                learner=learner,
+                children_ages=children_ages,
+                childcare_places=len(children_ages),
+                status=BookingStatus.CONFIRMED if fits else BookingStatus.WAITLISTED,
+                confirmed_at=now if fits else None,
+                booked_by=booked_by if booked_by and booked_by.pk != learner.pk else None,
+            )
+    except IntegrityError as error:
+        # The partial unique index caught a simultaneous second booking.
+        raise AlreadyBooked(_("You already have a booking for this course.")) from error
+
+
+def offer_free_places(course: Course, now: datetime | None = None) -> list[Booking]:
+    """Offer freed places to the waiting list, in order, to each booking that fits.
+
+    Must run inside the transaction that freed the places; takes the
+    capacity lock itself because an offer takes capacity.
+    """
+    now = now or timezone.now()
+    lock_course_capacity([course.pk])
+    if course.status != CourseStatus.PUBLISHED:
+        return []
+    seats_left, childcare_left = read_availability(course)
+    offered: list[Booking] = []
+    if seats_left < 1:
+        return offered
+    for booking in selectors.waiting_list(course.pk):
+        if seats_left < 1:
+            break
+        if not _fits(booking.childcare_places, seats_left, childcare_left):
+            continue
+        booking.status = BookingStatus.OFFERED
+        booking.offered_at = now
+        booking.offer_expires_at = now + timedelta(hours=course.offer_hours)
+        booking.save(update_fields=["status", "offered_at", "offer_expires_at"])
+        seats_left -= 1
+        childcare_left -= booking.childcare_places
+        offered.append(booking)
+    return offered
+
+
+def _may_act_for(user, booking: Booking) -> bool:
+    return booking.learner_id == user.pk or has_role(user, COORDINATOR)
+
+
+@transaction.atomic
+def cancel_booking(*, booking: Booking, by) -> Booking:
+    """Cancel a booking; a freed place goes straight to the waiting list."""
+    booking = Booking.objects.select_for_update().select_related("course").get(pk=booking.pk)
+    if not _may_act_for(by, booking):
+        raise DomainError(_("You cannot cancel this booking."), code="forbidden")
+    if booking.status == BookingStatus.CANCELLED:
+        raise BookingNotActive(_("This booking is already cancelled."))
+    held_capacity = booking.status in HOLDING_STATUSES
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = timezone.now()
+    booking.cancelled_by = by
+    booking.cancel_reason = (
+        CancelReason.BY_LEARNER if by.pk == booking.learner_id else CancelReason.BY_COORDINATOR
+    )
+    booking.offer_expires_at = None
+    booking.save(
+        update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "offer_expires_at"]
+    )
+    if held_capacity:
+        offer_free_places(booking.course)
+    return booking
+
+
+@transaction.atomic
+def accept_offer(*, booking: Booking, by) -> Booking:
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    if not _may_act_for(by, booking):
+        raise DomainError(_("You cannot accept this offer."), code="forbidden")
+    if booking.status != BookingStatus.OFFERED:
+        raise NoOffer(_("There is no open offer for this booking."))
+    now = timezone.now()
+    if booking.offer_expires_at <= now:
+        raise OfferExpired(_("This offer has expired. The place has gone to the next person."))
+    booking.status = BookingStatus.CONFIRMED
+    booking.confirmed_at = now
+    booking.save(update_fields=["status", "confirmed_at"])
+    return booking
+
+
+def expire_stale_offers(now: datetime | None = None) -> int:
+    """Cancel offers nobody accepted in time and pass the places on.
+
+    Runs course by course, each in its own short transaction, so one busy
+    course does not hold up the others. Returns the number of expired offers.
+    """
+    now = now or timezone.now()
+    expired = 0
+    for course_id in selectors.courses_with_stale_offers(now):
+        with transaction.atomic():
+            course = Course.objects.get(pk=course_id)
+            lock_course_capacity([course.pk])
+            expired += Booking.objects.filter(
+                course=course, status=BookingStatus.OFFERED, offer_expires_at__lte=now
+            ).update(
+                status=BookingStatus.CANCELLED,
+                cancelled_at=now,
+                cancel_reason=CancelReason.OFFER_EXPIRED,
+                offer_expires_at=None,
+            )
+            offer_free_places(course, now)
+    return expired
+

@@ -1,0 +1,45 @@
+"""Municipalities of the district and the venues where courses take place."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .constants import Region
+
+
+class Municipality(models.Model):
+    """A town or municipality of the Landkreis, shipped as data (places/data)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    region = models.CharField(_("region"), max_length=2, choices=Region.choices)
+    postal_code = models.CharField(_("postal code"), max_length=5)
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Venue(models.Model):
+    """A place where in-person courses meet, with what a visitor needs to know."""
+
+    name = models.CharField(_("name"), max_length=200)
+    street = models.CharField(_("street and number"), max_length=200)
+    postal_code = models.CharField(_("postal code"), max_length=5)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="venues", verbose_name=_("municipality")
+    )
+    accessibility_notes = models.TextField(_("accessibility notes"), blank=True)
+
+    class Meta:
+        ordering = ["municipality__name", "name"]
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.municipality.name}"
