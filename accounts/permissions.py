@@ -7,12 +7,11 @@ decided here but by the view's queryset (a selector), so other people's
 objects answer 404 rather than revealing that they exist.
 """
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.permissions import BasePermission
 
-from .roles import COORDINATOR, roles_of
+from .roles import COORDINATOR, coordinator_mfa_pending, roles_of
 
 
 def declared_roles(view, request) -> frozenset[str]:
@@ -20,15 +19,6 @@ def declared_roles(view, request) -> frozenset[str]:
     table = getattr(view, "allowed_roles", None) or {}
     action = getattr(view, "action", None) or request.method.lower()
     return frozenset(table.get(action, ()))
-
-
-def coordinator_lacks_mfa(user) -> bool:
-    """True if the deployment demands TOTP for coordinators and this one has none."""
-    if not settings.KURSLOTSE_COORDINATOR_MFA_REQUIRED:
-        return False
-    from allauth.mfa.models import Authenticator
-
-    return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 class MFARequired(PermissionDenied):
@@ -47,9 +37,8 @@ class RolePermission(BasePermission):
             return True
         if not request.user.is_authenticated:
             raise NotAuthenticated()
-        granted = held & allowed
-        if not granted:
-            return False
-        if granted == {COORDINATOR} and coordinator_lacks_mfa(request.user):
+        if held & allowed:
+            return True
+        if COORDINATOR in allowed and coordinator_mfa_pending(request.user):
             raise MFARequired()
-        return True
+        return False

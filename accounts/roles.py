@@ -7,6 +7,8 @@ view does not declare is refused, so a forgotten declaration fails closed.
 
 from collections.abc import Iterable
 
+from django.conf import settings
+
 LEARNER = "learner"
 COACH = "coach"
 COORDINATOR = "coordinator"
@@ -17,15 +19,38 @@ SIGNED_IN = frozenset(ALL_ROLES)
 
 
 def roles_of(user) -> frozenset[str]:
-    """The roles a user holds, cached on the user object for the request."""
+    """The roles a user may act in now, cached on the user object for the request.
+
+    Where the deployment requires it, the coordinator role only counts once the
+    person has set up TOTP; until then they act with their other roles only, so
+    no selector can hand them coordinator-wide data either.
+    """
     if not getattr(user, "is_authenticated", False):
         return frozenset({"anonymous"})
     cached = getattr(user, "_kurslotse_roles", None)
     if cached is None:
         names = {g.name for g in user.groups.all()} & set(ALL_ROLES)
+        user._kurslotse_mfa_pending = COORDINATOR in names and coordinator_lacks_mfa(user)
+        if user._kurslotse_mfa_pending:
+            names.discard(COORDINATOR)
         cached = frozenset(names)
         user._kurslotse_roles = cached
     return cached
+
+
+def coordinator_mfa_pending(user) -> bool:
+    """True if the user is a coordinator who must still set up TOTP."""
+    roles_of(user)
+    return getattr(user, "_kurslotse_mfa_pending", False)
+
+
+def coordinator_lacks_mfa(user) -> bool:
+    """True if the deployment demands TOTP for coordinators and this one has none."""
+    if not settings.KURSLOTSE_COORDINATOR_MFA_REQUIRED:
+        return False
+    from allauth.mfa.models import Authenticator
+
+    return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 def has_role(user, role: str) -> bool:

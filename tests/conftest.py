@@ -7,6 +7,8 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
+from django.core.servers.basehttp import WSGIServer
 from rest_framework.test import APIClient
 
 from accounts.roles import COACH, COORDINATOR, LEARNER
@@ -34,6 +36,20 @@ def pytest_runtest_setup(item):
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason}, and KURSLOTSE_REQUIRE_SERVICES=1 forbids skipping it")
     pytest.skip(reason + "; .ci/run starts both")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The cache may be a real Redis shared by runs: start each test from empty
+    (allauth's rate limits live there)."""
+    cache.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_accepts_a_rush():
+    """Django's test server queues only 10 pending connections; a rush test opens
+    dozens at once, as a production server (gunicorn's backlog is 2048) would take."""
+    WSGIServer.request_queue_size = 128
 
 
 @pytest.fixture(autouse=True)

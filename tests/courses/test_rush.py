@@ -1,0 +1,140 @@
+"""A rush of simultaneous bookings through real HTTP against PostgreSQL.
+
+The live server answers each request in its own thread with its own database
+connection, exactly as gunicorn workers would. To make the race reliable
+rather than lucky, every request pauses for a moment right after it has read
+the availability (the window in which an unlocked check-then-insert
+oversells). With the capacity lock the pause only makes requests queue up;
+with locking switched off (the control) the same rush oversells.
+"""
+
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+import pytest
+import requests
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
+
+from accounts.roles import LEARNER
+from courses import services
+from courses.constants import BookingStatus
+from courses.locking import COURSE_CAPACITY_LOCK_SPACE
+from courses.models import Booking
+
+from ..factories import CourseFactory, UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+SEATS = 5
+LEARNERS = 30
+RACE_WINDOW_SECONDS = 0.05
+
+
+def session_token(user) -> str:
+    """An allauth app session token is a Django session key of a signed-in session."""
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+@pytest.fixture
+def widened_race_window(monkeypatch):
+    original = services.read_availability
+
+    def read_then_pause(course):
+        result = original(course)
+        time.sleep(RACE_WINDOW_SECONDS)
+        return result
+
+    monkeypatch.setattr(services, "read_availability", read_then_pause)
+
+
+def rush(url: str, tokens: list[str], headers: dict | None = None) -> list[requests.Response]:
+    start = threading.Barrier(len(tokens))
+
+    def one(token):
+        with requests.Session() as http:
+            start.wait(timeout=30)
+            return http.post(
+                url,
+                json={"children_ages": []},
+                headers={"X-Session-Token": token, **(headers or {})},
+                timeout=60,
+            )
+
+    with ThreadPoolExecutor(max_workers=len(tokens)) as pool:
+        return list(pool.map(one, tokens))
+
+
+@pytest.fixture
+def rush_setup(settings):
+    settings.KURSLOTSE_LOCK_TIMEOUT_SECONDS = 30
+    course = CourseFactory(seats=SEATS, childcare_places=0, childcare_min_age=None,
+                           childcare_max_age=None)  # fmt: skip
+    tokens = [session_token(UserFactory(roles=[LEARNER])) for _ in range(LEARNERS)]
+    return course, tokens
+
+
+def test_simultaneous_bookings_never_exceed_the_seats(live_server, rush_setup, widened_race_window):
+    course, tokens = rush_setup
+    responses = rush(f"{live_server.url}/api/v1/courses/{course.pk}/bookings/", tokens)
+
+    assert Counter(r.status_code for r in responses) == {201: LEARNERS}
+    statuses = Counter(r.json()["status"] for r in responses)
+    assert statuses == {"confirmed": SEATS, "waitlisted": LEARNERS - SEATS}
+    assert Booking.objects.filter(course=course, status=BookingStatus.CONFIRMED).count() == SEATS
+    positions = sorted(r.json()["waitlist_position"] for r in responses if r.json()["status"] == "waitlisted")
+    assert positions == list(range(1, LEARNERS - SEATS + 1))
+
+
+def test_control_without_the_capacity_lock_the_same_rush_oversells(
+    live_server, rush_setup, widened_race_window, settings
+):
+    settings.KURSLOTSE_CAPACITY_LOCKING = False
+    course, tokens = rush_setup
+    rush(f"{live_server.url}/api/v1/courses/{course.pk}/bookings/", tokens)
+
+    confirmed = Booking.objects.filter(course=course, status=BookingStatus.CONFIRMED).count()
+    assert confirmed > SEATS, "the control must show the oversell that locking prevents"
+
+
+def test_simultaneous_retries_with_one_idempotency_key_make_one_booking(live_server, rush_setup):
+    course, tokens = rush_setup
+    same_person = [tokens[0]] * 8
+    responses = rush(
+        f"{live_server.url}/api/v1/courses/{course.pk}/bookings/",
+        same_person,
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert Booking.objects.filter(course=course).count() == 1
+
+
+def test_a_lock_held_too_long_answers_busy_and_books_nothing(live_server, rush_setup, settings):
+    settings.KURSLOTSE_LOCK_TIMEOUT_SECONDS = 0.3
+    course, tokens = rush_setup
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    with psycopg.connect(**params) as holder, holder.transaction():
+        holder.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [COURSE_CAPACITY_LOCK_SPACE, course.pk]
+        )
+        response = requests.post(
+            f"{live_server.url}/api/v1/courses/{course.pk}/bookings/",
+            json={"children_ages": []},
+            headers={"X-Session-Token": tokens[0]},
+            timeout=30,
+        )
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "2"
+    assert response.json()["error"]["code"] == "busy"
+    assert not Booking.objects.filter(course=course).exists()

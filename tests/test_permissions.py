@@ -1,0 +1,220 @@
+"""The permission table: every API endpoint x every role, one generated test per cell.
+
+Each row names an endpoint and what each role gets: ``OK`` (the call works),
+``DENIED`` (401 for anonymous callers, 403 for signed-in roles without the
+right), or ``HIDDEN`` (404: someone else's object, or one the role may not
+know exists). ``test_every_api_route_is_in_the_table`` makes sure a new
+endpoint cannot ship without a row.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from accounts.roles import COACH, COORDINATOR, LEARNER
+from courses import services
+from courses.constants import CourseStatus
+
+from .factories import CourseFactory, ProviderFactory, UserFactory, VenueFactory, municipality
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", LEARNER, COACH, COORDINATOR)
+OK, DENIED, HIDDEN = "ok", "denied", "hidden"
+
+
+@dataclass
+class World:
+    users: dict
+    course: object
+    draft: object
+    full_course: object
+    open_course: object
+    own_booking: object
+    others_booking: object
+    offered_booking: object
+    session: object
+    extra: dict = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(db):
+    users = {
+        "anonymous": None,
+        LEARNER: UserFactory(roles=[LEARNER]),
+        COACH: UserFactory(roles=[COACH]),
+        COORDINATOR: UserFactory(roles=[COORDINATOR]),
+    }
+    someone = UserFactory(roles=[LEARNER])
+    course = CourseFactory()
+    draft = CourseFactory(status=CourseStatus.DRAFT)
+    full_course = CourseFactory(seats=1)
+    holder = services.book_course(course=full_course, learner=someone, children_ages=[])
+    offered = services.book_course(course=full_course, learner=users[LEARNER], children_ages=[])
+    services.cancel_booking(booking=holder, by=someone)
+    offered.refresh_from_db()
+    return World(
+        users=users,
+        course=course,
+        draft=draft,
+        full_course=full_course,
+        open_course=CourseFactory(),
+        own_booking=services.book_course(course=course, learner=users[LEARNER], children_ages=[]),
+        others_booking=services.book_course(course=course, learner=someone, children_ages=[]),
+        offered_booking=offered,
+        session=course.sessions.order_by("date").first(),
+        extra={"someone": someone},
+    )
+
+
+def course_payload(w):
+    start = dt.date.today() + dt.timedelta(days=14)
+    return {
+        "title": "Deutsch B1", "level": "B1", "format": "in_person",
+        "municipality": municipality().pk, "seats": 10, "childcare_places": 0,
+        "childcare_min_age": None, "childcare_max_age": None,
+        "starts_on": start.isoformat(), "ends_on": (start + dt.timedelta(weeks=6)).isoformat(),
+        "weekdays": [0], "start_time": "18:00", "end_time": "20:00",
+    }  # fmt: skip
+
+
+def booking_payload(w, role):
+    if role == COORDINATOR:
+        return {"children_ages": [], "learner": w.extra["someone"].pk}
+    return {"children_ages": []}
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    method: str
+    url: object  # callable(world) -> str
+    expected: dict
+    body: object = None  # callable(world, role) -> dict
+    route: str = ""  # the URL name this row covers
+
+
+def everyone(outcome):
+    return dict.fromkeys(ROLES, outcome)
+
+
+def only(*roles, other=DENIED, anonymous=DENIED):
+    expected = {role: (OK if role in roles else other) for role in ROLES}
+    expected["anonymous"] = OK if "anonymous" in roles else anonymous
+    return expected
+
+
+TABLE = [
+    Row("municipalities", "get", lambda w: "/api/v1/municipalities/", everyone(OK),
+        route="api:municipality-list"),
+    Row("municipality", "get", lambda w: f"/api/v1/municipalities/{municipality().pk}/",
+        everyone(OK), route="api:municipality-detail"),
+    Row("venues", "get", lambda w: "/api/v1/venues/", everyone(OK), route="api:venue-list"),
+    Row("venue", "get", lambda w: f"/api/v1/venues/{VenueFactory().pk}/", everyone(OK),
+        route="api:venue-detail"),
+    Row("providers", "get", lambda w: "/api/v1/providers/", everyone(OK),
+        route="api:provider-list"),
+    Row("provider", "get", lambda w: f"/api/v1/providers/{ProviderFactory().pk}/", everyone(OK),
+        route="api:provider-detail"),
+    Row("course list", "get", lambda w: "/api/v1/courses/", everyone(OK), route="api:course-list"),
+    Row("published course", "get", lambda w: f"/api/v1/courses/{w.course.pk}/", everyone(OK),
+        route="api:course-detail"),
+    Row("draft course", "get", lambda w: f"/api/v1/courses/{w.draft.pk}/",
+        only(COORDINATOR, other=HIDDEN, anonymous=HIDDEN), route="api:course-detail"),
+    Row("sessions", "get", lambda w: f"/api/v1/courses/{w.course.pk}/sessions/", everyone(OK),
+        route="api:course-sessions"),
+    Row("create course", "post", lambda w: "/api/v1/courses/", only(COORDINATOR),
+        body=lambda w, r: course_payload(w), route="api:course-list"),
+    Row("publish course", "post", lambda w: f"/api/v1/courses/{w.draft.pk}/publish/",
+        only(COORDINATOR), route="api:course-publish"),
+    Row("cancel course", "post", lambda w: f"/api/v1/courses/{w.course.pk}/cancel/",
+        only(COORDINATOR), route="api:course-cancel"),
+    Row("book course", "post", lambda w: f"/api/v1/courses/{w.open_course.pk}/bookings/",
+        only(LEARNER, COORDINATOR), body=booking_payload, route="api:course-bookings"),
+    Row("booking list", "get", lambda w: "/api/v1/bookings/", only(LEARNER, COORDINATOR),
+        route="api:booking-list"),
+    Row("own booking", "get", lambda w: f"/api/v1/bookings/{w.own_booking.pk}/",
+        only(LEARNER, COORDINATOR), route="api:booking-detail"),
+    Row("someone else's booking", "get", lambda w: f"/api/v1/bookings/{w.others_booking.pk}/",
+        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK},
+        route="api:booking-detail"),
+    Row("cancel own booking", "post", lambda w: f"/api/v1/bookings/{w.own_booking.pk}/cancel/",
+        only(LEARNER, COORDINATOR), route="api:booking-cancel"),
+    Row("cancel someone else's booking", "post",
+        lambda w: f"/api/v1/bookings/{w.others_booking.pk}/cancel/",
+        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK},
+        route="api:booking-cancel"),
+    Row("accept own offer", "post",
+        lambda w: f"/api/v1/bookings/{w.offered_booking.pk}/accept-offer/",
+        only(LEARNER, COORDINATOR), route="api:booking-accept-offer"),
+    Row("cancel session", "post", lambda w: f"/api/v1/sessions/{w.session.pk}/cancel/",
+        only(COORDINATOR), body=lambda w, r: {"note": "Krank"}, route="api:session-cancel"),
+    Row("move session", "post", lambda w: f"/api/v1/sessions/{w.session.pk}/move/",
+        only(COORDINATOR),
+        body=lambda w, r: {"date": (w.session.date + dt.timedelta(days=1)).isoformat(),
+                           "start_time": "10:00", "end_time": "12:00"},
+        route="api:session-move"),
+    Row("own profile", "get", lambda w: "/api/v1/me/", only(LEARNER, COACH, COORDINATOR),
+        route="api:me"),
+    Row("change own profile", "patch", lambda w: "/api/v1/me/",
+        only(LEARNER, COACH, COORDINATOR), body=lambda w, r: {"preferred_language": "en"},
+        route="api:me"),
+]  # fmt: skip
+
+CELLS = [(row, role) for row in TABLE for role in ROLES]
+
+
+@pytest.mark.parametrize(
+    ("row", "role"), CELLS, ids=[f"{row.name} as {role}" for row, role in CELLS]
+)
+def test_permission_cell(world, row, role):
+    client = APIClient()
+    user = world.users[role]
+    if user is not None:
+        client.force_authenticate(user)
+    body = row.body(world, role) if row.body else None
+    response = getattr(client, row.method)(row.url(world), body, format="json")
+    expected = row.expected[role]
+    detail = response.content[:300]
+    if expected == OK:
+        assert 200 <= response.status_code < 300, detail
+    elif expected == HIDDEN:
+        assert response.status_code == 404, detail
+    elif role == "anonymous":
+        assert response.status_code == 401, detail
+    else:
+        assert response.status_code == 403, detail
+    if response.status_code >= 400:
+        assert set(response.json()) == {"error"}
+        assert {"code", "message", "fields"} <= set(response.json()["error"])
+
+
+def _api_route_names(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            yield from _api_route_names(entry, namespace)
+        elif isinstance(entry, URLPattern) and prefix.startswith("api:") and entry.name:
+            yield prefix + entry.name
+
+
+def test_every_api_route_is_in_the_table():
+    covered = {row.route for row in TABLE}
+    routes = set(_api_route_names())
+    assert routes, "no API routes found"
+    assert routes - covered == set()
+
+
+def test_every_api_view_declares_roles_for_each_of_its_actions():
+    from backend.api_urls import router
+
+    for _prefix, viewset, _basename in router.registry:
+        declared = set(viewset.allowed_roles)
+        actions = {a.__name__ for a in viewset.get_extra_actions()}
+        standard = {"list", "retrieve", "create", "update", "partial_update", "destroy"}
+        actions |= {name for name in standard if hasattr(viewset, name)}
+        assert actions <= declared, f"{viewset.__name__} does not declare {actions - declared}"
