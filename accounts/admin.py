@@ -14,7 +14,10 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "full_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Profile"), {"fields": ("full_name", "preferred_language", "phone", "home_municipality")}),
+        (
+            _("Profile"),
+            {"fields": ("full_name", "preferred_language", "phone", "home_municipality")},
+        ),
         (_("Roles and rights"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )

@@ -108,9 +108,7 @@ WSGI_APPLICATION = "backend.wsgi.application"
 # never read the same availability; PostgreSQL locks capacity explicitly
 # (see courses/locking.py).
 DATABASES = {
-    "default": env.db(
-        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'kurslotse.sqlite3'}"
-    )
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'kurslotse.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -260,7 +258,7 @@ SPECTACULAR_SETTINGS = {
         "German courses with childcare, care-language coaching and volunteer jobcoaches "
         "for a German district. Authenticate with a session (browser) or with the "
         "`X-Session-Token` header returned by `POST /_allauth/app/v1/auth/login`. "
-        "Errors always have the shape `{\"error\": {\"code\", \"message\", \"fields\"}}`."
+        'Errors always have the shape `{"error": {"code", "message", "fields"}}`.'
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -268,12 +266,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "sessionToken": {"type": "apiKey", "in": "header", "name": "X-Session-Token"}
-        }
-    },
-    "SECURITY": [{"sessionToken": []}],
 }
 
 # --- Security ------------------------------------------------------------------

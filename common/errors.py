@@ -76,7 +76,9 @@ def api_exception_handler(exc, context):
         )
     if isinstance(exc, DjangoValidationError):
         # Model invariants (Model.clean) checked by a service: same shape as DRF's.
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         exc = exceptions.ValidationError(detail)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -88,7 +90,9 @@ def api_exception_handler(exc, context):
         view = context.get("view")
         logger.exception("Unhandled error in %s", type(view).__name__ if view else "API")
         return Response(
-            error_body("server_error", _("Something went wrong on our side. Please try again later.")),
+            error_body(
+                "server_error", _("Something went wrong on our side. Please try again later.")
+            ),
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
 

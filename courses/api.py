@@ -33,7 +33,9 @@ class VenueSummarySerializer(serializers.Serializer):
 class CourseSerializer(serializers.ModelSerializer):
     """A course as the catalogue shows it, and the fields a coordinator sends to create one."""
 
-    municipality_name = serializers.CharField(source="municipality.name", read_only=True, default=None)
+    municipality_name = serializers.CharField(
+        source="municipality.name", read_only=True, default=None
+    )
     region = serializers.CharField(source="municipality.region", read_only=True, default=None)
     provider_name = serializers.CharField(source="provider.name", read_only=True, default=None)
     venue_detail = VenueSummarySerializer(source="venue", read_only=True, allow_null=True)
@@ -45,7 +47,8 @@ class CourseSerializer(serializers.ModelSerializer):
     )
     exception_dates = serializers.ListField(child=serializers.DateField(), required=False)
     status = serializers.ChoiceField(
-        choices=[CourseStatus.DRAFT, CourseStatus.PUBLISHED], required=False,
+        choices=[CourseStatus.DRAFT, CourseStatus.PUBLISHED],
+        required=False,
         help_text="On creation: draft or published (default published).",
     )
     seats_left = serializers.SerializerMethodField()
@@ -160,7 +163,11 @@ class CourseFilter(django_filters.FilterSet):
         fields = ["level", "format", "municipality", "childcare", "weekday", "status"]
 
     def filter_childcare(self, queryset, name, value):
-        return queryset.filter(childcare_places__gt=0) if value else queryset.filter(childcare_places=0)
+        return (
+            queryset.filter(childcare_places__gt=0)
+            if value
+            else queryset.filter(childcare_places=0)
+        )
 
     def filter_weekday(self, queryset, name, value):
         # Weekdays are a small JSON list; match ids in Python to stay portable
@@ -171,7 +178,9 @@ class CourseFilter(django_filters.FilterSet):
 
     def filter_helper_language(self, queryset, name, value):
         ids = [
-            pk for pk, codes in queryset.values_list("pk", "helper_languages") if value in (codes or [])
+            pk
+            for pk, codes in queryset.values_list("pk", "helper_languages")
+            if value in (codes or [])
         ]
         return queryset.filter(pk__in=ids)
 
@@ -193,6 +202,20 @@ def _near_parameters(request) -> tuple[Municipality, float] | None:
     if errors:
         raise serializers.ValidationError(errors)
     return origin, radius
+
+
+def _within_reach(queryset, origin: Municipality, radius_km: float):
+    """Courses meeting within ``radius_km`` of ``origin``, nearest first, with their distance."""
+    distances = municipalities_within(origin, radius_km)
+    distance = Case(
+        *(When(municipality_id=pk, then=Value(km)) for pk, km in distances.items()),
+        output_field=FloatField(),
+    )
+    return (
+        queryset.filter(municipality_id__in=distances)
+        .annotate(distance_km=distance)
+        .order_by("distance_km", "starts_on", "pk")
+    )
 
 
 # --- Views -----------------------------------------------------------------------------------
@@ -230,21 +253,15 @@ class CourseViewSet(
     }
 
     def get_queryset(self):
-        queryset = selectors.visible_courses(self.request.user)
-        if self.action == "list" and not has_role(self.request.user, COORDINATOR):
-            if "status" not in self.request.query_params:
-                queryset = queryset.filter(status=CourseStatus.PUBLISHED)
+        user = self.request.user
+        queryset = selectors.visible_courses(user)
         if self.action == "list":
+            if not has_role(user, COORDINATOR) and "status" not in self.request.query_params:
+                queryset = queryset.filter(status=CourseStatus.PUBLISHED)
             near = _near_parameters(self.request)
             if near:
-                distances = municipalities_within(*near)
-                queryset = queryset.filter(municipality_id__in=distances).annotate(
-                    distance_km=Case(
-                        *(When(municipality_id=pk, then=Value(km)) for pk, km in distances.items()),
-                        output_field=FloatField(),
-                    )
-                ).order_by("distance_km", "starts_on", "pk")
-        return selectors.with_availability(queryset, self.request.user)
+                queryset = _within_reach(queryset, *near)
+        return selectors.with_availability(queryset, user)
 
     def perform_create(self, serializer):
         serializer.instance = services.create_course(
@@ -345,7 +362,9 @@ class SessionViewSet(UserLanguageMixin, viewsets.GenericViewSet):
         )
         return Response(SessionSerializer(session).data)
 
-    @extend_schema(summary="Move one session to another date or time", request=MoveSessionSerializer)
+    @extend_schema(
+        summary="Move one session to another date or time", request=MoveSessionSerializer
+    )
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
         payload = MoveSessionSerializer(data=request.data)

@@ -39,7 +39,9 @@ def lock_course_capacity(course_ids: Iterable[int]) -> None:
     if not ids:
         return
     timeout_ms = int(settings.KURSLOTSE_LOCK_TIMEOUT_SECONDS * 1000)
-    calls = ", ".join(f"pg_advisory_xact_lock({COURSE_CAPACITY_LOCK_SPACE}, %s::integer)" for _ in ids)
+    calls = ", ".join(
+        f"pg_advisory_xact_lock({COURSE_CAPACITY_LOCK_SPACE}, %s::integer)" for _ in ids
+    )
     try:
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = {timeout_ms}")

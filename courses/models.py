@@ -176,7 +176,9 @@ class Course(models.Model):
             add("childcare_places", _("Age limits need at least one childcare place."))
         unknown = [code for code in self.helper_languages or [] if code not in HELPER_LANGUAGES]
         if unknown:
-            add("helper_languages", _("Unknown language code(s): %s") % ", ".join(map(str, unknown)))
+            add(
+                "helper_languages", _("Unknown language code(s): %s") % ", ".join(map(str, unknown))
+            )
         try:
             self.exception_date_objects()
         except (TypeError, ValueError):

@@ -79,8 +79,10 @@ def with_availability(queryset, user):
 
 
 def sessions_of(course: Course):
-    return CourseSession.objects.filter(course=course).select_related("course").order_by(
-        "date", "start_time", "pk"
+    return (
+        CourseSession.objects.filter(course=course)
+        .select_related("course")
+        .order_by("date", "start_time", "pk")
     )
 
 
@@ -89,6 +91,8 @@ def visible_bookings(user):
 
     Each row carries its waiting-list position (1 = next in line).
     """
+    if not user.is_authenticated:
+        return Booking.objects.none()
     queryset = Booking.objects.select_related("course")
     if not has_role(user, COORDINATOR):
         queryset = queryset.filter(learner=user)

@@ -122,9 +122,7 @@ def cancel_course(*, course: Course, by) -> Course:
         status=SessionStatus.CANCELLED, sequence=F("sequence") + 1
     )
     now = timezone.now()
-    course.bookings.filter(
-        status__in=[*HOLDING_STATUSES, BookingStatus.WAITLISTED]
-    ).update(
+    course.bookings.filter(status__in=[*HOLDING_STATUSES, BookingStatus.WAITLISTED]).update(
         status=BookingStatus.CANCELLED,
         cancelled_at=now,
         cancelled_by=by,
@@ -188,7 +186,9 @@ def _check_children(course: Course, children_ages: list[int]) -> None:
         return
     if not course.has_childcare:
         raise InvalidChildren(
-            _("This course has no childcare. Book without children or choose a course with childcare."),
+            _(
+                "This course has no childcare. Book without children or choose a course with childcare."
+            ),
             fields={"children_ages": [_("This course has no childcare.")]},
         )
     if len(children_ages) > min(course.childcare_places, MAX_CHILDREN_PER_BOOKING):
@@ -298,7 +298,13 @@ def cancel_booking(*, booking: Booking, by) -> Booking:
     )
     booking.offer_expires_at = None
     booking.save(
-        update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "offer_expires_at"]
+        update_fields=[
+            "status",
+            "cancelled_at",
+            "cancelled_by",
+            "cancel_reason",
+            "offer_expires_at",
+        ]
     )
     if held_capacity:
         offer_free_places(booking.course)
@@ -343,4 +349,3 @@ def expire_stale_offers(now: datetime | None = None) -> int:
             )
             offer_free_places(course, now)
     return expired
-

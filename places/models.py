@@ -32,7 +32,10 @@ class Venue(models.Model):
     street = models.CharField(_("street and number"), max_length=200)
     postal_code = models.CharField(_("postal code"), max_length=5)
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="venues", verbose_name=_("municipality")
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="venues",
+        verbose_name=_("municipality"),
     )
     accessibility_notes = models.TextField(_("accessibility notes"), blank=True)
 

@@ -341,5 +341,7 @@ def test_failed_request_with_a_key_is_not_remembered(as_user, learner):
 def test_same_key_from_two_learners_makes_two_bookings(as_user, learner, other_learner):
     course = CourseFactory()
     assert book(as_user(learner), course, headers={"Idempotency-Key": "same"}).status_code == 201
-    assert book(as_user(other_learner), course, headers={"Idempotency-Key": "same"}).status_code == 201
+    assert (
+        book(as_user(other_learner), course, headers={"Idempotency-Key": "same"}).status_code == 201
+    )
     assert Booking.objects.count() == 2

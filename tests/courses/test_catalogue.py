@@ -52,9 +52,7 @@ def test_coordinator_creates_a_course_with_the_contract_fields_and_gets_its_sess
     assert weekdays == {1, 3}
 
 
-def test_invalid_course_is_refused_with_field_messages_in_the_users_language(
-    as_user, coordinator
-):
+def test_invalid_course_is_refused_with_field_messages_in_the_users_language(as_user, coordinator):
     coordinator.preferred_language = "de"
     coordinator.save()
     payload = contract_payload(end_time="08:00", weekdays=[9], childcare_max_age=0)

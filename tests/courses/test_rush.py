@@ -28,7 +28,10 @@ from courses.models import Booking
 
 from ..factories import CourseFactory, UserFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 SEATS = 5
 LEARNERS = 30
@@ -91,7 +94,9 @@ def test_simultaneous_bookings_never_exceed_the_seats(live_server, rush_setup, w
     statuses = Counter(r.json()["status"] for r in responses)
     assert statuses == {"confirmed": SEATS, "waitlisted": LEARNERS - SEATS}
     assert Booking.objects.filter(course=course, status=BookingStatus.CONFIRMED).count() == SEATS
-    positions = sorted(r.json()["waitlist_position"] for r in responses if r.json()["status"] == "waitlisted")
+    positions = sorted(
+        r.json()["waitlist_position"] for r in responses if r.json()["status"] == "waitlisted"
+    )
     assert positions == list(range(1, LEARNERS - SEATS + 1))
 
 
