@@ -6,11 +6,22 @@ setup of ``make run`` runs a real worker and beat without any server.
 """
 
 import os
+from pathlib import Path
 
 from celery import Celery
+from celery.signals import import_modules
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
 app = Celery("kurslotse")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@import_modules.connect
+def _create_filesystem_broker_folders(**kwargs) -> None:
+    """kombu's filesystem transport expects its folders to exist."""
+    options = app.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if app.conf.broker_url == "filesystem://" and options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)

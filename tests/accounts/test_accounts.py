@@ -121,3 +121,38 @@ def test_coordinator_who_is_also_a_learner_sees_only_own_bookings_until_mfa_is_s
     assert response.json()["count"] == 0
     settings.KURSLOTSE_COORDINATOR_MFA_REQUIRED = False
     assert as_user(UserFactory(roles=[COORDINATOR])).get("/api/v1/bookings/").json()["count"] == 1
+
+
+def test_password_reset_request_sends_a_reset_email():
+    UserFactory(email="vergesslich@example.org", roles=[LEARNER])
+    response = APIClient().post(
+        "/_allauth/app/v1/auth/password/request", {"email": "vergesslich@example.org"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["vergesslich@example.org"]
+
+
+def test_signed_up_learner_may_book_after_verifying_the_email(as_user):
+    from ..factories import CourseFactory
+
+    client = APIClient()
+    client.post(
+        "/_allauth/app/v1/auth/signup",
+        {"email": "neu@example.org", "password": "Sehr-sicheres-Passwort-42"},
+        format="json",
+    )
+    EmailAddress.objects.filter(email="neu@example.org").update(verified=True)
+    login = client.post(
+        LOGIN, {"email": "neu@example.org", "password": "Sehr-sicheres-Passwort-42"}, format="json"
+    )
+    token = login.json()["meta"]["session_token"]
+    course = CourseFactory()
+    response = APIClient().post(
+        f"/api/v1/courses/{course.pk}/bookings/",
+        {"children_ages": [2]},
+        format="json",
+        headers={"X-Session-Token": token},
+    )
+    assert response.status_code == 201
+    assert response.json()["status"] == "confirmed"
