@@ -195,11 +195,11 @@ def _near_parameters(request) -> tuple[Municipality, float] | None:
         errors["near"] = [_("Unknown municipality.")]
     try:
         radius = float(request.query_params.get("radius_km", 15))
-        if not 0 < radius <= 200:
+        if not 1 <= radius <= 200:
             raise ValueError
     except ValueError:
         errors["radius_km"] = [_("Give a distance between 1 and 200 km.")]
-    if errors:
+    if errors or origin is None:
         raise serializers.ValidationError(errors)
     return origin, radius
 

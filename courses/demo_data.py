@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
@@ -354,7 +355,7 @@ ONLINE_SLOTS = (
 )
 CHILDCARE_AGES = ((1, 6), (1, 6), (1, 6), (2, 6), (1, 5), (3, 10))
 
-LEVEL_TEXT = {
+LEVEL_TEXT: dict[str, str] = {
     Level.A1: (
         "Für Menschen, die mit Deutsch anfangen. Wir lernen Wörter und Sätze für den "
         "Alltag: sich vorstellen, einkaufen, einen Termin beim Arzt oder beim Amt machen."
@@ -596,7 +597,7 @@ class DemoSeeder:
             return self.municipalities[self.rng.choices(towns, weights)[0]]
         return self.rng.choice(list(self.municipalities.values()))
 
-    def _create_staff(self, block: int, password_hash: str) -> list[tuple[object, str]]:
+    def _create_staff(self, block: int, password_hash: str) -> list[tuple[Any, str]]:
         people = []
         for _index in range(COACHES_PER_BLOCK):
             people.append(
@@ -622,7 +623,7 @@ class DemoSeeder:
                 }
             )
         users = self._bulk_people(people, password_hash)
-        return [(user, person["role"]) for user, person in zip(users, people, strict=True)]
+        return [(user, str(person["role"])) for user, person in zip(users, people, strict=True)]
 
     def _create_learners(self, block: int, password_hash: str) -> list:
         names = list(ORIGINS)
@@ -672,7 +673,7 @@ class DemoSeeder:
         ends_on = _align_back(starts_on + timedelta(weeks=weeks, days=-1), weekdays)
         exceptions = holiday_exceptions(starts_on, ends_on, weekdays)
         running = starts_on < self.today
-        if fmt != Format.ONLINE and venue is None:
+        if fmt != Format.ONLINE and venue is None and town is not None:
             venue = self._venue_in(town)
         evening = slot[0].hour >= 17
         where = f" {DASH} {town}" if town else ""
@@ -749,7 +750,7 @@ class DemoSeeder:
             "format": fmt,
             "provider": self.providers[provider],
             "venue": venue if fmt != Format.ONLINE else None,
-            "municipality": self.municipalities[town] if fmt != Format.ONLINE else None,
+            "municipality": self.municipalities[town] if town and fmt != Format.ONLINE else None,
             "online_meeting_link": self._meeting_link() if fmt != Format.IN_PERSON else "",
             "seats": seats,
             "childcare_places": childcare[0] if childcare else 0,
@@ -955,7 +956,7 @@ class DemoSeeder:
             else:
                 town = rng.choice(list(self.municipalities))
         childcare = None
-        childcare_chance = {Format.IN_PERSON: 0.75, Format.HYBRID: 0.25, Format.ONLINE: 0}[fmt]
+        childcare_chance: float = {"in_person": 0.75, "hybrid": 0.25, "online": 0.0}[str(fmt)]
         if level in (Level.B2, Level.C1):
             childcare_chance /= 3
         if rng.random() < childcare_chance:
@@ -982,7 +983,7 @@ class DemoSeeder:
             provider = rng.choices(
                 (CARITAS, DRK, DIAKONIE, IN_VIA, VHS_UNTERLAND), (3, 2, 2, 2, 2)
             )[0]
-        elif self.municipalities[town].region == "SW" and rng.random() < 0.6:
+        elif town and self.municipalities[town].region == "SW" and rng.random() < 0.6:
             provider = VHS_EPPINGEN
         else:
             provider = VHS_UNTERLAND
@@ -1024,7 +1025,7 @@ class DemoSeeder:
     def _children_for(self, course: Course, learner) -> list[int]:
         if not course.has_childcare:
             return []
-        low, high = course.childcare_min_age, course.childcare_max_age
+        low, high = course.childcare_min_age or 0, course.childcare_max_age or 0
         return [age for age in self.children.get(learner.pk, []) if low <= age <= high][:3]
 
     def _book(self, course: Course, learner, children_ages: list[int]) -> Booking:

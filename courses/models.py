@@ -151,14 +151,15 @@ class Course(models.Model):
         def add(field, message):
             errors.setdefault(field, []).append(message)
 
-        if self.venue_id and self.municipality_id is None:
-            self.municipality_id = self.venue.municipality_id
+        venue = self.venue if self.venue_id else None
+        if venue and self.municipality_id is None:
+            self.municipality_id = venue.municipality_id
         if self.format == Format.ONLINE:
             if self.municipality_id or self.venue_id:
                 add("municipality", _("An online course has no venue or municipality."))
         elif self.format in (Format.IN_PERSON, Format.HYBRID) and not self.municipality_id:
             add("municipality", _("Courses that meet in person need a municipality."))
-        if self.venue_id and self.venue.municipality_id != self.municipality_id:
+        if venue and venue.municipality_id != self.municipality_id:
             add("venue", _("The venue is not in the chosen municipality."))
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             add("ends_on", _("The last day must not be before the first day."))

@@ -196,7 +196,8 @@ def _check_children(course: Course, children_ages: list[int]) -> None:
             _("This course has only %(n)s childcare places.") % {"n": course.childcare_places},
             fields={"children_ages": [_("Too many children for this course.")]},
         )
-    low, high = course.childcare_min_age, course.childcare_max_age
+    low = course.childcare_min_age or 0
+    high = course.childcare_max_age if course.childcare_max_age is not None else MAX_CHILD_AGE
     wrong = [age for age in children_ages if not (low <= age <= min(high, MAX_CHILD_AGE))]
     if wrong:
         message = _("Childcare in this course is for children from %(low)s to %(high)s years.") % {
@@ -319,7 +320,7 @@ def accept_offer(*, booking: Booking, by) -> Booking:
     if booking.status != BookingStatus.OFFERED:
         raise NoOffer(_("There is no open offer for this booking."))
     now = timezone.now()
-    if booking.offer_expires_at <= now:
+    if booking.offer_expires_at is None or booking.offer_expires_at <= now:
         raise OfferExpired(_("This offer has expired. The place has gone to the next person."))
     booking.status = BookingStatus.CONFIRMED
     booking.confirmed_at = now

@@ -126,7 +126,9 @@ def test_coordinator_who_is_also_a_learner_sees_only_own_bookings_until_mfa_is_s
 def test_password_reset_request_sends_a_reset_email():
     UserFactory(email="vergesslich@example.org", roles=[LEARNER])
     response = APIClient().post(
-        "/_allauth/app/v1/auth/password/request", {"email": "vergesslich@example.org"}, format="json"
+        "/_allauth/app/v1/auth/password/request",
+        {"email": "vergesslich@example.org"},
+        format="json",
     )
     assert response.status_code == 200, response.json()
     assert len(mail.outbox) == 1

@@ -1,0 +1,28 @@
+"""Every supported language has every message translated."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+LOCALE = Path(settings.BASE_DIR) / "locale"
+TRANSLATED = [code for code, _name in settings.LANGUAGES if code != "en"]
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="needs gettext's msgfmt")
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_catalogue_is_complete(language):
+    po = LOCALE / language / "LC_MESSAGES" / "django.po"
+    result = subprocess.run(
+        ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(po)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    stats = result.stderr.strip().splitlines()[-1]
+    assert "untranslated" not in stats and "fuzzy" not in stats, stats
+
+
+def test_right_to_left_languages_are_marked():
+    assert set(settings.LANGUAGES_BIDI) == {"ar", "fa"}
