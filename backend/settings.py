@@ -205,6 +205,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "expire-stale-offers": {"task": "courses.tasks.expire_stale_offers", "schedule": 60.0},
+    "purge-idempotency-records": {
+        "task": "common.tasks.purge_idempotency_records",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Accounts: django-allauth ---------------------------------------------

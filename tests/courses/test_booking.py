@@ -345,3 +345,15 @@ def test_same_key_from_two_learners_makes_two_bookings(as_user, learner, other_l
         book(as_user(other_learner), course, headers={"Idempotency-Key": "same"}).status_code == 201
     )
     assert Booking.objects.count() == 2
+
+
+def test_remembered_answers_are_purged_after_a_day(as_user, learner):
+    from common.models import IdempotencyRecord
+    from common.tasks import purge_idempotency_records
+
+    book(as_user(learner), CourseFactory(), headers={"Idempotency-Key": "old"})
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=23)):
+        assert purge_idempotency_records.apply().get() == 0
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=25)):
+        assert purge_idempotency_records.apply().get() == 1
+    assert not IdempotencyRecord.objects.exists()
