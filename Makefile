@@ -7,12 +7,14 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup messages lint demo-data worker clean
+.PHONY: run test setup messages lint lock clean
 
-$(VENV)/.installed: requirements.lock
+# requirements-dev.lock = the runtime lock (requirements.lock, used by the
+# Docker image) plus the test and lint tools.
+$(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements.lock
+	$(VENV)/bin/pip install --quiet -r requirements-dev.lock
 	touch $@
 
 setup: $(VENV)/.installed messages
@@ -37,7 +39,15 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Re-resolve the locked dependencies after changing pyproject.toml.
+lock: $(VENV)/.installed
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		-o requirements.lock pyproject.toml
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		--extra dev -o requirements-dev.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -22,6 +22,6 @@ app.autodiscover_tasks()
 def _create_filesystem_broker_folders(**kwargs) -> None:
     """kombu's filesystem transport expects its folders to exist."""
     options = app.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if app.conf.broker_url == "filesystem://" and options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)

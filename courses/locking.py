@@ -23,29 +23,35 @@ from django.db import OperationalError, connection
 
 from common.errors import Busy
 
-# First key of the two-int advisory lock: which kind of object is locked.
+# Advisory locks share one 64-bit key space across the database; the top
+# byte says which kind of object a key locks, the rest is its id.
 COURSE_CAPACITY_LOCK_SPACE = 1
 
 
+def capacity_lock_key(course_id: int) -> int:
+    return (COURSE_CAPACITY_LOCK_SPACE << 56) | int(course_id)
+
+
 def lock_course_capacity(course_ids: Iterable[int]) -> None:
-    """Take the capacity lock of each course, in ascending id order."""
+    """Take the capacity lock of each course, in ascending id order.
+
+    ``lock_timeout`` stays set for the rest of the (short) transaction, as in
+    pretix; waiting longer than that anywhere in it is "busy" too.
+    """
     if not settings.KURSLOTSE_CAPACITY_LOCKING:
         return
     if not connection.in_atomic_block:
         raise RuntimeError("Capacity can only be locked inside a transaction.")
     if connection.vendor != "postgresql":
         return
-    ids = sorted({int(pk) for pk in course_ids})
-    if not ids:
+    keys = sorted({capacity_lock_key(pk) for pk in course_ids})
+    if not keys:
         return
     timeout_ms = int(settings.KURSLOTSE_LOCK_TIMEOUT_SECONDS * 1000)
-    calls = ", ".join(
-        f"pg_advisory_xact_lock({COURSE_CAPACITY_LOCK_SPACE}, %s::integer)" for _ in ids
-    )
+    calls = ", ".join("pg_advisory_xact_lock(%s)" for _ in keys)
     try:
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = {timeout_ms}")
-            cursor.execute(f"SELECT {calls}", ids)
-            cursor.execute("SET LOCAL lock_timeout = DEFAULT")
+            cursor.execute(f"SELECT {calls}", keys)
     except OperationalError as error:
         raise Busy() from error

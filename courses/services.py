@@ -113,6 +113,9 @@ def publish_course(*, course: Course) -> Course:
 @transaction.atomic
 def cancel_course(*, course: Course, by) -> Course:
     """Cancel a whole course: every session and every active booking with it."""
+    # The capacity lock orders this against bookings in flight: each either
+    # completes first (and is cancelled here) or sees the cancelled course.
+    lock_course_capacity([course.pk])
     course = Course.objects.select_for_update().get(pk=course.pk)
     if course.status == CourseStatus.CANCELLED:
         raise CourseNotChangeable(_("This course is already cancelled."))
@@ -226,11 +229,14 @@ def book_course(*, course: Course, learner, children_ages: list[int], booked_by=
     """
     children_ages = sorted(int(age) for age in children_ages)
     now = timezone.now()
-    _check_bookable(course, timezone.localdate(now))
-    _check_children(course, children_ages)
     try:
         with transaction.atomic():
             lock_course_capacity([course.pk])
+            # Read the course under the lock: a coordinator may have cancelled
+            # it or changed its places a moment ago.
+            course = Course.objects.get(pk=course.pk)
+            _check_bookable(course, timezone.localdate(now))
+            _check_children(course, children_ages)
             if selectors.has_active_booking(course.pk, learner.pk):
                 raise AlreadyBooked(_("You already have a booking for this course."))
             seats_left, childcare_left = read_availability(course)

@@ -23,7 +23,7 @@ from django.db import connection
 from accounts.roles import LEARNER
 from courses import services
 from courses.constants import BookingStatus
-from courses.locking import COURSE_CAPACITY_LOCK_SPACE
+from courses.locking import capacity_lock_key
 from courses.models import Booking
 
 from ..factories import CourseFactory, UserFactory
@@ -130,9 +130,7 @@ def test_a_lock_held_too_long_answers_busy_and_books_nothing(live_server, rush_s
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
     with psycopg.connect(**params) as holder, holder.transaction():
-        holder.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)", [COURSE_CAPACITY_LOCK_SPACE, course.pk]
-        )
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", [capacity_lock_key(course.pk)])
         response = requests.post(
             f"{live_server.url}/api/v1/courses/{course.pk}/bookings/",
             json={"children_ages": []},
