@@ -264,9 +264,7 @@ class CourseViewSet(
         return selectors.with_availability(queryset, user)
 
     def perform_create(self, serializer):
-        serializer.instance = services.create_course(
-            created_by=self.request.user, **serializer.validated_data
-        )
+        serializer.instance = services.create_course(**serializer.validated_data)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -358,7 +356,7 @@ class SessionViewSet(UserLanguageMixin, viewsets.GenericViewSet):
         payload = CancelSessionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         session = services.cancel_session(
-            session=self.get_object(), by=request.user, note=payload.validated_data["note"]
+            session=self.get_object(), note=payload.validated_data["note"]
         )
         return Response(SessionSerializer(session).data)
 

@@ -467,7 +467,7 @@ class DemoSeeder:
         plans = self._course_plans(block)
         courses: list[tuple[Course, CoursePlan]] = []
         for plan in plans:
-            course = create_course(created_by=self.logins[COORDINATOR_LOGIN.email], **plan.fields)
+            course = create_course(**plan.fields)
             courses.append((course, plan))
         self._book_block(block, courses, learners)
 

@@ -43,6 +43,11 @@ class RegistrationClosed(DomainError):
     status_code = 409
 
 
+class NotAllowed(DomainError):
+    code = "permission_denied"
+    status_code = 403
+
+
 class InvalidChildren(DomainError):
     code = "invalid_children"
 
@@ -74,7 +79,7 @@ class CourseNotChangeable(Conflict):
 # --- Courses and sessions -------------------------------------------------------
 
 
-def create_course(*, created_by=None, **fields) -> Course:
+def create_course(**fields) -> Course:
     """Create a course and its sessions; invariants are checked by ``Course.clean``."""
     fields.setdefault("status", CourseStatus.PUBLISHED)
     fields["exception_dates"] = [str(d) for d in fields.get("exception_dates") or []]
@@ -136,7 +141,7 @@ def cancel_course(*, course: Course, by) -> Course:
 
 
 @transaction.atomic
-def cancel_session(*, session: CourseSession, by=None, note: str = "") -> CourseSession:
+def cancel_session(*, session: CourseSession, note: str = "") -> CourseSession:
     session = CourseSession.objects.select_for_update().get(pk=session.pk)
     if session.status == SessionStatus.CANCELLED:
         raise SessionNotChangeable(_("This session is already cancelled."))
@@ -293,7 +298,7 @@ def cancel_booking(*, booking: Booking, by) -> Booking:
     """Cancel a booking; a freed place goes straight to the waiting list."""
     booking = Booking.objects.select_for_update().select_related("course").get(pk=booking.pk)
     if not _may_act_for(by, booking):
-        raise DomainError(_("You cannot cancel this booking."), code="forbidden")
+        raise NotAllowed(_("You cannot cancel this booking."))
     if booking.status == BookingStatus.CANCELLED:
         raise BookingNotActive(_("This booking is already cancelled."))
     held_capacity = booking.status in HOLDING_STATUSES
@@ -322,7 +327,7 @@ def cancel_booking(*, booking: Booking, by) -> Booking:
 def accept_offer(*, booking: Booking, by) -> Booking:
     booking = Booking.objects.select_for_update().get(pk=booking.pk)
     if not _may_act_for(by, booking):
-        raise DomainError(_("You cannot accept this offer."), code="forbidden")
+        raise NotAllowed(_("You cannot accept this offer."))
     if booking.status != BookingStatus.OFFERED:
         raise NoOffer(_("There is no open offer for this booking."))
     now = timezone.now()

@@ -357,3 +357,16 @@ def test_remembered_answers_are_purged_after_a_day(as_user, learner):
     with time_machine.travel(timezone.now() + dt.timedelta(hours=25)):
         assert purge_idempotency_records.apply().get() == 1
     assert not IdempotencyRecord.objects.exists()
+
+
+def test_service_refuses_to_cancel_or_accept_for_someone_else(learner, other_learner):
+    from common.errors import DomainError
+
+    course = CourseFactory()
+    booking = services.book_course(course=course, learner=learner, children_ages=[])
+    for action in (services.cancel_booking, services.accept_offer):
+        with pytest.raises(DomainError) as refused:
+            action(booking=booking, by=other_learner)
+        assert refused.value.status_code == 403
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
