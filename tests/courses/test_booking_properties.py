@@ -27,6 +27,9 @@ pytestmark = pytest.mark.django_db
 
 LEARNERS = 4
 
+# Mostly children the course takes, sometimes ages or numbers it refuses.
+children_ages = st.lists(st.integers(1, 6), max_size=2) | st.lists(st.integers(0, 9), max_size=3)
+
 step = st.one_of(
     st.tuples(
         st.just("book"),
