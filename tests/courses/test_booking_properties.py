@@ -31,11 +31,7 @@ LEARNERS = 4
 children_ages = st.lists(st.integers(1, 6), max_size=2) | st.lists(st.integers(0, 9), max_size=3)
 
 step = st.one_of(
-    st.tuples(
-        st.just("book"),
-        st.integers(0, LEARNERS - 1),
-        st.lists(st.integers(1, 6), max_size=2) | st.lists(st.integers(0, 9), max_size=3),
-    ),  # fmt: skip
+    st.tuples(st.just("book"), st.integers(0, LEARNERS - 1), children_ages),
     st.tuples(st.just("cancel"), st.integers(0, LEARNERS - 1), st.booleans()),
     st.tuples(st.just("accept"), st.integers(0, LEARNERS - 1), st.none()),
     st.tuples(st.just("expire"), st.integers(1, 72), st.none()),
