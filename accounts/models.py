@@ -53,3 +53,29 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class AccessLog(models.Model):
+    """Who looked at which personal data of whom, and when (the audit trail).
+
+    Written when staff read data that is sensitive beyond the normal work of
+    their role, e.g. a coordinator reading a coach's notes about a mentee.
+    """
+
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("who")
+    )
+    subject = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="+", verbose_name=_("whose data")
+    )
+    what = models.CharField(_("what"), max_length=100)
+    object_id = models.PositiveBigIntegerField(_("object id"), null=True, blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} read {self.what} of {self.subject_id}"

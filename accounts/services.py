@@ -38,3 +38,13 @@ def update_profile(*, user, **fields):
     user.full_clean(exclude=["password"])
     user.save(update_fields=[*fields])
     return user
+
+
+def log_access(*, actor, subject, what: str, object_ids=()) -> None:
+    """Record that ``actor`` read ``what`` (one row per object) of ``subject``."""
+    from .models import AccessLog
+
+    ids = list(object_ids) or [None]
+    AccessLog.objects.bulk_create(
+        AccessLog(actor=actor, subject=subject, what=what, object_id=pk) for pk in ids
+    )

@@ -4,6 +4,15 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView
+from coaching.api import (
+    CoachingRequestViewSet,
+    CoachProfileView,
+    FiguresView,
+    MatchingRunViewSet,
+    MeetingViewSet,
+    MentorshipViewSet,
+    ProposalViewSet,
+)
 from courses.api import BookingViewSet, CourseViewSet, ProviderViewSet, SessionViewSet
 from places.api import MunicipalityViewSet, VenueViewSet
 
@@ -15,8 +24,15 @@ router.register("providers", ProviderViewSet, basename="provider")
 router.register("courses", CourseViewSet, basename="course")
 router.register("sessions", SessionViewSet, basename="session")
 router.register("bookings", BookingViewSet, basename="booking")
+router.register("coaching/requests", CoachingRequestViewSet, basename="coaching-request")
+router.register("coaching/matching-runs", MatchingRunViewSet, basename="matching-run")
+router.register("coaching/proposals", ProposalViewSet, basename="proposal")
+router.register("coaching/mentorships", MentorshipViewSet, basename="mentorship")
+router.register("coaching/meetings", MeetingViewSet, basename="meeting")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
+    path("coaching/coach-profile/", CoachProfileView.as_view(), name="coach-profile"),
+    path("coaching/figures/", FiguresView.as_view(), name="coaching-figures"),
     *router.urls,
 ]

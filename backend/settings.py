@@ -224,6 +224,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "expire-stale-offers": {"task": "courses.tasks.expire_stale_offers", "schedule": 60.0},
+    "expire-stale-proposals": {
+        "task": "coaching.tasks.expire_stale_proposals",
+        "schedule": 3600.0,
+    },
     "purge-idempotency-records": {
         "task": "common.tasks.purge_idempotency_records",
         "schedule": 3600.0,
@@ -289,6 +293,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CourseStatusEnum": "courses.constants.CourseStatus",
+        # Sessions and meetings share the set (scheduled, cancelled).
+        "ScheduledOrCancelledEnum": "courses.constants.SessionStatus",
+        "BookingStatusEnum": "courses.constants.BookingStatus",
+        "RequestStatusEnum": "coaching.constants.RequestStatus",
+        "ProposalStatusEnum": "coaching.constants.ProposalStatus",
+        "ProgrammeEnum": "coaching.constants.Programme",
+        "GenderEnum": "coaching.constants.Gender",
+        "SkillEnum": "coaching.constants.SKILL_CHOICES",
+        "LanguageCodeEnum": "common.languages.LANGUAGE_CODES",
+    },
 }
 
 # --- Security ------------------------------------------------------------------

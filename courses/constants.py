@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.languages import LANGUAGE_NAMES
+
 
 class Level(models.TextChoices):
     A1 = "A1", "A1"
@@ -54,22 +56,8 @@ class ProviderKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-# Helper languages a course may offer, as ISO 639-1 codes.
-HELPER_LANGUAGES = {
-    "ar": _("Arabic"),
-    "en": _("English"),
-    "fa": _("Persian"),
-    "ku": _("Kurdish"),
-    "ps": _("Pashto"),
-    "ro": _("Romanian"),
-    "ru": _("Russian"),
-    "sq": _("Albanian"),
-    "ti": _("Tigrinya"),
-    "tr": _("Turkish"),
-    "uk": _("Ukrainian"),
-    "fr": _("French"),
-    "so": _("Somali"),
-}
+# Helper languages a course may offer, as ISO 639-1 codes (German is the course language).
+HELPER_LANGUAGES = {code: name for code, name in LANGUAGE_NAMES.items() if code != "de"}
 
 MAX_CHILD_AGE = 17
 MAX_CHILDREN_PER_BOOKING = 8

@@ -34,6 +34,8 @@ from django.utils import timezone
 
 from accounts.roles import ALL_ROLES, COACH, COORDINATOR, LEARNER
 from accounts.services import create_person
+from coaching import demo_data as coaching_demo
+from coaching.models import CoachingRequest, CoachProfile, Mentorship
 from places.models import Municipality, Venue
 
 from . import selectors
@@ -459,6 +461,13 @@ class DemoSeeder:
                 self._seed_block(block, password_hash)
                 if self.scale > 1 and (block + 1) % 5 == 0:
                     self.log(f"  ... {block + 1} of {self.scale} blocks loaded")
+            coaching_demo.seed(
+                rng=self.rng,
+                coordinator=self.logins[COORDINATOR_LOGIN.email],
+                jobcoach=self.logins[JOBCOACH_LOGIN.email],
+                language_coach=self.logins[SPRACHCOACH_LOGIN.email],
+                mentee=self.logins[LEARNER_UK_LOGIN.email],
+            )
 
     def _seed_block(self, block: int, password_hash: str) -> None:
         staff = self._create_staff(block, password_hash)
@@ -1171,6 +1180,11 @@ def summary() -> dict:
         "bookings_with_childcare": Booking.objects.filter(
             Q(childcare_places__gt=0), ~Q(status=BookingStatus.CANCELLED)
         ).count(),
+        "coach_profiles": CoachProfile.objects.count(),
+        "coaching_requests": dict(
+            Counter(CoachingRequest.objects.values_list("status", flat=True))
+        ),
+        "mentorships": Mentorship.objects.count(),
     }
 
 
@@ -1192,6 +1206,8 @@ def summary_text(stats: dict) -> str:
             f"coaches {stats['coaches']}, coordinators {stats['coordinators']})",
             f"  bookings      {stats['bookings']}  ({pairs(stats['bookings_by_status'])})",
             f"                active with childcare {stats['bookings_with_childcare']}",
+            f"  coaching      {stats['coach_profiles']} coach profiles, requests "
+            f"({pairs(stats['coaching_requests'])}), {stats['mentorships']} mentorship",
         ]
     )
 

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.roles import COACH
 from courses import services as course_services
 from courses.constants import Format, Level
 from courses.models import Provider
@@ -86,3 +87,28 @@ class CourseFactory:
 
     def __new__(cls, **overrides):
         return course_services.create_course(**course_fields(**overrides))
+
+
+WEEKDAY_MORNINGS = [{"weekday": d, "start": "09:00", "end": "12:00"} for d in range(5)]
+
+
+def make_coach(**overrides):
+    """A coach with a complete, active profile in Bad Rappenau (Arabic, English)."""
+    from coaching.models import CoachProfile
+
+    user = UserFactory(roles=[COACH], full_name=overrides.pop("name", "Coach Person"))
+    fields = {
+        "programmes": ["jobcoaching"],
+        "languages": [{"code": "ar", "level": "fluent"}, {"code": "en", "level": "good"}],
+        "municipality": municipality("Bad Rappenau"),
+        "travel_radius_km": 20,
+        "online_ok": False,
+        "availability": WEEKDAY_MORNINGS,
+        "capacity": 2,
+        "skills": ["cv", "applications", "care"],
+        "volunteer_agreement_signed": True,
+        "police_certificate_seen_on": timezone.localdate() - dt.timedelta(days=100),
+    }
+    fields.update(overrides)
+    CoachProfile.objects.create(user=user, **fields)
+    return user

@@ -37,6 +37,7 @@ class World:
     others_booking: object
     offered_booking: object
     session: object
+    coaching: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
 
@@ -66,8 +67,69 @@ def world(db):
         others_booking=services.book_course(course=course, learner=someone, children_ages=[]),
         offered_booking=offered,
         session=course.sessions.order_by("date").first(),
+        coaching=coaching_world(users, someone),
         extra={"someone": someone},
     )
+
+
+def coaching_world(users, someone):
+    """A coach with a mentee (the learner), proposals for them and for another coach."""
+    from django.utils import timezone
+
+    from coaching.models import CoachingRequest, CoachProfile, MatchProposal, Meeting, Mentorship
+
+    from .factories import UserFactory as Users
+    from .factories import make_coach
+
+    coach = users[COACH]
+    other_coach = make_coach(name="Other Coach")
+    CoachProfile.objects.create(
+        user=coach, programmes=["jobcoaching"], languages=[{"code": "ar", "level": "fluent"}],
+        municipality=municipality(), availability=[{"weekday": 0, "start": "09:00", "end": "12:00"}],
+        capacity=5, volunteer_agreement_signed=True, police_certificate_seen_on=timezone.localdate(),
+    )  # fmt: skip
+
+    def request_of(learner, status="open"):
+        return CoachingRequest.objects.create(
+            learner=learner, created_by=learner, programme="jobcoaching", languages=["ar"],
+            german_level="A2", municipality=municipality(),
+            availability=[{"weekday": 0, "start": "09:00", "end": "12:00"}], status=status,
+        )  # fmt: skip
+
+    learner = users[LEARNER]
+    matched = request_of(learner, "matched")
+    mentorship = Mentorship.objects.create(request=matched, coach=coach, learner=learner)
+    third = Users(roles=[LEARNER])
+    others = Mentorship.objects.create(
+        request=request_of(third, "matched"), coach=other_coach, learner=third
+    )
+    start = timezone.now() + dt.timedelta(days=3)
+    meeting = Meeting.objects.create(mentorship=mentorship, starts_at=start,
+                                     ends_at=start + dt.timedelta(hours=1), place="Rathaus")  # fmt: skip
+    expires = timezone.now() + dt.timedelta(days=7)
+    to_coach = MatchProposal.objects.create(
+        request=request_of(Users(roles=[LEARNER]), "proposed"), coach=coach, status="approved",
+        expires_at=expires,
+    )  # fmt: skip
+    declinable = MatchProposal.objects.create(
+        request=request_of(Users(roles=[LEARNER]), "proposed"), coach=coach, status="approved",
+        expires_at=expires,
+    )  # fmt: skip
+    to_other = MatchProposal.objects.create(
+        request=request_of(someone, "proposed"), coach=other_coach, status="approved",
+        expires_at=expires,
+    )  # fmt: skip
+    waiting = MatchProposal.objects.create(
+        request=request_of(Users(roles=[LEARNER]), "proposed"), coach=other_coach
+    )
+    open_request = request_of(Users(roles=[LEARNER]))
+    return {
+        "coach": coach, "other_coach": other_coach, "mentorship": mentorship,
+        "others_mentorship": others, "meeting": meeting, "to_coach": to_coach,
+        "declinable": declinable, "to_other": to_other, "waiting": waiting,
+        "open_request": open_request, "own_request": matched,
+        "others_request": to_other.request,
+    }  # fmt: skip
 
 
 def course_payload(w):
@@ -164,6 +226,142 @@ TABLE = [
         route="api:me"),
 ]  # fmt: skip
 
+
+def care_request(w, role):
+    body = {
+        "programme": "care_language", "goals": ["workplace_language"], "languages": ["uk"],
+        "german_level": "A2", "municipality": municipality().pk, "care_facility": "Pflegeheim",
+        "availability": [{"weekday": 2, "start": "14:00", "end": "16:00"}],
+    }  # fmt: skip
+    if role == COORDINATOR:
+        body["learner"] = w.extra["someone"].pk
+    return body
+
+
+def coach_profile_body(w, role):
+    return {
+        "programmes": ["jobcoaching"], "languages": [{"code": "en", "level": "good"}],
+        "municipality": municipality().pk, "travel_radius_km": 10,
+        "availability": [{"weekday": 4, "start": "10:00", "end": "12:00"}], "capacity": 2,
+        "skills": ["cv"],
+    }  # fmt: skip
+
+
+def future_meeting(w, role):
+    start = dt.datetime.now(dt.UTC) + dt.timedelta(days=5)
+    return {"starts_at": start.isoformat(), "ends_at": (start + dt.timedelta(hours=1)).isoformat(),
+            "place": "Bücherei"}  # fmt: skip
+
+
+def c(w, key):
+    return w.coaching[key].pk
+
+
+COACHING_TABLE = [
+    Row("own coach profile", "get", lambda w: "/api/v1/coaching/coach-profile/", only(COACH),
+        route="api:coach-profile"),
+    Row("write own coach profile", "put", lambda w: "/api/v1/coaching/coach-profile/",
+        only(COACH), body=coach_profile_body, route="api:coach-profile"),
+    Row("coaching requests", "get", lambda w: "/api/v1/coaching/requests/",
+        only(LEARNER, COORDINATOR), route="api:coaching-request-list"),
+    Row("own coaching request", "get",
+        lambda w: f"/api/v1/coaching/requests/{c(w, 'own_request')}/",
+        only(LEARNER, COORDINATOR), route="api:coaching-request-detail"),
+    Row("someone else's coaching request", "get",
+        lambda w: f"/api/v1/coaching/requests/{c(w, 'others_request')}/",
+        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK},
+        route="api:coaching-request-detail"),
+    Row("ask for a coach", "post", lambda w: "/api/v1/coaching/requests/",
+        only(LEARNER, COORDINATOR), body=care_request, route="api:coaching-request-list"),
+    Row("withdraw someone else's request", "post",
+        lambda w: f"/api/v1/coaching/requests/{c(w, 'open_request')}/withdraw/",
+        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK},
+        route="api:coaching-request-withdraw"),
+    Row("matching runs", "get", lambda w: "/api/v1/coaching/matching-runs/", only(COORDINATOR),
+        route="api:matching-run-list"),
+    Row("start a matching run", "post", lambda w: "/api/v1/coaching/matching-runs/",
+        only(COORDINATOR), body=lambda w, r: {}, route="api:matching-run-list"),
+    Row("a matching run", "get", lambda w: f"/api/v1/coaching/matching-runs/{make_run(w)}/",
+        only(COORDINATOR, anonymous=DENIED), route="api:matching-run-detail"),
+    Row("proposals", "get", lambda w: "/api/v1/coaching/proposals/", only(COACH, COORDINATOR),
+        route="api:proposal-list"),
+    Row("proposal to me", "get", lambda w: f"/api/v1/coaching/proposals/{c(w, 'to_coach')}/",
+        only(COACH, COORDINATOR), route="api:proposal-detail"),
+    Row("proposal to another coach", "get",
+        lambda w: f"/api/v1/coaching/proposals/{c(w, 'to_other')}/",
+        {"anonymous": DENIED, LEARNER: DENIED, COACH: HIDDEN, COORDINATOR: OK},
+        route="api:proposal-detail"),
+    Row("propose by hand", "post", lambda w: "/api/v1/coaching/proposals/", only(COORDINATOR),
+        body=lambda w, r: {"request": c(w, "open_request"),
+                           "coach": w.coaching["other_coach"].coach_profile.pk, "override": True},
+        route="api:proposal-list"),
+    Row("approve", "post", lambda w: f"/api/v1/coaching/proposals/{c(w, 'waiting')}/approve/",
+        only(COORDINATOR), route="api:proposal-approve"),
+    Row("accept a proposal to me", "post",
+        lambda w: f"/api/v1/coaching/proposals/{c(w, 'to_coach')}/accept/", only(COACH),
+        route="api:proposal-accept"),
+    Row("accept a proposal to another coach", "post",
+        lambda w: f"/api/v1/coaching/proposals/{c(w, 'to_other')}/accept/",
+        {"anonymous": DENIED, LEARNER: DENIED, COACH: HIDDEN, COORDINATOR: DENIED},
+        route="api:proposal-accept"),
+    Row("decline a proposal to me", "post",
+        lambda w: f"/api/v1/coaching/proposals/{c(w, 'declinable')}/decline/", only(COACH),
+        body=lambda w, r: {"reason": "Umzug"}, route="api:proposal-decline"),
+    Row("mentorships", "get", lambda w: "/api/v1/coaching/mentorships/",
+        only(LEARNER, COACH, COORDINATOR), route="api:mentorship-list"),
+    Row("own mentorship", "get",
+        lambda w: f"/api/v1/coaching/mentorships/{c(w, 'mentorship')}/",
+        only(LEARNER, COACH, COORDINATOR), route="api:mentorship-detail"),
+    Row("someone else's mentorship", "get",
+        lambda w: f"/api/v1/coaching/mentorships/{c(w, 'others_mentorship')}/",
+        only(COORDINATOR, other=HIDDEN), route="api:mentorship-detail"),
+    Row("meetings of own mentorship", "get",
+        lambda w: f"/api/v1/coaching/mentorships/{c(w, 'mentorship')}/meetings/",
+        only(LEARNER, COACH, COORDINATOR), route="api:mentorship-meetings"),
+    Row("schedule a meeting", "post",
+        lambda w: f"/api/v1/coaching/mentorships/{c(w, 'mentorship')}/meetings/",
+        only(COACH, COORDINATOR), body=future_meeting, route="api:mentorship-meetings"),
+    Row("read notes", "get",
+        lambda w: f"/api/v1/coaching/mentorships/{c(w, 'mentorship')}/notes/",
+        only(COACH, COORDINATOR), route="api:mentorship-notes"),
+    Row("write a note", "post",
+        lambda w: f"/api/v1/coaching/mentorships/{c(w, 'mentorship')}/notes/",
+        only(COACH, COORDINATOR), body=lambda w, r: {"text": "Gutes Gespräch."},
+        route="api:mentorship-notes"),
+    Row("notes of someone else's mentee", "get",
+        lambda w: f"/api/v1/coaching/mentorships/{c(w, 'others_mentorship')}/notes/",
+        {"anonymous": DENIED, LEARNER: DENIED, COACH: HIDDEN, COORDINATOR: OK},
+        route="api:mentorship-notes"),
+    Row("milestones", "get",
+        lambda w: f"/api/v1/coaching/mentorships/{c(w, 'mentorship')}/milestones/",
+        only(LEARNER, COACH, COORDINATOR), route="api:mentorship-milestones"),
+    Row("record a milestone", "post",
+        lambda w: f"/api/v1/coaching/mentorships/{c(w, 'mentorship')}/milestones/",
+        only(COACH, COORDINATOR),
+        body=lambda w, r: {"kind": "interview", "occurred_on": dt.date.today().isoformat()},
+        route="api:mentorship-milestones"),
+    Row("end a mentorship", "post",
+        lambda w: f"/api/v1/coaching/mentorships/{c(w, 'mentorship')}/end/",
+        only(COACH, COORDINATOR), body=lambda w, r: {"reason": "goal_reached"},
+        route="api:mentorship-end"),
+    Row("move a meeting", "post",
+        lambda w: f"/api/v1/coaching/meetings/{c(w, 'meeting')}/move/", only(COACH, COORDINATOR),
+        body=future_meeting, route="api:meeting-move"),
+    Row("cancel a meeting", "post",
+        lambda w: f"/api/v1/coaching/meetings/{c(w, 'meeting')}/cancel/",
+        only(COACH, COORDINATOR), route="api:meeting-cancel"),
+    Row("coaching figures", "get", lambda w: "/api/v1/coaching/figures/", only(COORDINATOR),
+        route="api:coaching-figures"),
+]  # fmt: skip
+
+
+def make_run(w):
+    from coaching.models import MatchingRun
+
+    return MatchingRun.objects.create().pk
+
+
+TABLE += COACHING_TABLE
 CELLS = [(row, role) for row in TABLE for role in ROLES]
 
 

@@ -1,6 +1,7 @@
 """The demo district loaded by ``make run``."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count, Q, Sum
 
@@ -31,6 +32,19 @@ def test_seed_demo_loads_a_realistic_district_that_obeys_the_booking_rules(capsy
 
     demo = Booking.objects.filter(learner__email="learner@kurslotse.example")
     assert set(demo.values_list("status", flat=True)) == {"confirmed", "waitlisted", "offered"}
+
+    from coaching.models import CoachingRequest, CoachProfile, Mentorship
+    from coaching.services import start_matching_run
+
+    assert CoachProfile.objects.count() >= 5
+    assert CoachingRequest.objects.filter(status="open").count() >= 10
+    mentorship = Mentorship.objects.get()
+    assert mentorship.coach.email == "jobcoach@kurslotse.example"
+    assert mentorship.meetings.exists() and mentorship.notes.exists()
+    coordinator = get_user_model().objects.get(email="coordinator@kurslotse.example")
+    run = start_matching_run(by=coordinator)
+    assert run.proposals.exists()
+    assert run.unmatched.exists()
 
     courses_before = Course.objects.count()
     call_command("seed_demo")

@@ -1,0 +1,587 @@
+"""REST API for coaching: profiles, requests, matching runs, proposals, mentorships.
+
+Thin: serializers check the shape of input, services apply the rules,
+selectors decide who sees what (someone else's object answers 404).
+"""
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.roles import COACH, COORDINATOR, LEARNER, has_role
+from accounts.selectors import learners
+from common.api import UserLanguageMixin
+from common.languages import LANGUAGE_CODES
+
+from . import selectors, services
+from .constants import (
+    SKILL_CHOICES,
+    EndReason,
+    Gender,
+    GermanLevel,
+    LanguageLevel,
+    MilestoneKind,
+    Programme,
+    ShiftPattern,
+)
+from .explain import describe_part, describe_reasons, describe_rule
+from .models import CoachingRequest, CoachProfile, MatchProposal, Meeting
+
+# --- Shapes of input ----------------------------------------------------------------------------
+
+
+class TimeRangeSerializer(serializers.Serializer):
+    weekday = serializers.IntegerField(min_value=0, max_value=6)
+    start = serializers.TimeField(format="%H:%M")
+    end = serializers.TimeField(format="%H:%M")
+
+    def validate(self, attrs):
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": _("The end must be after the start.")})
+        return attrs
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        return {
+            "weekday": value["weekday"],
+            "start": value["start"].strftime("%H:%M"),
+            "end": value["end"].strftime("%H:%M"),
+        }
+
+
+class SpokenLanguageSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=LANGUAGE_CODES)
+    level = serializers.ChoiceField(choices=LanguageLevel.choices)
+
+
+def availability_field(**kwargs):
+    return TimeRangeSerializer(many=True, allow_empty=False, **kwargs)
+
+
+# --- Coach profile -------------------------------------------------------------------------------
+
+
+class CoachProfileSerializer(serializers.ModelSerializer):
+    programmes = serializers.ListField(
+        child=serializers.ChoiceField(choices=Programme.choices), allow_empty=False
+    )
+    languages = SpokenLanguageSerializer(many=True, allow_empty=False)
+    availability = availability_field()
+    skills = serializers.ListField(child=serializers.ChoiceField(choices=SKILL_CHOICES))
+    onboarding_complete = serializers.SerializerMethodField()
+    municipality_name = serializers.CharField(source="municipality.name", read_only=True)
+
+    class Meta:
+        model = CoachProfile
+        fields = [
+            "programmes", "languages", "municipality", "municipality_name", "travel_radius_km",
+            "online_ok", "availability", "capacity", "skills", "gender", "is_active",
+            "is_volunteer", "volunteer_agreement_signed", "police_certificate_seen_on",
+            "onboarding_complete",
+        ]  # fmt: skip
+        read_only_fields = [
+            "is_volunteer", "volunteer_agreement_signed", "police_certificate_seen_on",
+        ]  # fmt: skip
+        extra_kwargs = {
+            "travel_radius_km": {"min_value": 0, "max_value": 100},
+            "capacity": {"min_value": 0, "max_value": 20},
+        }
+
+    def get_onboarding_complete(self, profile) -> bool:
+        from django.utils import timezone
+
+        return profile.onboarding_complete(timezone.localdate())
+
+
+class CoachProfileView(UserLanguageMixin, APIView):
+    """A coach's own profile: languages, place and radius, availability, capacity, skills."""
+
+    allowed_roles = {"get": {COACH}, "put": {COACH}}
+
+    @extend_schema(responses=CoachProfileSerializer)
+    def get(self, request):
+        profile = get_object_or_404(CoachProfile.objects.select_related("municipality"),
+                                    user=request.user)  # fmt: skip
+        return Response(CoachProfileSerializer(profile).data)
+
+    @extend_schema(request=CoachProfileSerializer, responses=CoachProfileSerializer)
+    def put(self, request):
+        serializer = CoachProfileSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        profile = services.save_coach_profile(user=request.user, **serializer.validated_data)
+        return Response(CoachProfileSerializer(profile).data)
+
+
+# --- Requests ---------------------------------------------------------------------------------------
+
+
+class CoachingRequestSerializer(serializers.ModelSerializer):
+    goals = serializers.ListField(
+        child=serializers.ChoiceField(choices=SKILL_CHOICES), required=False
+    )
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=LANGUAGE_CODES), required=False
+    )
+    availability = availability_field()
+    programme = serializers.ChoiceField(choices=Programme.choices)
+    german_level = serializers.ChoiceField(choices=GermanLevel.choices)
+    coach_gender_preference = serializers.ChoiceField(
+        choices=Gender.choices, required=False, allow_blank=True
+    )
+    shift_pattern = serializers.ChoiceField(
+        choices=ShiftPattern.choices, required=False, allow_blank=True
+    )
+    learner = serializers.IntegerField(
+        required=False,
+        write_only=True,
+        help_text="Coordinators only: the learner this request is for (user id).",
+    )
+    municipality_name = serializers.CharField(source="municipality.name", read_only=True)
+
+    class Meta:
+        model = CoachingRequest
+        fields = [
+            "id", "learner", "programme", "goals", "languages", "german_level", "municipality",
+            "municipality_name", "availability", "online_ok", "coach_gender_preference",
+            "care_facility", "shift_pattern", "notes", "status", "created_at", "matched_at",
+            "closed_at",
+        ]  # fmt: skip
+        read_only_fields = ["status", "created_at", "matched_at", "closed_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["learner"] = instance.learner_id
+        return data
+
+    def validate(self, attrs):
+        if attrs.get("programme") == Programme.CARE_LANGUAGE and not attrs.get("care_facility"):
+            raise serializers.ValidationError(
+                {"care_facility": _("Name the care facility where you work.")}
+            )
+        return attrs
+
+
+class CoachingRequestViewSet(
+    UserLanguageMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Requests for a coach: learners see and make their own; coordinators all, for anyone."""
+
+    serializer_class = CoachingRequestSerializer
+    filterset_fields = ["status", "programme"]
+    allowed_roles = {
+        "list": {LEARNER, COORDINATOR},
+        "retrieve": {LEARNER, COORDINATOR},
+        "create": {LEARNER, COORDINATOR},
+        "withdraw": {LEARNER, COORDINATOR},
+    }
+
+    def get_queryset(self):
+        return selectors.visible_requests(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        learner = _request_learner(request, data.pop("learner", None))
+        created = services.create_request(learner=learner, created_by=request.user, **data)
+        return Response(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Withdraw a request that has no coach yet", request=None)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        closed = services.close_request(request=self.get_object(), by=request.user)
+        return Response(self.get_serializer(closed).data)
+
+
+def _request_learner(request, learner_id):
+    if learner_id is None:
+        if not has_role(request.user, LEARNER):
+            raise serializers.ValidationError({"learner": [_("Say which learner this is for.")]})
+        return request.user
+    if not has_role(request.user, COORDINATOR):
+        raise serializers.ValidationError(
+            {"learner": [_("Only coordinators ask for someone else.")]}
+        )
+    learner = learners().filter(pk=learner_id).first()
+    if learner is None:
+        raise serializers.ValidationError({"learner": [_("Unknown learner.")]})
+    return learner
+
+
+# --- Proposals ---------------------------------------------------------------------------------------
+
+
+class RequestForCoachSerializer(serializers.ModelSerializer):
+    """What a coach needs to decide, and nothing more: no contact details before accepting."""
+
+    first_name = serializers.SerializerMethodField()
+    municipality_name = serializers.CharField(source="municipality.name", read_only=True)
+
+    class Meta:
+        model = CoachingRequest
+        fields = [
+            "id", "first_name", "programme", "goals", "languages", "german_level",
+            "municipality_name", "availability", "online_ok", "care_facility", "shift_pattern",
+            "notes",
+        ]  # fmt: skip
+
+    def get_first_name(self, request) -> str:
+        return request.learner.get_short_name() if request.learner.full_name else ""
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    request = RequestForCoachSerializer(read_only=True)
+    coach_name = serializers.CharField(source="coach.get_full_name", read_only=True)
+    explanation = serializers.SerializerMethodField()
+    score_parts = serializers.SerializerMethodField()
+    overridden_rules = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MatchProposal
+        fields = [
+            "id", "run", "request", "coach", "coach_name", "score", "score_parts", "explanation",
+            "overridden_rules", "status", "created_at", "approved_at", "expires_at",
+            "answered_at", "decline_reason",
+        ]  # fmt: skip
+
+    def get_score_parts(self, proposal) -> list[dict]:
+        return [{**part, "text": describe_part(part)} for part in proposal.score_parts]
+
+    def get_explanation(self, proposal) -> list[str]:
+        return [describe_part(part) for part in proposal.score_parts]
+
+    def get_overridden_rules(self, proposal) -> list[dict]:
+        return [{"code": code, "text": describe_rule(code)} for code in proposal.overridden_rules]
+
+
+class ManualProposalSerializer(serializers.Serializer):
+    request = serializers.PrimaryKeyRelatedField(queryset=CoachingRequest.objects.all())
+    coach = serializers.PrimaryKeyRelatedField(queryset=CoachProfile.objects.select_related("user"))
+    override = serializers.BooleanField(
+        default=False, help_text="Propose although hard rules are broken (they are recorded)."
+    )
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+class ProposalViewSet(
+    UserLanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Proposals: coordinators see all and approve; a coach sees those sent to them and answers."""
+
+    serializer_class = ProposalSerializer
+    filterset_fields = ["status", "run"]
+    allowed_roles = {
+        "list": {COACH, COORDINATOR},
+        "retrieve": {COACH, COORDINATOR},
+        "create": {COORDINATOR},
+        "approve": {COORDINATOR},
+        "accept": {COACH},
+        "decline": {COACH},
+    }
+
+    def get_queryset(self):
+        return selectors.visible_proposals(self.request.user)
+
+    @extend_schema(
+        summary="Propose a coach by hand (coordinators)",
+        request=ManualProposalSerializer,
+        responses={201: ProposalSerializer},
+    )
+    def create(self, request):
+        payload = ManualProposalSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        proposal, warnings = services.propose_by_hand(
+            request=data["request"], coach=data["coach"].user, by=request.user,
+            override=data["override"],
+        )  # fmt: skip
+        body = {**ProposalSerializer(proposal).data, "warnings": warnings}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Approve a proposal: it goes to the coach", request=None)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        proposal = services.approve_proposal(proposal=self.get_object(), by=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=proposal.pk)).data)
+
+    @extend_schema(summary="Accept: the mentorship begins", request=None)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        mentorship = services.accept_proposal(proposal=self.get_object(), coach=request.user)
+        mentorship = selectors.visible_mentorships(request.user).get(pk=mentorship.pk)
+        return Response(MentorshipSerializer(mentorship, context={"request": request}).data)
+
+    @extend_schema(summary="Decline, with a reason", request=DeclineSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        payload = DeclineSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        proposal = services.decline_proposal(
+            proposal=self.get_object(), coach=request.user, reason=payload.validated_data["reason"]
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=proposal.pk)).data)
+
+
+# --- Matching runs -------------------------------------------------------------------------------------
+
+
+class MatchingRunRequestSerializer(serializers.Serializer):
+    programme = serializers.ChoiceField(
+        choices=Programme.choices, required=False, help_text="Only this programme (default: all)."
+    )
+
+
+class MatchingRunSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    started_by = serializers.IntegerField(source="started_by_id", allow_null=True)
+    parameters = serializers.JSONField()
+    totals = serializers.JSONField()
+    duration_ms = serializers.IntegerField()
+
+
+class MatchingRunSerializer(MatchingRunSummarySerializer):
+    proposals = ProposalSerializer(many=True)
+    unmatched = serializers.SerializerMethodField()
+
+    def get_unmatched(self, run) -> list[dict]:
+        return [
+            {
+                "request": item.request_id,
+                "learner": item.request.learner_id,
+                "reasons": [
+                    {**reason, "text": text}
+                    for reason, text in zip(
+                        item.reasons, describe_reasons(item.reasons), strict=True
+                    )
+                ],
+            }
+            for item in run.unmatched.all()
+        ]
+
+
+class MatchingRunViewSet(UserLanguageMixin, viewsets.GenericViewSet):
+    """Start a matching run over all open requests; read earlier runs."""
+
+    allowed_roles = {"list": {COORDINATOR}, "retrieve": {COORDINATOR}, "create": {COORDINATOR}}
+    serializer_class = MatchingRunSerializer
+
+    def get_queryset(self):
+        return selectors.runs()
+
+    @extend_schema(responses=MatchingRunSummarySerializer(many=True))
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(MatchingRunSummarySerializer(page, many=True).data)
+
+    @extend_schema(responses=MatchingRunSerializer)
+    def retrieve(self, request, pk=None):
+        run = get_object_or_404(self.get_queryset(), pk=pk)
+        return Response(MatchingRunSerializer(selectors.run_with_results(run.pk)).data)
+
+    @extend_schema(request=MatchingRunRequestSerializer, responses={201: MatchingRunSerializer})
+    def create(self, request):
+        payload = MatchingRunRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        run = services.start_matching_run(
+            by=request.user, programme=payload.validated_data.get("programme")
+        )
+        body = MatchingRunSerializer(selectors.run_with_results(run.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+# --- Mentorships ----------------------------------------------------------------------------------------
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="get_full_name")
+    email = serializers.EmailField()
+    phone = serializers.CharField()
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Meeting
+        fields = ["id", "mentorship", "starts_at", "ends_at", "place", "online_link", "status",
+                  "sequence"]  # fmt: skip
+        read_only_fields = ["mentorship", "status", "sequence"]
+
+
+class MentorshipSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    request = serializers.IntegerField(source="request_id")
+    programme = serializers.CharField(source="request.programme")
+    coach = PersonSerializer()
+    learner = PersonSerializer()
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    end_reason = serializers.CharField()
+    upcoming_meetings = MeetingSerializer(source="scheduled_meetings", many=True)
+
+
+class NoteSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    text = serializers.CharField(max_length=5000)
+    author = serializers.CharField(source="author.get_full_name", read_only=True, default="")
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class MilestoneSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=MilestoneKind.choices)
+    occurred_on = serializers.DateField()
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class EndSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=EndReason.choices)
+
+
+class MentorshipViewSet(
+    UserLanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Mentorships: a coach's mentees, a learner's coach, all for coordinators.
+
+    Notes are for the coach and coordinators only (a coordinator's reading is
+    logged); learners see their meetings and milestones.
+    """
+
+    serializer_class = MentorshipSerializer
+    allowed_roles = {
+        "list": {LEARNER, COACH, COORDINATOR},
+        "retrieve": {LEARNER, COACH, COORDINATOR},
+        "meetings": {LEARNER, COACH, COORDINATOR},
+        "notes": {COACH, COORDINATOR},
+        "milestones": {LEARNER, COACH, COORDINATOR},
+        "end": {COACH, COORDINATOR},
+    }
+
+    def get_queryset(self):
+        return selectors.visible_mentorships(self.request.user)
+
+    @extend_schema(
+        methods=["POST"], request=MeetingSerializer, responses={201: MeetingSerializer},
+        summary="Schedule a meeting (the coach or a coordinator)",
+    )  # fmt: skip
+    @extend_schema(methods=["GET"], responses=MeetingSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def meetings(self, request, pk=None):
+        mentorship = self.get_object()
+        if request.method == "GET":
+            return Response(MeetingSerializer(selectors.meetings_of(mentorship), many=True).data)
+        self._refuse_learner(request)
+        payload = MeetingSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        meeting = services.schedule_meeting(
+            mentorship=mentorship, by=request.user, starts_at=data["starts_at"],
+            ends_at=data["ends_at"], place=data.get("place", ""),
+            online_link=data.get("online_link", ""),
+        )  # fmt: skip
+        return Response(MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["POST"], request=NoteSerializer, responses={201: NoteSerializer})
+    @extend_schema(methods=["GET"], responses=NoteSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def notes(self, request, pk=None):
+        mentorship = self.get_object()
+        if request.method == "GET":
+            notes = services.read_notes(mentorship=mentorship, reader=request.user)
+            return Response(NoteSerializer(notes, many=True).data)
+        payload = NoteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        note = services.add_note(
+            mentorship=mentorship, author=request.user, text=payload.validated_data["text"]
+        )
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["POST"], request=MilestoneSerializer, responses={201: MilestoneSerializer}
+    )
+    @extend_schema(methods=["GET"], responses=MilestoneSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def milestones(self, request, pk=None):
+        mentorship = self.get_object()
+        if request.method == "GET":
+            return Response(
+                MilestoneSerializer(selectors.milestones_of(mentorship), many=True).data
+            )
+        self._refuse_learner(request)
+        payload = MilestoneSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        milestone = services.record_milestone(
+            mentorship=mentorship, by=request.user, **payload.validated_data
+        )
+        return Response(MilestoneSerializer(milestone).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="End the mentorship, with a reason", request=EndSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        payload = EndSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        mentorship = services.end_mentorship(
+            mentorship=self.get_object(), by=request.user, reason=payload.validated_data["reason"]
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=mentorship.pk)).data)
+
+    def _refuse_learner(self, request):
+        if not (has_role(request.user, COACH) or has_role(request.user, COORDINATOR)):
+            raise services.NotAllowed(_("Only the coach and the coordination office can do this."))
+
+
+class MoveMeetingSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    place = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    online_link = serializers.URLField(required=False, allow_blank=True)
+
+
+class MeetingViewSet(UserLanguageMixin, viewsets.GenericViewSet):
+    """Move or cancel a meeting (the coach of the mentorship or a coordinator)."""
+
+    serializer_class = MeetingSerializer
+    allowed_roles = {"move": {COACH, COORDINATOR}, "cancel": {COACH, COORDINATOR}}
+
+    def get_queryset(self):
+        visible = selectors.visible_mentorships(self.request.user)
+        return Meeting.objects.filter(mentorship__in=visible.values("pk")).select_related(
+            "mentorship"
+        )
+
+    @extend_schema(summary="Move a meeting", request=MoveMeetingSerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        payload = MoveMeetingSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        meeting = services.move_meeting(meeting=self.get_object(), by=request.user,
+                                        **payload.validated_data)  # fmt: skip
+        return Response(MeetingSerializer(meeting).data)
+
+    @extend_schema(summary="Cancel a meeting", request=None)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        meeting = services.cancel_meeting(meeting=self.get_object(), by=request.user)
+        return Response(MeetingSerializer(meeting).data)
+
+
+class FiguresView(UserLanguageMixin, APIView):
+    """Figures mentoring programmes judge matching by: durations, early endings, outcomes."""
+
+    allowed_roles = {"get": {COORDINATOR}}
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response(selectors.mentorship_figures())

@@ -1,0 +1,247 @@
+"""Reads about coaching: who sees what, and the matching engine's input.
+
+Visibility rules: a coach sees only proposals addressed to them once a
+coordinator approved them, and only their own mentorships; a learner sees
+only their own requests and mentorships; coordinators see everything.
+"""
+
+from collections import Counter
+from datetime import date
+from statistics import median
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+from accounts.roles import COACH, COORDINATOR, LEARNER, has_role
+from places.models import Municipality
+
+from . import matching
+from .constants import (
+    OPEN_PROPOSAL_STATUSES,
+    SUCCESSFUL_ENDINGS,
+    MeetingStatus,
+    ProposalStatus,
+    RequestStatus,
+)
+from .models import (
+    CoachingRequest,
+    CoachNote,
+    CoachProfile,
+    MatchingRun,
+    MatchProposal,
+    Meeting,
+    Mentorship,
+    Milestone,
+)
+
+# --- Visibility -------------------------------------------------------------------------
+
+
+def visible_requests(user):
+    queryset = CoachingRequest.objects.select_related("learner", "municipality")
+    if has_role(user, COORDINATOR):
+        return queryset
+    if has_role(user, LEARNER):
+        return queryset.filter(learner=user)
+    return queryset.none()
+
+
+def visible_proposals(user):
+    queryset = MatchProposal.objects.select_related(
+        "request__learner", "request__municipality", "coach", "run"
+    )
+    if has_role(user, COORDINATOR):
+        return queryset
+    if has_role(user, COACH):
+        return queryset.filter(coach=user).exclude(
+            status__in=[ProposalStatus.PROPOSED, ProposalStatus.SUPERSEDED]
+        )
+    return queryset.none()
+
+
+def visible_mentorships(user):
+    queryset = Mentorship.objects.select_related(
+        "coach", "learner", "request__municipality"
+    ).prefetch_related(
+        Prefetch(
+            "meetings",
+            queryset=Meeting.objects.filter(status=MeetingStatus.SCHEDULED).order_by("starts_at"),
+            to_attr="scheduled_meetings",
+        )
+    )
+    if has_role(user, COORDINATOR):
+        return queryset
+    own = Q()
+    if has_role(user, COACH):
+        own |= Q(coach=user)
+    if has_role(user, LEARNER):
+        own |= Q(learner=user)
+    return queryset.filter(own) if own else queryset.none()
+
+
+def notes_of(mentorship: Mentorship):
+    return CoachNote.objects.filter(mentorship=mentorship).select_related("author")
+
+
+def milestones_of(mentorship: Mentorship):
+    return Milestone.objects.filter(mentorship=mentorship)
+
+
+def meetings_of(mentorship: Mentorship):
+    return Meeting.objects.filter(mentorship=mentorship).order_by("starts_at", "pk")
+
+
+def runs():
+    return MatchingRun.objects.select_related("started_by")
+
+
+def run_with_results(run_id: int) -> MatchingRun:
+    return (
+        MatchingRun.objects.prefetch_related(
+            Prefetch(
+                "proposals",
+                queryset=MatchProposal.objects.select_related(
+                    "request__learner", "request__municipality", "coach"
+                ).order_by("request_id"),
+            ),
+            "unmatched__request__learner",
+        )
+        .select_related("started_by")
+        .get(pk=run_id)
+    )
+
+
+# --- Capacity -----------------------------------------------------------------------------
+
+
+def coach_loads(coach_ids=None) -> dict[int, int]:
+    """Active mentees plus proposals still open, per coach user id."""
+    mentorships = Mentorship.objects.filter(ended_at__isnull=True)
+    proposals = MatchProposal.objects.filter(status__in=OPEN_PROPOSAL_STATUSES)
+    if coach_ids is not None:
+        mentorships = mentorships.filter(coach_id__in=coach_ids)
+        proposals = proposals.filter(coach_id__in=coach_ids)
+    loads: Counter[int] = Counter()
+    for queryset in (mentorships, proposals):
+        for row in queryset.values("coach_id").annotate(n=Count("pk")).order_by():
+            loads[row["coach_id"]] += row["n"]
+    return dict(loads)
+
+
+# --- The engine's input --------------------------------------------------------------------
+
+
+def _time_ranges(availability: list[dict]) -> tuple[matching.TimeRange, ...]:
+    def minutes(text: str) -> int:
+        hours, mins = text.split(":")
+        return int(hours) * 60 + int(mins)
+
+    return tuple(
+        matching.TimeRange(slot["weekday"], minutes(slot["start"]), minutes(slot["end"]))
+        for slot in availability
+    )
+
+
+def engine_request(request: CoachingRequest) -> matching.RequestInput:
+    return matching.RequestInput(
+        id=request.pk,
+        programme=request.programme,
+        languages=tuple(request.languages),
+        german_level=request.german_level,
+        municipality=request.municipality_id,
+        availability=_time_ranges(request.availability),
+        online_ok=request.online_ok,
+        gender_preference=request.coach_gender_preference,
+        goals=tuple(request.goals),
+    )
+
+
+def engine_coach(profile: CoachProfile, load: int, today: date) -> matching.CoachInput:
+    return matching.CoachInput(
+        id=profile.user_id,
+        programmes=tuple(profile.programmes),
+        languages=tuple((lang["code"], lang["level"]) for lang in profile.languages),
+        municipality=profile.municipality_id,
+        travel_radius_km=float(profile.travel_radius_km),
+        online_ok=profile.online_ok,
+        availability=_time_ranges(profile.availability),
+        capacity=profile.capacity,
+        load=load,
+        skills=tuple(profile.skills),
+        gender=profile.gender,
+        active=profile.is_active and profile.user.is_active and profile.onboarding_complete(today),
+    )
+
+
+def places() -> tuple[matching.Place, ...]:
+    return tuple(
+        matching.Place(pk, lat, lon)
+        for pk, lat, lon in Municipality.objects.values_list("pk", "latitude", "longitude")
+    )
+
+
+def declined_pairs(request_ids) -> frozenset[tuple[int, int]]:
+    """(request, coach) pairs a coach declined: never proposed again."""
+    return frozenset(
+        MatchProposal.objects.filter(
+            request_id__in=request_ids, status=ProposalStatus.DECLINED
+        ).values_list("request_id", "coach_id")
+    )
+
+
+def matching_input(requests: list[CoachingRequest], profiles: list[CoachProfile]):
+    today = timezone.localdate()
+    loads = coach_loads([p.user_id for p in profiles])
+    return matching.MatchingInput(
+        requests=tuple(engine_request(r) for r in requests),
+        coaches=tuple(engine_coach(p, loads.get(p.user_id, 0), today) for p in profiles),
+        places=places(),
+        excluded_pairs=declined_pairs([r.pk for r in requests]),
+    )
+
+
+def open_requests(programme: str | None = None):
+    queryset = CoachingRequest.objects.filter(status=RequestStatus.OPEN)
+    if programme:
+        queryset = queryset.filter(programme=programme)
+    return queryset.order_by("pk")
+
+
+def coach_profiles(programme: str | None = None) -> list[CoachProfile]:
+    profiles = CoachProfile.objects.select_related("user").order_by("user_id")
+    if programme:
+        return [p for p in profiles if programme in p.programmes]
+    return list(profiles)
+
+
+# --- Figures for coordinators ----------------------------------------------------------------
+
+
+def mentorship_figures() -> dict:
+    """Duration and early endings of mentorships, and the milestones reached."""
+    now = timezone.now()
+    ended = list(
+        Mentorship.objects.filter(ended_at__isnull=False).values(
+            "started_at", "ended_at", "end_reason"
+        )
+    )
+    durations = [(row["ended_at"] - row["started_at"]).days for row in ended if row["ended_at"]]
+    early = [row for row in ended if row["end_reason"] not in SUCCESSFUL_ENDINGS]
+    active = Mentorship.objects.filter(ended_at__isnull=True)
+    active_days = [
+        (now - started).days for started in active.values_list("started_at", flat=True) if started
+    ]
+    milestones = dict(
+        Milestone.objects.values_list("kind").annotate(n=Count("pk")).order_by("kind")
+    )
+    return {
+        "active": len(active_days),
+        "ended": len(ended),
+        "median_days_active": median(active_days) if active_days else None,
+        "median_days_until_end": median(durations) if durations else None,
+        "early_endings": len(early),
+        "early_ending_rate": round(len(early) / len(ended), 3) if ended else None,
+        "end_reasons": dict(Counter(row["end_reason"] for row in ended)),
+        "milestones": milestones,
+        "open_requests": CoachingRequest.objects.filter(status=RequestStatus.OPEN).count(),
+    }

@@ -1,0 +1,495 @@
+"""Every write about coaching, one function per use case.
+
+The flow: a learner (or a coordinator for them) asks for a coach → a
+coordinator runs matching (or proposes a coach by hand) → approves a proposal
+→ the coach accepts (a mentorship begins) or declines with a reason (the
+request is open again, and this coach is never proposed for it again); an
+approved proposal nobody answers expires after seven days → meetings, notes
+and milestones → the mentorship ends with a reason. Each step that concerns
+someone else queues a notification in the same transaction.
+"""
+
+import time
+from datetime import datetime, timedelta
+from statistics import mean, median
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import COACH, COORDINATOR, has_role
+from accounts.services import log_access
+from common.errors import Conflict, DomainError
+from notifications.constants import Kind
+from notifications.services import notify
+
+from . import matching, selectors
+from .constants import PROPOSAL_ANSWER_DAYS, MeetingStatus, ProposalStatus, RequestStatus
+from .explain import describe_rule
+from .models import (
+    CoachingRequest,
+    CoachNote,
+    CoachProfile,
+    MatchingRun,
+    MatchProposal,
+    Meeting,
+    Mentorship,
+    Milestone,
+)
+
+# --- Errors a user can cause -------------------------------------------------------------
+
+
+class NotAllowed(DomainError):
+    code = "permission_denied"
+    status_code = 403
+
+
+class RequestNotOpen(Conflict):
+    code = "request_not_open"
+
+
+class ProposalNotOpen(Conflict):
+    code = "proposal_not_open"
+
+
+class ProposalExpired(Conflict):
+    code = "proposal_expired"
+
+
+class ConstraintsViolated(Conflict):
+    code = "constraints_violated"
+
+
+class MatchingBusy(Conflict):
+    code = "matching_busy"
+
+
+class MentorshipEnded(Conflict):
+    code = "mentorship_ended"
+
+
+class MeetingNotChangeable(Conflict):
+    code = "meeting_not_changeable"
+
+
+# --- Profiles and requests ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_coach_profile(*, user, **fields) -> CoachProfile:
+    """Create or replace a coach's own profile (onboarding checks are not theirs to set)."""
+    if not has_role(user, COACH):
+        raise NotAllowed(_("Only coaches have a coach profile."))
+    for protected in ("volunteer_agreement_signed", "police_certificate_seen_on", "is_volunteer"):
+        fields.pop(protected, None)
+    profile, _created = CoachProfile.objects.update_or_create(user=user, defaults=fields)
+    return profile
+
+
+def create_request(*, learner, created_by, **fields) -> CoachingRequest:
+    open_same = CoachingRequest.objects.filter(
+        learner=learner,
+        programme=fields["programme"],
+        status__in=[RequestStatus.OPEN, RequestStatus.PROPOSED, RequestStatus.MATCHED],
+    )
+    if open_same.exists():
+        raise Conflict(
+            _("There is already an active coaching request in this programme."),
+            code="request_exists",
+        )
+    return CoachingRequest.objects.create(learner=learner, created_by=created_by, **fields)
+
+
+@transaction.atomic
+def close_request(*, request: CoachingRequest, by) -> CoachingRequest:
+    """Withdraw a request that has no mentorship yet (e.g. the learner found work)."""
+    request = CoachingRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status not in (RequestStatus.OPEN, RequestStatus.PROPOSED):
+        raise RequestNotOpen(_("Only open requests can be withdrawn."))
+    request.proposals.filter(status__in=[ProposalStatus.PROPOSED, ProposalStatus.APPROVED]).update(
+        status=ProposalStatus.SUPERSEDED
+    )
+    request.status = RequestStatus.CLOSED
+    request.closed_at = timezone.now()
+    request.save(update_fields=["status", "closed_at"])
+    return request
+
+
+# --- Matching ----------------------------------------------------------------------------------
+
+
+def _parts_as_json(parts) -> list[dict]:
+    return [
+        {"name": p.name, "points": p.points, "maximum": p.maximum, "facts": p.facts} for p in parts
+    ]
+
+
+def _run_figures(run_at: datetime, result, requests_by_id: dict) -> dict:
+    """Time to match, unmatched rate and reasons: how well matching serves people."""
+    waited = [
+        (run_at - requests_by_id[p.request_id].created_at).total_seconds() / 86400
+        for p in result.proposals
+    ]
+    reasons: dict[str, int] = {}
+    for item in result.unmatched:
+        for reason in item.reasons:
+            reasons[reason.code] = reasons.get(reason.code, 0) + 1
+    considered = len(result.proposals) + len(result.unmatched)
+    return {
+        "days_waited_median": round(median(waited), 1) if waited else None,
+        "days_waited_mean": round(mean(waited), 1) if waited else None,
+        "unmatched_rate": round(len(result.unmatched) / considered, 3) if considered else None,
+        "unmatched_reasons": reasons,
+    }
+
+
+def start_matching_run(*, by, programme: str | None = None) -> MatchingRun:
+    """Match all open requests at once, optimally, and keep the proposals for approval.
+
+    Proposals of earlier runs that nobody approved yet are superseded first,
+    so their requests and coaches' places take part again.
+    """
+    try:
+        with transaction.atomic():
+            stale = MatchProposal.objects.filter(status=ProposalStatus.PROPOSED)
+            if programme:
+                stale = stale.filter(request__programme=programme)
+            CoachingRequest.objects.filter(
+                pk__in=stale.values("request_id"), status=RequestStatus.PROPOSED
+            ).update(status=RequestStatus.OPEN)
+            stale.update(status=ProposalStatus.SUPERSEDED)
+
+            requests = list(selectors.open_requests(programme))
+            data = selectors.matching_input(requests, selectors.coach_profiles(programme))
+            started = time.perf_counter()
+            result = matching.solve(data)
+            duration_ms = int((time.perf_counter() - started) * 1000)
+
+            now = timezone.now()
+            by_id = {r.pk: r for r in requests}
+            run = MatchingRun.objects.create(
+                started_by=by,
+                parameters={
+                    "programme": programme or "all",
+                    "min_overlap_minutes": data.min_overlap_minutes,
+                },
+                totals={**result.totals, **_run_figures(now, result, by_id)},
+                duration_ms=duration_ms,
+            )
+            MatchProposal.objects.bulk_create(
+                MatchProposal(
+                    run=run,
+                    request_id=p.request_id,
+                    coach_id=p.coach_id,
+                    score=p.score,
+                    score_parts=_parts_as_json(p.parts),
+                    created_by=by,
+                )
+                for p in result.proposals
+            )
+            CoachingRequest.objects.filter(pk__in=[p.request_id for p in result.proposals]).update(
+                status=RequestStatus.PROPOSED
+            )
+            run.unmatched.bulk_create(
+                run.unmatched.model(
+                    run=run,
+                    request_id=u.request_id,
+                    reasons=[
+                        {"code": r.code, "count": r.count, "facts": r.facts} for r in u.reasons
+                    ],
+                )
+                for u in result.unmatched
+            )
+            return run
+    except IntegrityError as error:
+        raise MatchingBusy(
+            _("Another matching run is being saved right now. Please try again.")
+        ) from error
+
+
+def _engine_pair(request: CoachingRequest, coach_user):
+    profile = CoachProfile.objects.select_related("user").filter(user=coach_user).first()
+    if profile is None:
+        raise DomainError(
+            _("This person has no coach profile."), fields={"coach": [_("Not a coach.")]}
+        )
+    data = selectors.matching_input([request], [profile])
+    return data, data.requests[0], data.coaches[0]
+
+
+@transaction.atomic
+def propose_by_hand(
+    *, request: CoachingRequest, coach, by, override: bool = False
+) -> tuple[MatchProposal, list[str]]:
+    """A coordinator's own choice of coach, checked against the same hard rules.
+
+    Broken rules refuse the proposal unless ``override`` is set; then they are
+    recorded on the proposal and returned as warnings. A coordinator's own
+    proposal needs no second approval: it goes to the coach at once.
+    """
+    request = CoachingRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != RequestStatus.OPEN:
+        raise RequestNotOpen(_("This request is not open for a new proposal."))
+    data, engine_request, engine_coach = _engine_pair(request, coach)
+    broken = list(matching.check_pair(data, engine_request, engine_coach))
+    warnings = [describe_rule(code) for code in broken]
+    if broken and not override:
+        raise ConstraintsViolated(
+            _("This coach breaks rules of matching. Send override=true to propose anyway."),
+            fields={"coach": warnings},
+        )
+    score, parts = matching.score_pair(data, engine_request, engine_coach)
+    now = timezone.now()
+    proposal = MatchProposal.objects.create(
+        request=request,
+        coach=coach,
+        score=score,
+        score_parts=_parts_as_json(parts),
+        overridden_rules=broken,
+        status=ProposalStatus.APPROVED,
+        created_by=by,
+        approved_by=by,
+        approved_at=now,
+        expires_at=now + timedelta(days=PROPOSAL_ANSWER_DAYS),
+    )
+    request.status = RequestStatus.PROPOSED
+    request.save(update_fields=["status"])
+    notify(recipient=coach, kind=Kind.MATCH_PROPOSED, key=f"proposal:{proposal.pk}",
+           payload={"proposal": proposal.pk})  # fmt: skip
+    return proposal, warnings
+
+
+@transaction.atomic
+def approve_proposal(*, proposal: MatchProposal, by) -> MatchProposal:
+    proposal = MatchProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != ProposalStatus.PROPOSED:
+        raise ProposalNotOpen(_("Only proposals waiting for approval can be approved."))
+    now = timezone.now()
+    proposal.status = ProposalStatus.APPROVED
+    proposal.approved_by = by
+    proposal.approved_at = now
+    proposal.expires_at = now + timedelta(days=PROPOSAL_ANSWER_DAYS)
+    proposal.save(update_fields=["status", "approved_by", "approved_at", "expires_at"])
+    notify(recipient=proposal.coach, kind=Kind.MATCH_PROPOSED, key=f"proposal:{proposal.pk}",
+           payload={"proposal": proposal.pk})  # fmt: skip
+    return proposal
+
+
+def _answerable(proposal: MatchProposal, coach) -> MatchProposal:
+    proposal = (
+        MatchProposal.objects.select_for_update().select_related("request").get(pk=proposal.pk)
+    )
+    if proposal.coach_id != coach.pk:
+        raise NotAllowed(_("Only the proposed coach can answer."))
+    if proposal.status != ProposalStatus.APPROVED:
+        raise ProposalNotOpen(_("This proposal is no longer open."))
+    if proposal.expires_at and proposal.expires_at <= timezone.now():
+        raise ProposalExpired(_("This proposal has expired."))
+    return proposal
+
+
+@transaction.atomic
+def accept_proposal(*, proposal: MatchProposal, coach) -> Mentorship:
+    proposal = _answerable(proposal, coach)
+    now = timezone.now()
+    proposal.status = ProposalStatus.ACCEPTED
+    proposal.answered_at = now
+    proposal.save(update_fields=["status", "answered_at"])
+    request = proposal.request
+    request.status = RequestStatus.MATCHED
+    request.matched_at = now
+    request.save(update_fields=["status", "matched_at"])
+    mentorship = Mentorship.objects.create(request=request, coach=coach, learner=request.learner)
+    notify(recipient=request.learner, kind=Kind.MATCH_ACCEPTED, key=f"mentorship:{mentorship.pk}",
+           payload={"mentorship": mentorship.pk})  # fmt: skip
+    if proposal.approved_by:
+        notify(recipient=proposal.approved_by, kind=Kind.MATCH_ACCEPTED,
+               key=f"mentorship:{mentorship.pk}", payload={"mentorship": mentorship.pk})  # fmt: skip
+    return mentorship
+
+
+@transaction.atomic
+def decline_proposal(*, proposal: MatchProposal, coach, reason: str) -> MatchProposal:
+    """The coach says no, with a reason; the request is open for the next run."""
+    if not reason.strip():
+        raise DomainError(
+            _("Please say briefly why you decline."),
+            fields={"reason": [_("Please say briefly why you decline.")]},
+        )
+    proposal = _answerable(proposal, coach)
+    proposal.status = ProposalStatus.DECLINED
+    proposal.answered_at = timezone.now()
+    proposal.decline_reason = reason.strip()
+    proposal.save(update_fields=["status", "answered_at", "decline_reason"])
+    _reopen(proposal.request)
+    if proposal.approved_by:
+        notify(recipient=proposal.approved_by, kind=Kind.MATCH_DECLINED,
+               key=f"proposal:{proposal.pk}", payload={"proposal": proposal.pk})  # fmt: skip
+    return proposal
+
+
+def _reopen(request: CoachingRequest) -> None:
+    request.status = RequestStatus.OPEN
+    request.save(update_fields=["status"])
+
+
+def expire_stale_proposals(now: datetime | None = None) -> int:
+    """Approved proposals the coach did not answer in time: reopen their requests."""
+    now = now or timezone.now()
+    expired = 0
+    stale = MatchProposal.objects.filter(status=ProposalStatus.APPROVED, expires_at__lte=now)
+    for proposal_id in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            proposal = (
+                MatchProposal.objects.select_for_update()
+                .select_related("request", "approved_by")
+                .get(pk=proposal_id)
+            )
+            if proposal.status != ProposalStatus.APPROVED:
+                continue
+            proposal.status = ProposalStatus.EXPIRED
+            proposal.save(update_fields=["status"])
+            _reopen(proposal.request)
+            if proposal.approved_by:
+                notify(recipient=proposal.approved_by, kind=Kind.PROPOSAL_EXPIRED,
+                       key=f"proposal:{proposal.pk}", payload={"proposal": proposal.pk})  # fmt: skip
+            expired += 1
+    return expired
+
+
+# --- Mentorships ---------------------------------------------------------------------------------
+
+
+def _may_work_on(user, mentorship: Mentorship) -> bool:
+    return mentorship.coach_id == user.pk or has_role(user, COORDINATOR)
+
+
+def _active_for(user, mentorship: Mentorship) -> None:
+    if not _may_work_on(user, mentorship):
+        raise NotAllowed(_("Only the coach and the coordination office can do this."))
+    if not mentorship.is_active:
+        raise MentorshipEnded(_("This coaching has ended."))
+
+
+def _check_times(starts_at: datetime, ends_at: datetime) -> None:
+    if ends_at <= starts_at:
+        raise DomainError(
+            _("The meeting must end after it starts."),
+            fields={"ends_at": [_("The meeting must end after it starts.")]},
+        )
+    if starts_at < timezone.now():
+        raise DomainError(
+            _("The meeting cannot start in the past."),
+            fields={"starts_at": [_("The meeting cannot start in the past.")]},
+        )
+
+
+def _tell_the_others(meeting: Meeting, by, kind: str) -> None:
+    mentorship = meeting.mentorship
+    for person in (mentorship.learner, mentorship.coach):
+        if person.pk != by.pk:
+            notify(recipient=person, kind=kind, key=f"meeting:{meeting.pk}:{meeting.sequence}",
+                   payload={"meeting": meeting.pk})  # fmt: skip
+
+
+@transaction.atomic
+def schedule_meeting(
+    *, mentorship: Mentorship, by, starts_at, ends_at, place: str = "", online_link: str = ""
+) -> Meeting:
+    _active_for(by, mentorship)
+    _check_times(starts_at, ends_at)
+    if not place and not online_link:
+        raise DomainError(
+            _("Say where you meet: a place or an online link."),
+            fields={"place": [_("Say where you meet: a place or an online link.")]},
+        )
+    meeting = Meeting.objects.create(
+        mentorship=mentorship, starts_at=starts_at, ends_at=ends_at, place=place,
+        online_link=online_link,
+    )  # fmt: skip
+    _tell_the_others(meeting, by, Kind.MEETING_SCHEDULED)
+    return meeting
+
+
+@transaction.atomic
+def move_meeting(*, meeting: Meeting, by, starts_at, ends_at, place=None, online_link=None):
+    meeting = Meeting.objects.select_for_update().select_related("mentorship").get(pk=meeting.pk)
+    _active_for(by, meeting.mentorship)
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise MeetingNotChangeable(_("A cancelled meeting cannot be moved."))
+    _check_times(starts_at, ends_at)
+    meeting.starts_at, meeting.ends_at = starts_at, ends_at
+    if place is not None:
+        meeting.place = place
+    if online_link is not None:
+        meeting.online_link = online_link
+    meeting.sequence += 1
+    meeting.save()
+    _tell_the_others(meeting, by, Kind.MEETING_CHANGED)
+    return meeting
+
+
+@transaction.atomic
+def cancel_meeting(*, meeting: Meeting, by) -> Meeting:
+    meeting = Meeting.objects.select_for_update().select_related("mentorship").get(pk=meeting.pk)
+    if not _may_work_on(by, meeting.mentorship):
+        raise NotAllowed(_("Only the coach and the coordination office can do this."))
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise MeetingNotChangeable(_("This meeting is already cancelled."))
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.sequence += 1
+    meeting.save(update_fields=["status", "sequence"])
+    _tell_the_others(meeting, by, Kind.MEETING_CANCELLED)
+    return meeting
+
+
+def add_note(*, mentorship: Mentorship, author, text: str) -> CoachNote:
+    _active_for(author, mentorship)
+    if not text.strip():
+        raise DomainError(_("The note is empty."), fields={"text": [_("The note is empty.")]})
+    return CoachNote.objects.create(mentorship=mentorship, author=author, text=text.strip())
+
+
+def read_notes(*, mentorship: Mentorship, reader) -> list[CoachNote]:
+    """The notes on a mentee; a coordinator's reading is written to the access log."""
+    if not _may_work_on(reader, mentorship):
+        raise NotAllowed(_("Only the coach and the coordination office can read notes."))
+    notes = list(selectors.notes_of(mentorship))
+    if reader.pk != mentorship.coach_id and notes:
+        log_access(actor=reader, subject=mentorship.learner, what="coach_notes",
+                   object_ids=[n.pk for n in notes])  # fmt: skip
+    return notes
+
+
+def record_milestone(*, mentorship: Mentorship, by, kind: str, occurred_on, note: str = ""):
+    if not _may_work_on(by, mentorship):
+        raise NotAllowed(_("Only the coach and the coordination office can do this."))
+    if occurred_on > timezone.localdate():
+        raise DomainError(
+            _("A milestone cannot lie in the future."),
+            fields={"occurred_on": [_("A milestone cannot lie in the future.")]},
+        )
+    return Milestone.objects.create(
+        mentorship=mentorship, kind=kind, occurred_on=occurred_on, note=note, recorded_by=by
+    )
+
+
+@transaction.atomic
+def end_mentorship(*, mentorship: Mentorship, by, reason: str) -> Mentorship:
+    mentorship = Mentorship.objects.select_for_update().get(pk=mentorship.pk)
+    _active_for(by, mentorship)
+    now = timezone.now()
+    mentorship.ended_at = now
+    mentorship.end_reason = reason
+    mentorship.save(update_fields=["ended_at", "end_reason"])
+    CoachingRequest.objects.filter(pk=mentorship.request_id).update(
+        status=RequestStatus.CLOSED, closed_at=now
+    )
+    for meeting in mentorship.meetings.filter(status=MeetingStatus.SCHEDULED, starts_at__gt=now):
+        cancel_meeting(meeting=meeting, by=by)
+    for person in (mentorship.learner, mentorship.coach):
+        if person.pk != by.pk:
+            notify(recipient=person, kind=Kind.MENTORSHIP_ENDED,
+                   key=f"mentorship-ended:{mentorship.pk}", payload={"mentorship": mentorship.pk})  # fmt: skip
+    return mentorship

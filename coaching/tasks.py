@@ -1,0 +1,11 @@
+"""Celery tasks for coaching: thin, they call a service."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="coaching.tasks.expire_stale_proposals")
+def expire_stale_proposals() -> int:
+    """Periodic (celery beat, hourly): reopen requests whose coach did not answer in 7 days."""
+    return services.expire_stale_proposals()
