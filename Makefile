@@ -28,7 +28,7 @@ run: setup
 	$(PY) manage.py seed_demo
 	$(PY) manage.py collectstatic --no-input -v 0
 	@echo "Starting Celery worker and beat (log: var/celery.log) ..."
-	@$(VENV)/bin/celery -A backend worker --beat --pool=solo --loglevel=INFO \
+	@$(VENV)/bin/celery -A backend worker --beat --pool=solo -Q celery,notifications --loglevel=INFO \
 		--schedule=var/celerybeat-schedule > var/celery.log 2>&1 & echo $$! > var/celery.pid
 	@trap 'kill $$(cat var/celery.pid) 2>/dev/null' EXIT INT TERM; \
 		$(PY) manage.py runserver $(HOST):$(PORT)

@@ -9,6 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from .managers import UserManager
 
 
+def default_channels() -> list[str]:
+    return ["email"]
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person using Kurslotse. The email address is the login."""
 
@@ -29,6 +33,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         related_name="residents",
         verbose_name=_("home municipality"),
+    )
+    notification_channels = models.JSONField(
+        _("notification channels"),
+        default=default_channels,
+        blank=True,
+        help_text=_("How we reach you besides the inbox in the app, e.g. email."),
     )
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)

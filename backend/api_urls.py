@@ -14,6 +14,7 @@ from coaching.api import (
     ProposalViewSet,
 )
 from courses.api import BookingViewSet, CourseViewSet, ProviderViewSet, SessionViewSet
+from notifications.api import NotificationViewSet
 from places.api import MunicipalityViewSet, VenueViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -29,6 +30,7 @@ router.register("coaching/matching-runs", MatchingRunViewSet, basename="matching
 router.register("coaching/proposals", ProposalViewSet, basename="proposal")
 router.register("coaching/mentorships", MentorshipViewSet, basename="mentorship")
 router.register("coaching/meetings", MeetingViewSet, basename="meeting")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

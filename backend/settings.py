@@ -222,7 +222,16 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Notifications go through their own queue, so a slow mail server never
+# delays anything else. The Redis visibility timeout (above) is longer than
+# any task runs; reminders are rows found by the sweep, never long-ETA tasks.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"notifications.tasks.deliver": {"queue": "notifications"}}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+KURSLOTSE_SITE_NAME = env.str("KURSLOTSE_SITE_NAME", default="Landkreis Heilbronn")
 CELERY_BEAT_SCHEDULE = {
+    "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": 60.0},
     "expire-stale-offers": {"task": "courses.tasks.expire_stale_offers", "schedule": 60.0},
     "expire-stale-proposals": {
         "task": "coaching.tasks.expire_stale_proposals",

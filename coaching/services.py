@@ -21,6 +21,7 @@ from accounts.roles import COACH, COORDINATOR, has_role
 from accounts.services import log_access
 from common.errors import Conflict, DomainError
 from notifications.constants import Kind
+from notifications.payloads import calendar, meeting_payload
 from notifications.services import notify
 
 from . import matching, selectors
@@ -255,8 +256,12 @@ def propose_by_hand(
     )
     request.status = RequestStatus.PROPOSED
     request.save(update_fields=["status"])
-    notify(recipient=coach, kind=Kind.MATCH_PROPOSED, key=f"proposal:{proposal.pk}",
-           payload={"proposal": proposal.pk})  # fmt: skip
+    notify(
+        recipient=coach,
+        kind=Kind.MATCH_PROPOSED,
+        key=f"proposal:{proposal.pk}",
+        payload={"proposal": proposal.pk},
+    )
     return proposal, warnings
 
 
@@ -271,14 +276,20 @@ def approve_proposal(*, proposal: MatchProposal, by) -> MatchProposal:
     proposal.approved_at = now
     proposal.expires_at = now + timedelta(days=PROPOSAL_ANSWER_DAYS)
     proposal.save(update_fields=["status", "approved_by", "approved_at", "expires_at"])
-    notify(recipient=proposal.coach, kind=Kind.MATCH_PROPOSED, key=f"proposal:{proposal.pk}",
-           payload={"proposal": proposal.pk})  # fmt: skip
+    notify(
+        recipient=proposal.coach,
+        kind=Kind.MATCH_PROPOSED,
+        key=f"proposal:{proposal.pk}",
+        payload={"proposal": proposal.pk},
+    )
     return proposal
 
 
 def _answerable(proposal: MatchProposal, coach) -> MatchProposal:
     proposal = (
-        MatchProposal.objects.select_for_update().select_related("request").get(pk=proposal.pk)
+        MatchProposal.objects.select_for_update(of=("self",))
+        .select_related("request")
+        .get(pk=proposal.pk)
     )
     if proposal.coach_id != coach.pk:
         raise NotAllowed(_("Only the proposed coach can answer."))
@@ -301,11 +312,19 @@ def accept_proposal(*, proposal: MatchProposal, coach) -> Mentorship:
     request.matched_at = now
     request.save(update_fields=["status", "matched_at"])
     mentorship = Mentorship.objects.create(request=request, coach=coach, learner=request.learner)
-    notify(recipient=request.learner, kind=Kind.MATCH_ACCEPTED, key=f"mentorship:{mentorship.pk}",
-           payload={"mentorship": mentorship.pk})  # fmt: skip
+    notify(
+        recipient=request.learner,
+        kind=Kind.MATCH_ACCEPTED,
+        key=f"mentorship:{mentorship.pk}",
+        payload={"mentorship": mentorship.pk},
+    )
     if proposal.approved_by:
-        notify(recipient=proposal.approved_by, kind=Kind.MATCH_ACCEPTED,
-               key=f"mentorship:{mentorship.pk}", payload={"mentorship": mentorship.pk})  # fmt: skip
+        notify(
+            recipient=proposal.approved_by,
+            kind=Kind.MATCH_ACCEPTED,
+            key=f"mentorship:{mentorship.pk}",
+            payload={"mentorship": mentorship.pk},
+        )
     return mentorship
 
 
@@ -324,8 +343,12 @@ def decline_proposal(*, proposal: MatchProposal, coach, reason: str) -> MatchPro
     proposal.save(update_fields=["status", "answered_at", "decline_reason"])
     _reopen(proposal.request)
     if proposal.approved_by:
-        notify(recipient=proposal.approved_by, kind=Kind.MATCH_DECLINED,
-               key=f"proposal:{proposal.pk}", payload={"proposal": proposal.pk})  # fmt: skip
+        notify(
+            recipient=proposal.approved_by,
+            kind=Kind.MATCH_DECLINED,
+            key=f"proposal:{proposal.pk}",
+            payload={"proposal": proposal.pk},
+        )
     return proposal
 
 
@@ -342,7 +365,7 @@ def expire_stale_proposals(now: datetime | None = None) -> int:
     for proposal_id in stale.values_list("pk", flat=True):
         with transaction.atomic():
             proposal = (
-                MatchProposal.objects.select_for_update()
+                MatchProposal.objects.select_for_update(of=("self",))
                 .select_related("request", "approved_by")
                 .get(pk=proposal_id)
             )
@@ -352,8 +375,12 @@ def expire_stale_proposals(now: datetime | None = None) -> int:
             proposal.save(update_fields=["status"])
             _reopen(proposal.request)
             if proposal.approved_by:
-                notify(recipient=proposal.approved_by, kind=Kind.PROPOSAL_EXPIRED,
-                       key=f"proposal:{proposal.pk}", payload={"proposal": proposal.pk})  # fmt: skip
+                notify(
+                    recipient=proposal.approved_by,
+                    kind=Kind.PROPOSAL_EXPIRED,
+                    key=f"proposal:{proposal.pk}",
+                    payload={"proposal": proposal.pk},
+                )
             expired += 1
     return expired
 
@@ -386,11 +413,18 @@ def _check_times(starts_at: datetime, ends_at: datetime) -> None:
 
 
 def _tell_the_others(meeting: Meeting, by, kind: str) -> None:
+    """The other participants hear of it, with an invitation that updates their calendar."""
     mentorship = meeting.mentorship
+    method = "CANCEL" if meeting.status == MeetingStatus.CANCELLED else "REQUEST"
+    payload = meeting_payload(meeting, **calendar("meeting", meeting.pk, method))
     for person in (mentorship.learner, mentorship.coach):
         if person.pk != by.pk:
-            notify(recipient=person, kind=kind, key=f"meeting:{meeting.pk}:{meeting.sequence}",
-                   payload={"meeting": meeting.pk})  # fmt: skip
+            notify(
+                recipient=person,
+                kind=kind,
+                key=f"meeting:{meeting.pk}:{meeting.sequence}",
+                payload=payload,
+            )
 
 
 @transaction.atomic
@@ -405,16 +439,23 @@ def schedule_meeting(
             fields={"place": [_("Say where you meet: a place or an online link.")]},
         )
     meeting = Meeting.objects.create(
-        mentorship=mentorship, starts_at=starts_at, ends_at=ends_at, place=place,
+        mentorship=mentorship,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=place,
         online_link=online_link,
-    )  # fmt: skip
+    )
     _tell_the_others(meeting, by, Kind.MEETING_SCHEDULED)
     return meeting
 
 
 @transaction.atomic
 def move_meeting(*, meeting: Meeting, by, starts_at, ends_at, place=None, online_link=None):
-    meeting = Meeting.objects.select_for_update().select_related("mentorship").get(pk=meeting.pk)
+    meeting = (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("mentorship")
+        .get(pk=meeting.pk)
+    )
     _active_for(by, meeting.mentorship)
     if meeting.status != MeetingStatus.SCHEDULED:
         raise MeetingNotChangeable(_("A cancelled meeting cannot be moved."))
@@ -432,7 +473,11 @@ def move_meeting(*, meeting: Meeting, by, starts_at, ends_at, place=None, online
 
 @transaction.atomic
 def cancel_meeting(*, meeting: Meeting, by) -> Meeting:
-    meeting = Meeting.objects.select_for_update().select_related("mentorship").get(pk=meeting.pk)
+    meeting = (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("mentorship")
+        .get(pk=meeting.pk)
+    )
     if not _may_work_on(by, meeting.mentorship):
         raise NotAllowed(_("Only the coach and the coordination office can do this."))
     if meeting.status != MeetingStatus.SCHEDULED:
@@ -457,8 +502,12 @@ def read_notes(*, mentorship: Mentorship, reader) -> list[CoachNote]:
         raise NotAllowed(_("Only the coach and the coordination office can read notes."))
     notes = list(selectors.notes_of(mentorship))
     if reader.pk != mentorship.coach_id and notes:
-        log_access(actor=reader, subject=mentorship.learner, what="coach_notes",
-                   object_ids=[n.pk for n in notes])  # fmt: skip
+        log_access(
+            actor=reader,
+            subject=mentorship.learner,
+            what="coach_notes",
+            object_ids=[n.pk for n in notes],
+        )
     return notes
 
 
@@ -490,6 +539,10 @@ def end_mentorship(*, mentorship: Mentorship, by, reason: str) -> Mentorship:
         cancel_meeting(meeting=meeting, by=by)
     for person in (mentorship.learner, mentorship.coach):
         if person.pk != by.pk:
-            notify(recipient=person, kind=Kind.MENTORSHIP_ENDED,
-                   key=f"mentorship-ended:{mentorship.pk}", payload={"mentorship": mentorship.pk})  # fmt: skip
+            notify(
+                recipient=person,
+                kind=Kind.MENTORSHIP_ENDED,
+                key=f"mentorship-ended:{mentorship.pk}",
+                payload={"mentorship": mentorship.pk},
+            )
     return mentorship

@@ -15,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import COORDINATOR, has_role
 from common.errors import Conflict, DomainError
+from notifications.constants import Kind
+from notifications.payloads import calendar, course_payload, session_payload
+from notifications.services import notify
 
 from . import selectors
 from .constants import (
@@ -130,7 +133,17 @@ def cancel_course(*, course: Course, by) -> Course:
         status=SessionStatus.CANCELLED, sequence=F("sequence") + 1
     )
     now = timezone.now()
-    course.bookings.filter(status__in=[*HOLDING_STATUSES, BookingStatus.WAITLISTED]).update(
+    active = course.bookings.filter(status__in=[*HOLDING_STATUSES, BookingStatus.WAITLISTED])
+    for booking in active.select_related("learner"):
+        confirmed = booking.status == BookingStatus.CONFIRMED
+        extra = calendar("course", course.pk, "CANCEL") if confirmed else {}
+        notify(
+            recipient=booking.learner,
+            kind=Kind.COURSE_CANCELLED,
+            key=f"course-cancelled:{course.pk}",
+            payload=course_payload(course, **extra),
+        )
+    active.update(
         status=BookingStatus.CANCELLED,
         cancelled_at=now,
         cancelled_by=by,
@@ -149,14 +162,32 @@ def cancel_session(*, session: CourseSession, note: str = "") -> CourseSession:
     session.note = note
     session.sequence += 1
     session.save(update_fields=["status", "note", "sequence"])
+    _tell_participants(session, Kind.SESSION_CANCELLED)
     return session
+
+
+def _tell_participants(session: CourseSession, kind: str, **extra) -> None:
+    """Everyone with a confirmed place hears of a changed date, with an updated invitation."""
+    course = session.course
+    payload = session_payload(session, **extra, **calendar("course", course.pk, "REQUEST"))
+    for booking in course.bookings.filter(status=BookingStatus.CONFIRMED).select_related("learner"):
+        notify(
+            recipient=booking.learner,
+            kind=kind,
+            key=f"session:{session.pk}:{session.sequence}",
+            payload=payload,
+        )
 
 
 @transaction.atomic
 def move_session(
     *, session: CourseSession, to_date: date, start_time: time, end_time: time, note: str = ""
 ) -> CourseSession:
-    session = CourseSession.objects.select_related("course").select_for_update().get(pk=session.pk)
+    session = (
+        CourseSession.objects.select_related("course")
+        .select_for_update(of=("self",))
+        .get(pk=session.pk)
+    )
     if session.status == SessionStatus.CANCELLED:
         raise SessionNotChangeable(_("A cancelled session cannot be moved."))
     if end_time <= start_time:
@@ -171,10 +202,12 @@ def move_session(
     )
     if clash:
         raise SessionNotChangeable(_("The course already has a session on that day."))
+    old_date = session.date
     session.date, session.start_time, session.end_time = to_date, start_time, end_time
     session.note = note
     session.sequence += 1
     session.save(update_fields=["date", "start_time", "end_time", "note", "sequence"])
+    _tell_participants(session, Kind.SESSION_MOVED, old_date=old_date.isoformat())
     return session
 
 
@@ -246,7 +279,7 @@ def book_course(*, course: Course, learner, children_ages: list[int], booked_by=
                 raise AlreadyBooked(_("You already have a booking for this course."))
             seats_left, childcare_left = read_availability(course)
             fits = _fits(len(children_ages), seats_left, childcare_left)
-            return Booking.objects.create(
+            booking = Booking.objects.create(
                 course=course,
                 learner=learner,
                 children_ages=children_ages,
@@ -255,9 +288,30 @@ def book_course(*, course: Course, learner, children_ages: list[int], booked_by=
                 confirmed_at=now if fits else None,
                 booked_by=booked_by if booked_by and booked_by.pk != learner.pk else None,
             )
+            _tell_learner_about_booking(booking)
+            return booking
     except IntegrityError as error:
         # The partial unique index caught a simultaneous second booking.
         raise AlreadyBooked(_("You already have a booking for this course.")) from error
+
+
+def _tell_learner_about_booking(booking: Booking) -> None:
+    course = booking.course
+    if booking.status == BookingStatus.CONFIRMED:
+        notify(
+            recipient=booking.learner,
+            kind=Kind.BOOKING_CONFIRMED,
+            key=f"booking:{booking.pk}:confirmed",
+            payload=course_payload(course, **calendar("course", course.pk, "REQUEST")),
+        )
+    elif booking.status == BookingStatus.WAITLISTED:
+        position = selectors.waiting_list(course.pk).filter(pk__lte=booking.pk).count()
+        notify(
+            recipient=booking.learner,
+            kind=Kind.BOOKING_WAITLISTED,
+            key=f"booking:{booking.pk}:waitlisted",
+            payload=course_payload(course, position=position),
+        )
 
 
 def offer_free_places(course: Course, now: datetime | None = None) -> list[Booking]:
@@ -283,6 +337,16 @@ def offer_free_places(course: Course, now: datetime | None = None) -> list[Booki
         booking.offered_at = now
         booking.offer_expires_at = now + timedelta(hours=course.offer_hours)
         booking.save(update_fields=["status", "offered_at", "offer_expires_at"])
+        notify(
+            recipient=booking.learner,
+            kind=Kind.OFFER_MADE,
+            key=f"offer:{booking.pk}:{now.isoformat()}",
+            payload={
+                "course": course.pk,
+                "title": course.title,
+                "until": booking.offer_expires_at.isoformat(),
+            },
+        )
         seats_left -= 1
         childcare_left -= booking.childcare_places
         offered.append(booking)
@@ -296,7 +360,9 @@ def _may_act_for(user, booking: Booking) -> bool:
 @transaction.atomic
 def cancel_booking(*, booking: Booking, by) -> Booking:
     """Cancel a booking; a freed place goes straight to the waiting list."""
-    booking = Booking.objects.select_for_update().select_related("course").get(pk=booking.pk)
+    booking = (
+        Booking.objects.select_for_update(of=("self",)).select_related("course").get(pk=booking.pk)
+    )
     if not _may_act_for(by, booking):
         raise NotAllowed(_("You cannot cancel this booking."))
     if booking.status == BookingStatus.CANCELLED:
@@ -318,6 +384,16 @@ def cancel_booking(*, booking: Booking, by) -> Booking:
             "offer_expires_at",
         ]
     )
+    if booking.cancelled_by_id != booking.learner_id or held_capacity:
+        course = booking.course
+        method = "CANCEL" if held_capacity else None
+        extra = calendar("course", course.pk, method) if method else {}
+        notify(
+            recipient=booking.learner,
+            kind=Kind.BOOKING_CANCELLED,
+            key=f"booking:{booking.pk}:cancelled",
+            payload=course_payload(course, **extra),
+        )
     if held_capacity:
         offer_free_places(booking.course)
     return booking
@@ -325,7 +401,9 @@ def cancel_booking(*, booking: Booking, by) -> Booking:
 
 @transaction.atomic
 def accept_offer(*, booking: Booking, by) -> Booking:
-    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    booking = (
+        Booking.objects.select_for_update(of=("self",)).select_related("course").get(pk=booking.pk)
+    )
     if not _may_act_for(by, booking):
         raise NotAllowed(_("You cannot accept this offer."))
     if booking.status != BookingStatus.OFFERED:
@@ -336,6 +414,7 @@ def accept_offer(*, booking: Booking, by) -> Booking:
     booking.status = BookingStatus.CONFIRMED
     booking.confirmed_at = now
     booking.save(update_fields=["status", "confirmed_at"])
+    _tell_learner_about_booking(booking)
     return booking
 
 
@@ -351,13 +430,24 @@ def expire_stale_offers(now: datetime | None = None) -> int:
         with transaction.atomic():
             course = Course.objects.get(pk=course_id)
             lock_course_capacity([course.pk])
-            expired += Booking.objects.filter(
-                course=course, status=BookingStatus.OFFERED, offer_expires_at__lte=now
-            ).update(
+            stale = list(
+                Booking.objects.filter(
+                    course=course, status=BookingStatus.OFFERED, offer_expires_at__lte=now
+                ).select_related("learner")
+            )
+            Booking.objects.filter(pk__in=[b.pk for b in stale]).update(
                 status=BookingStatus.CANCELLED,
                 cancelled_at=now,
                 cancel_reason=CancelReason.OFFER_EXPIRED,
                 offer_expires_at=None,
             )
+            for booking in stale:
+                notify(
+                    recipient=booking.learner,
+                    kind=Kind.OFFER_EXPIRED,
+                    key=f"offer-expired:{booking.pk}",
+                    payload={"course": course.pk, "title": course.title},
+                )
+            expired += len(stale)
             offer_free_places(course, now)
     return expired

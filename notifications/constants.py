@@ -5,6 +5,17 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):
+    BOOKING_CONFIRMED = "booking_confirmed", _("Booking confirmed")
+    BOOKING_WAITLISTED = "booking_waitlisted", _("On the waiting list")
+    BOOKING_CANCELLED = "booking_cancelled", _("Booking cancelled")
+    OFFER_MADE = "offer_made", _("A place is free for you")
+    OFFER_EXPIRING = "offer_expiring", _("Your offered place expires soon")
+    OFFER_EXPIRED = "offer_expired", _("Your offered place has expired")
+    SESSION_MOVED = "session_moved", _("A course date has moved")
+    SESSION_CANCELLED = "session_cancelled", _("A course date is cancelled")
+    COURSE_CANCELLED = "course_cancelled", _("A course is cancelled")
+    SESSION_REMINDER = "session_reminder", _("Your course tomorrow")
+    MEETING_REMINDER = "meeting_reminder", _("Your meeting soon")
     MATCH_PROPOSED = "match_proposed", _("A learner was proposed to you")
     MATCH_ACCEPTED = "match_accepted", _("Your coach accepted")
     MATCH_DECLINED = "match_declined", _("A coach declined a proposal")
@@ -18,6 +29,16 @@ class Kind(models.TextChoices):
 class Channel(models.TextChoices):
     INBOX = "inbox", _("In-app inbox")
     EMAIL = "email", _("Email")
+
+
+# Channels a person may choose besides the inbox, which everyone has.
+OPTIONAL_CHANNELS = (Channel.EMAIL,)
+
+# Delivery tries: a transient failure (mail server away) is retried after
+# 1, 2, 4, 8 … minutes, at most this many times, then marked failed.
+MAX_ATTEMPTS = 6
+# A row left in "sending" longer than this belonged to a worker that died.
+STUCK_AFTER_MINUTES = 10
 
 
 class Status(models.TextChoices):

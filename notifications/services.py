@@ -1,21 +1,177 @@
-"""The notifications app's interface for other apps: ``notify``.
+"""The outbox: queue notifications with the change that causes them, deliver
+each exactly once from Celery workers, and sweep up whatever was missed.
 
-Callers pass who, what and a key that names the event; calling twice for the
-same event (a retried request, a re-run job) creates one notification. Call it
-inside the transaction of the change, so both commit or neither does.
-Delivery (email, reminders, the inbox API) builds on these rows.
+``notify`` writes one row per channel in the caller's transaction and asks a
+worker to deliver it once that transaction commits (the task carries only the
+id). ``deliver`` claims the row under a lock and does nothing unless it is
+still due, so a duplicate task or a retry never sends twice. ``sweep`` runs
+every minute from celery beat: it frees rows a dead worker left in
+``sending``, re-enqueues everything due (Redis was down, a worker died) and
+queues the reminders that have come due. Reminders are rows, not long-ETA
+tasks, so they survive restarts and Redis' visibility timeout.
 """
 
-from django.db import transaction
+import logging
+from datetime import datetime, timedelta
+from functools import partial
 
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .channels import CHANNELS, PermanentError, TransientError
+from .constants import MAX_ATTEMPTS, OPTIONAL_CHANNELS, STUCK_AFTER_MINUTES, Channel, Status
 from .models import Notification
 
+logger = logging.getLogger(__name__)
 
-def notify(*, recipient, kind: str, key: str, payload: dict | None = None) -> Notification:
-    """Queue one notification of ``kind`` for ``recipient``; idempotent per ``key``."""
-    with transaction.atomic():
-        notification, _created = Notification.objects.get_or_create(
-            idempotency_key=f"{kind}:{key}:{recipient.pk}",
-            defaults={"recipient": recipient, "kind": kind, "payload": payload or {}},
+
+def channels_of(recipient) -> list[str]:
+    """The inbox, plus the channels the person chose."""
+    chosen = [c for c in recipient.notification_channels or [] if c in OPTIONAL_CHANNELS]
+    return [Channel.INBOX, *chosen]
+
+
+def notify(*, recipient, kind: str, key: str, payload: dict | None = None) -> list[Notification]:
+    """Queue ``kind`` for ``recipient`` on each of their channels; idempotent per ``key``.
+
+    Call inside the transaction of the change, so both commit or neither does.
+    """
+    rows = []
+    now = timezone.now()
+    for channel in channels_of(recipient):
+        row, created = Notification.objects.get_or_create(
+            idempotency_key=f"{kind}:{key}:{recipient.pk}:{channel}",
+            defaults={
+                "recipient": recipient,
+                "kind": kind,
+                "channel": channel,
+                "payload": payload or {},
+                "status": Status.SENT if channel == Channel.INBOX else Status.QUEUED,
+                "sent_at": now if channel == Channel.INBOX else None,
+                "next_attempt_at": None if channel == Channel.INBOX else now,
+            },
         )
+        if created and row.status == Status.QUEUED:
+            transaction.on_commit(partial(enqueue, row.pk))
+        rows.append(row)
+    return rows
+
+
+def enqueue(notification_id: int) -> None:
+    """Hand a row to the workers. If the broker is unreachable, the sweep will
+    pick the row up later: the change that caused it has committed already."""
+    from .tasks import deliver
+
+    try:
+        deliver.apply_async((notification_id,), retry=False)
+    except Exception:  # the broker is down: never fail the user's request for it
+        logger.warning("Could not enqueue notification %s; the sweep will retry", notification_id)
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(minutes=2 ** max(attempts - 1, 0))
+
+
+def _claim(notification_id: int, now: datetime) -> Notification | None:
+    """Mark the row ``sending`` if it is due; None if someone else has it or it is done."""
+    with transaction.atomic():
+        row = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("recipient")
+            .filter(pk=notification_id)
+            .first()
+        )
+        if row is None or row.status != Status.QUEUED:
+            return None
+        if row.next_attempt_at and row.next_attempt_at > now:
+            return None
+        row.status = Status.SENDING
+        row.sending_since = now
+        row.attempts += 1
+        row.save(update_fields=["status", "sending_since", "attempts"])
+        return row
+
+
+def deliver(notification_id: int) -> str:
+    """Send one notification once. Returns what happened (for logs and tests)."""
+    now = timezone.now()
+    row = _claim(notification_id, now)
+    if row is None:
+        return "skipped"
+    try:
+        CHANNELS[row.channel].send(row)
+    except TransientError as error:
+        return _retry_or_fail(row, str(error))
+    except PermanentError as error:
+        _fail(row, str(error))
+        return "failed"
+    except Exception as error:
+        logger.exception("Delivering notification %s failed", row.pk)
+        return _retry_or_fail(row, f"{type(error).__name__}: {error}")
+    Notification.objects.filter(pk=row.pk).update(
+        status=Status.SENT, sent_at=timezone.now(), sending_since=None, last_error=""
+    )
+    return "sent"
+
+
+def _retry_or_fail(row: Notification, error: str) -> str:
+    if row.attempts >= MAX_ATTEMPTS:
+        _fail(row, error)
+        return "failed"
+    Notification.objects.filter(pk=row.pk).update(
+        status=Status.QUEUED,
+        sending_since=None,
+        next_attempt_at=timezone.now() + _backoff(row.attempts),
+        last_error=error[:2000],
+    )
+    return "retry"
+
+
+def _fail(row: Notification, error: str) -> None:
+    """Give up on this channel; an email that cannot go out lands in the inbox."""
+    logger.warning("Notification %s failed for good: %s", row.pk, error)
+    with transaction.atomic():
+        Notification.objects.filter(pk=row.pk).update(
+            status=Status.FAILED, sending_since=None, last_error=error[:2000]
+        )
+        if row.channel != Channel.INBOX:
+            Notification.objects.get_or_create(
+                idempotency_key=f"{row.idempotency_key}:fallback",
+                defaults={
+                    "recipient": row.recipient,
+                    "kind": row.kind,
+                    "channel": Channel.INBOX,
+                    "payload": row.payload,
+                    "status": Status.SENT,
+                    "sent_at": timezone.now(),
+                },
+            )
+
+
+def sweep(now: datetime | None = None) -> dict:
+    """Free stuck rows, queue due reminders, re-enqueue everything due."""
+    now = now or timezone.now()
+    stuck = Notification.objects.filter(
+        status=Status.SENDING, sending_since__lt=now - timedelta(minutes=STUCK_AFTER_MINUTES)
+    ).update(status=Status.QUEUED, sending_since=None, next_attempt_at=now)
+    from . import reminders
+
+    reminded = reminders.queue_due_reminders(now)
+    due = list(
+        Notification.objects.filter(status=Status.QUEUED)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:5000]
+    )
+    for pk in due:
+        enqueue(pk)
+    return {"unstuck": stuck, "reminders": reminded, "enqueued": len(due)}
+
+
+def mark_read(*, notification: Notification, reader) -> Notification:
+    """Mark one's own inbox entry read (the API only finds one's own)."""
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
     return notification

@@ -53,6 +53,21 @@ def _live_server_accepts_a_rush():
 
 
 @pytest.fixture(autouse=True)
+def _celery_runs_tasks_inline(request):
+    """Tasks run in the test's own process, except in the tests that start a
+    real worker against Redis (marked ``redis``)."""
+    from backend.celery import app
+
+    if request.node.get_closest_marker("redis"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Hashing with the production hasher costs ~0.2 s a user; tests need many."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -361,7 +361,28 @@ def make_run(w):
     return MatchingRun.objects.create().pk
 
 
-TABLE += COACHING_TABLE
+def inbox_entry(w, whose):
+    from notifications.services import notify
+
+    recipient = w.users[LEARNER] if whose == "own" else w.extra["someone"]
+    rows = notify(recipient=recipient, kind="match_accepted", key=f"table-{whose}")
+    return next(row.pk for row in rows if row.channel == "inbox")
+
+
+NOTIFICATION_TABLE = [
+    Row("own inbox", "get", lambda w: "/api/v1/notifications/", only(LEARNER, COACH, COORDINATOR),
+        route="api:notification-list"),
+    Row("own notification", "get", lambda w: f"/api/v1/notifications/{inbox_entry(w, 'own')}/",
+        only(LEARNER, other=HIDDEN), route="api:notification-detail"),
+    Row("someone else's notification", "get",
+        lambda w: f"/api/v1/notifications/{inbox_entry(w, 'other')}/",
+        only(anonymous=DENIED, other=HIDDEN), route="api:notification-detail"),
+    Row("mark own notification read", "post",
+        lambda w: f"/api/v1/notifications/{inbox_entry(w, 'own')}/read/",
+        only(LEARNER, other=HIDDEN), route="api:notification-read"),
+]  # fmt: skip
+
+TABLE += COACHING_TABLE + NOTIFICATION_TABLE
 CELLS = [(row, role) for row in TABLE for role in ROLES]
 
 

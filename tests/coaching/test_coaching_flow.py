@@ -171,7 +171,10 @@ def test_coach_sees_a_proposal_only_after_approval_and_accepts_it(as_user, learn
     assert approved.json()["status"] == "approved"
     seen = as_user(coach).get("/api/v1/coaching/proposals/").json()["results"][0]
     assert "email" not in seen["request"]
-    assert Notification.objects.filter(recipient=coach, kind="match_proposed").count() == 1
+    assert (
+        Notification.objects.filter(recipient=coach, kind="match_proposed", channel="inbox").count()
+        == 1
+    )
 
     accepted = as_user(coach).post(f"/api/v1/coaching/proposals/{proposal_id}/accept/")
     assert accepted.status_code == 200, accepted.json()

@@ -1,0 +1,47 @@
+"""Snapshots written into notifications: what the text needs, nothing secret.
+
+A payload keeps the words of the moment (a course title, a date) so a
+message reads right even if the course changes later, plus the ids the
+calendar invitation is built from at delivery time.
+"""
+
+
+def session_payload(session, **extra) -> dict:
+    course = session.course
+    venue = course.venue
+    return {
+        "course": course.pk,
+        "session": session.pk,
+        "title": course.title,
+        "date": session.date.isoformat(),
+        "time": f"{session.start_time:%H:%M}-{session.end_time:%H:%M}",
+        "place": f"{venue.name}, {venue.street}, {venue.municipality.name}" if venue else "",
+        **extra,
+    }
+
+
+def course_payload(course, **extra) -> dict:
+    first = course.sessions.filter(status="scheduled").order_by("date", "start_time").first()
+    if first is not None:
+        return session_payload(first, **extra)
+    return {"course": course.pk, "title": course.title, **extra}
+
+
+def meeting_payload(meeting, **extra) -> dict:
+    start = meeting.starts_at
+    from django.utils import timezone
+
+    local = timezone.localtime(start)
+    return {
+        "meeting": meeting.pk,
+        "mentorship": meeting.mentorship_id,
+        "date": local.date().isoformat(),
+        "time": f"{local:%H:%M}",
+        "place": meeting.place,
+        **extra,
+    }
+
+
+def calendar(kind: str, object_id: int, method: str) -> dict:
+    """Which calendar event to attach as an invitation (built when sending)."""
+    return {"calendar": {"type": kind, "id": object_id, "method": method}}

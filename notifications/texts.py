@@ -1,0 +1,166 @@
+"""The words of every notification kind, in plain language.
+
+Each kind has a subject and a few short lines, filled from the payload the
+change wrote (a snapshot: title, date, place), and rendered in the
+recipient's language at delivery time. The email templates
+(templates/notifications/email.*) and the inbox API share these texts.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from .constants import Kind
+
+
+@dataclass(frozen=True)
+class Text:
+    subject: str
+    lines: tuple[str, ...]
+
+
+def _day(iso: str | None) -> str:
+    """An ISO date as the reader's language writes it, with the weekday."""
+    if not iso:
+        return ""
+    return formats.date_format(date.fromisoformat(iso), "l, j F Y")
+
+
+def _moment(iso: str | None) -> str:
+    if not iso:
+        return ""
+    moment = timezone.localtime(datetime.fromisoformat(iso))
+    return f"{formats.date_format(moment, 'l, j F Y')}, {moment:%H:%M}"
+
+
+def _course(payload: dict) -> dict:
+    return {
+        "title": payload.get("title", ""),
+        "date": _day(payload.get("date")),
+        "time": payload.get("time", ""),
+        "place": payload.get("place", "") or _("online"),
+        "until": _moment(payload.get("until")),
+        "position": payload.get("position", ""),
+        "old_date": _day(payload.get("old_date")),
+    }
+
+
+def _texts(kind: str, p: dict) -> Text:
+    c = _course(p)
+    if kind == Kind.BOOKING_CONFIRMED:
+        return Text(
+            _("Your place in %(title)s is confirmed") % c,
+            (
+                _("Good news: you have a place in the course %(title)s.") % c,
+                _("The first date: %(date)s, %(time)s.") % c,
+                _("The dates are in the calendar file attached to this message."),
+            ),
+        )
+    if kind == Kind.BOOKING_WAITLISTED:
+        return Text(
+            _("You are on the waiting list for %(title)s") % c,
+            (
+                _("The course %(title)s is full. You are number %(position)s on the waiting list.")
+                % c,
+                _("When a place is free, we will write to you at once."),
+            ),
+        )
+    if kind == Kind.BOOKING_CANCELLED:
+        return Text(
+            _("Your booking for %(title)s is cancelled") % c,
+            (_("Your place in the course %(title)s is cancelled.") % c,),
+        )
+    if kind == Kind.OFFER_MADE:
+        return Text(
+            _("A place is free for you: %(title)s") % c,
+            (
+                _("A place in the course %(title)s is free for you.") % c,
+                _("Please accept it by %(until)s. After that it goes to the next person.") % c,
+            ),
+        )
+    if kind == Kind.OFFER_EXPIRING:
+        return Text(
+            _("Your place in %(title)s is only held until %(until)s") % c,
+            (_("Please accept your place in %(title)s by %(until)s.") % c,),
+        )
+    if kind == Kind.OFFER_EXPIRED:
+        return Text(
+            _("Your offered place in %(title)s has expired") % c,
+            (_("You did not accept the place in time. It went to the next person.") % c,),
+        )
+    if kind == Kind.SESSION_MOVED:
+        return Text(
+            _("New date for %(title)s") % c,
+            (
+                _("The course date on %(old_date)s has moved.") % c,
+                _("New date: %(date)s, %(time)s.") % c,
+                _("Your calendar is updated with this message."),
+            ),
+        )
+    if kind == Kind.SESSION_CANCELLED:
+        return Text(
+            _("No course on %(date)s: %(title)s") % c,
+            (_("The course %(title)s does not take place on %(date)s.") % c,),
+        )
+    if kind == Kind.COURSE_CANCELLED:
+        return Text(
+            _("The course %(title)s is cancelled") % c,
+            (
+                _("We are sorry: the course %(title)s does not take place.") % c,
+                _("Your booking is cancelled. Look for another course in Kurslotse."),
+            ),
+        )
+    if kind == Kind.SESSION_REMINDER:
+        return Text(
+            _("Tomorrow: %(title)s") % c,
+            (_("Your course %(title)s is tomorrow, %(date)s, %(time)s, %(place)s.") % c,),
+        )
+    if kind == Kind.MATCH_PROPOSED:
+        return Text(
+            _("A learner would like your help"),
+            (_("Please look at the proposal in Kurslotse and say yes or no within 7 days."),),
+        )
+    if kind == Kind.MATCH_ACCEPTED:
+        return Text(
+            _("You have a coach"),
+            (_("A coach has agreed to help you. They will contact you soon."),),
+        )
+    if kind == Kind.MATCH_DECLINED:
+        return Text(
+            _("A coach declined a proposal"),
+            (_("The request is open again for the next matching run."),),
+        )
+    if kind == Kind.PROPOSAL_EXPIRED:
+        return Text(
+            _("A proposal was not answered"),
+            (_("The coach did not answer in 7 days. The request is open again."),),
+        )
+    if kind in (Kind.MEETING_SCHEDULED, Kind.MEETING_CHANGED):
+        return Text(
+            _("Meeting on %(date)s") % c,
+            (
+                _("Your meeting: %(date)s, %(time)s, %(place)s.") % c,
+                _("The date is in the calendar file attached to this message."),
+            ),
+        )
+    if kind == Kind.MEETING_CANCELLED:
+        return Text(
+            _("Meeting on %(date)s is cancelled") % c,
+            (_("The meeting on %(date)s does not take place.") % c,),
+        )
+    if kind == Kind.MEETING_REMINDER:
+        return Text(
+            _("Meeting soon: %(time)s") % c,
+            (_("Your meeting is today at %(time)s, %(place)s.") % c,),
+        )
+    if kind == Kind.MENTORSHIP_ENDED:
+        return Text(_("Your coaching has ended"), (_("Thank you. Good luck!"),))
+    return Text(str(kind), ())
+
+
+def render(kind: str, payload: dict, language: str) -> Text:
+    """The subject and lines of a notification in ``language``."""
+    with translation.override(language):
+        return _texts(kind, payload)
