@@ -1,6 +1,6 @@
 """Version 1 of the REST API."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView
@@ -34,6 +34,7 @@ router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
+    path("calendar/", include("calendars.api_urls")),
     path("coaching/coach-profile/", CoachProfileView.as_view(), name="coach-profile"),
     path("coaching/figures/", FiguresView.as_view(), name="coaching-figures"),
     *router.urls,

@@ -124,7 +124,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-kurslotse.sqlite3")}
+    # A file next to the database (in-memory would hide the write lock that
+    # BEGIN IMMEDIATE takes); one per database, so parallel runs don't collide.
+    _db_file = Path(DATABASES["default"]["NAME"])
+    DATABASES["default"]["TEST"] = {"NAME": str(_db_file.with_name(f"test-{_db_file.name}"))}
 else:
     # Reuse connections (a new authenticated connection per request costs more
     # than the request), checked before each request so a restart is survived.

@@ -71,8 +71,10 @@ class EmailChannel:
         message.attach_alternative(html, "text/html")
         invitation = calendar_invitation(notification)
         if invitation is not None:
-            content_type, ics = invitation
-            message.attach_alternative(ics.decode("utf-8"), content_type)
+            from calendars.mail import attach_invitation
+
+            _content_type, ics = invitation
+            attach_invitation(message, ics, notification.payload["calendar"]["method"])
         return message
 
 

@@ -65,8 +65,10 @@ def enqueue(notification_id: int) -> None:
 
     try:
         deliver.apply_async((notification_id,), retry=False)
-    except Exception:  # the broker is down: never fail the user's request for it
-        logger.warning("Could not enqueue notification %s; the sweep will retry", notification_id)
+    except Exception as error:  # the broker is down: never fail the user's request for it
+        logger.warning(
+            "Could not enqueue notification %s (%s); the sweep will retry", notification_id, error
+        )
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -129,24 +131,12 @@ def _retry_or_fail(row: Notification, error: str) -> str:
 
 
 def _fail(row: Notification, error: str) -> None:
-    """Give up on this channel; an email that cannot go out lands in the inbox."""
+    """Give up on this channel. Nothing is lost: every notification also has its
+    inbox row (the inbox is always on), where the person finds it in the app."""
     logger.warning("Notification %s failed for good: %s", row.pk, error)
-    with transaction.atomic():
-        Notification.objects.filter(pk=row.pk).update(
-            status=Status.FAILED, sending_since=None, last_error=error[:2000]
-        )
-        if row.channel != Channel.INBOX:
-            Notification.objects.get_or_create(
-                idempotency_key=f"{row.idempotency_key}:fallback",
-                defaults={
-                    "recipient": row.recipient,
-                    "kind": row.kind,
-                    "channel": Channel.INBOX,
-                    "payload": row.payload,
-                    "status": Status.SENT,
-                    "sent_at": timezone.now(),
-                },
-            )
+    Notification.objects.filter(pk=row.pk).update(
+        status=Status.FAILED, sending_since=None, last_error=error[:2000]
+    )
 
 
 def sweep(now: datetime | None = None) -> dict:
@@ -154,7 +144,7 @@ def sweep(now: datetime | None = None) -> dict:
     now = now or timezone.now()
     stuck = Notification.objects.filter(
         status=Status.SENDING, sending_since__lt=now - timedelta(minutes=STUCK_AFTER_MINUTES)
-    ).update(status=Status.QUEUED, sending_since=None, next_attempt_at=now)
+    ).update(status=Status.QUEUED, sending_since=None, next_attempt_at=None)
     from . import reminders
 
     reminded = reminders.queue_due_reminders(now)

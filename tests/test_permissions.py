@@ -382,7 +382,14 @@ NOTIFICATION_TABLE = [
         only(LEARNER, other=HIDDEN), route="api:notification-read"),
 ]  # fmt: skip
 
-TABLE += COACHING_TABLE + NOTIFICATION_TABLE
+CALENDAR_TABLE = [
+    Row("calendar feed URL", "get", lambda w: "/api/v1/calendar/feed/",
+        only(LEARNER, COACH, COORDINATOR), route="api:calendar-feed"),
+    Row("rotate calendar feed", "post", lambda w: "/api/v1/calendar/feed/rotate/",
+        only(LEARNER, COACH, COORDINATOR), route="api:calendar-feed-rotate"),
+]  # fmt: skip
+
+TABLE += COACHING_TABLE + NOTIFICATION_TABLE + CALENDAR_TABLE
 CELLS = [(row, role) for row in TABLE for role in ROLES]
 
 

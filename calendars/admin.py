@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+from .models import FeedToken
+
+
+@admin.register(FeedToken)
+class FeedTokenAdmin(admin.ModelAdmin):
+    """Coordinators can see that a feed exists and revoke it (by deleting it);
+    neither the token nor the nonce is shown."""
+
+    list_display = ["user", "created_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__email"]
+    fields = ["user", "created_at"]
+    readonly_fields = ["user", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

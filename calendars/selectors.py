@@ -1,0 +1,293 @@
+"""Reads that turn courses, bookings and meetings into the builders' dataclasses.
+
+Everything a calendar shows is decided here, in the active language: titles,
+places, and which links a person may see. Course online links only go to
+confirmed participants (``include_online_link``); meeting links only ever
+reach the meeting's two participants (the only people whose invitations and
+feeds contain the meeting). Coaches' notes are never read here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, timedelta
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import COORDINATOR, has_role
+from coaching.constants import MeetingStatus
+from coaching.models import Meeting
+from courses.constants import BookingStatus, CancelReason, CourseStatus, SessionStatus
+from courses.models import Booking, Course, CourseSession
+from places.constants import Region
+
+from .events import Attendee, CalendarEvent, CourseSeries, MeetingEvent, Person, Session
+
+# Courses of a region feed that ended longer ago than this drop out of it.
+REGION_FEED_HISTORY = timedelta(days=365)
+
+_COURSE_RELATED = ("venue", "municipality")
+
+
+def sessions_prefetch(prefix: str = "") -> Prefetch:
+    return Prefetch(f"{prefix}sessions", queryset=CourseSession.objects.order_by("original_date"))
+
+
+def courses_for_calendar():
+    """Courses with what ``course_event`` reads, in a fixed number of queries."""
+    return Course.objects.select_related(*_COURSE_RELATED).prefetch_related(sessions_prefetch())
+
+
+# --- Courses --------------------------------------------------------------------------------
+
+
+def _person(user) -> Person:
+    return Person(name=user.get_full_name(), email=user.email)
+
+
+def office() -> Person:
+    """The organizer of course invitations: the coordination office's address."""
+    name, email = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return Person(name=name or "Kurslotse", email=email or settings.DEFAULT_FROM_EMAIL)
+
+
+def _cancelled(summary: str) -> str:
+    return _("Cancelled: %(summary)s") % {"summary": summary}
+
+
+def _course_location(course: Course, include_online_link: bool) -> str:
+    venue = course.venue
+    if venue is not None:
+        municipality = course.municipality.name if course.municipality else ""
+        return ", ".join(
+            part for part in (venue.name, venue.street, f"{venue.postal_code} {municipality}")
+            if part.strip()
+        )  # fmt: skip
+    if course.municipality is not None:
+        return course.municipality.name
+    if include_online_link and course.online_meeting_link:
+        return course.online_meeting_link
+    return _("Online")
+
+
+def _course_description(
+    course: Course, sessions: list[CourseSession], include_online_link: bool
+) -> str:
+    parts = [course.description.strip()]
+    if include_online_link and course.online_meeting_link:
+        parts.append(_("Join online: %(link)s") % {"link": course.online_meeting_link})
+    if course.status != CourseStatus.CANCELLED:
+        cancelled = [s.original_date for s in sessions if s.status == SessionStatus.CANCELLED]
+        if cancelled:
+            dates = ", ".join(formats.date_format(day, "SHORT_DATE_FORMAT") for day in cancelled)
+            parts.append(_("No session on: %(dates)s") % {"dates": dates})
+    return "\n\n".join(part for part in parts if part)
+
+
+def course_event(
+    course: Course,
+    include_online_link: bool,
+    *,
+    sequence_offset: int = 0,
+    organizer: Person | None = None,
+    attendees: tuple[Attendee, ...] = (),
+) -> CourseSeries:
+    """A course series as planned, with its moved and cancelled sessions.
+
+    Reads ``course.sessions.all()`` (prefetch it: ``courses_for_calendar``),
+    ``course.venue`` and ``course.municipality``.
+    """
+    sessions = list(course.sessions.all())
+    cancelled = course.status == CourseStatus.CANCELLED
+    summary = f"{course.title} ({course.level})"
+    return CourseSeries(
+        course_id=course.pk,
+        summary=_cancelled(summary) if cancelled else summary,
+        description=_course_description(course, sessions, include_online_link),
+        location=_course_location(course, include_online_link),
+        starts_on=course.starts_on,
+        ends_on=course.ends_on,
+        weekdays=tuple(course.weekdays),
+        start_time=course.start_time,
+        end_time=course.end_time,
+        exception_dates=tuple(course.exception_date_objects()),
+        sessions=tuple(
+            Session(
+                original_date=s.original_date,
+                date=s.date,
+                start_time=s.start_time,
+                end_time=s.end_time,
+                cancelled=s.status == SessionStatus.CANCELLED,
+                note=s.note,
+                sequence=s.sequence,
+            )
+            for s in sessions
+        ),
+        cancelled=cancelled,
+        sequence_offset=sequence_offset,
+        stamp=course.updated_at.astimezone(UTC),
+        organizer=organizer,
+        attendees=attendees,
+    )
+
+
+# Bookings a learner held (once confirmed) and gave up while the course went on.
+_WITHDRAWN = Q(status=BookingStatus.CANCELLED, confirmed_at__isnull=False) & ~Q(
+    cancel_reason=CancelReason.COURSE_CANCELLED
+)
+
+
+def withdrawals(learner_id: int, course_ids: Iterable[int]) -> dict[int, int]:
+    """How often the learner left each course after being confirmed (one query)."""
+    rows = (
+        Booking.objects.filter(_WITHDRAWN, learner_id=learner_id, course_id__in=course_ids)
+        .values("course_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["course_id"]: row["n"] for row in rows}
+
+
+def booking_event(booking: Booking, *, withdrawn: int | None = None) -> CourseSeries:
+    """The course series as its learner's invitation (and feed) shows it.
+
+    ORGANIZER is the office, the one ATTENDEE the learner (accepted: they booked).
+
+    Leaving a course that goes on, and booking it again, changes nothing in
+    the course, yet the learner's calendar must take the CANCEL and then the
+    new REQUEST. So this learner's copy gets ``sequence_offset = 2 * (times
+    they left the course)``, minus 1 for the CANCEL of the booking just left:
+    REQUEST n, CANCEL n+1, REQUEST again n+2, … — always rising.
+    ``withdrawn`` may be given (``withdrawals``) to save the count query.
+    """
+    if withdrawn is None:
+        withdrawn = withdrawals(booking.learner_id, [booking.course_id]).get(booking.course_id, 0)
+    left_this_one = (
+        booking.status == BookingStatus.CANCELLED
+        and booking.confirmed_at is not None
+        and booking.cancel_reason != CancelReason.COURSE_CANCELLED
+    )
+    offset = 2 * withdrawn - (1 if left_this_one else 0)
+    attendee = Attendee(_person(booking.learner), partstat="ACCEPTED", rsvp=False)
+    return course_event(
+        booking.course,
+        include_online_link=booking.status == BookingStatus.CONFIRMED,
+        sequence_offset=max(offset, 0),
+        organizer=office(),
+        attendees=(attendee,),
+    )
+
+
+# --- Meetings -------------------------------------------------------------------------------
+
+
+def meeting_event(meeting: Meeting) -> MeetingEvent:
+    """A coaching meeting for its two participants: the coach organizes, the
+    learner is asked to answer (RSVP). Reads ``meeting.mentorship`` with its
+    coach and learner (select them). The online link is shown: both readers
+    take part; nobody else ever gets this event."""
+    mentorship = meeting.mentorship
+    coach, learner = mentorship.coach, mentorship.learner
+    summary = _("Coaching: %(coach)s and %(learner)s") % {
+        "coach": coach.get_full_name(),
+        "learner": learner.get_full_name(),
+    }
+    cancelled = meeting.status == MeetingStatus.CANCELLED
+    location = meeting.place or meeting.online_link
+    description = ""
+    if meeting.place and meeting.online_link:
+        description = _("Join online: %(link)s") % {"link": meeting.online_link}
+    return MeetingEvent(
+        meeting_id=meeting.pk,
+        summary=_cancelled(summary) if cancelled else summary,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        stamp=meeting.created_at.astimezone(UTC),
+        sequence=meeting.sequence,
+        description=description,
+        location=location,
+        cancelled=cancelled,
+        organizer=_person(coach),
+        attendees=(
+            Attendee(_person(learner), partstat="NEEDS-ACTION", rsvp=True),
+            Attendee(_person(coach), role="CHAIR", partstat="ACCEPTED", rsvp=False),
+        ),
+    )
+
+
+def meetings_for_calendar():
+    return Meeting.objects.select_related("mentorship__coach", "mentorship__learner")
+
+
+# --- The feed -------------------------------------------------------------------------------
+
+
+def valid_region(region: str | None) -> str | None:
+    return region if region in Region.values else None
+
+
+def region_feed_allowed(user) -> bool:
+    return has_role(user, COORDINATOR)
+
+
+def feed_events(user, region: str | None = None) -> list[CalendarEvent]:
+    """Everything in a user's private feed, in a constant number of queries.
+
+    - the courses of their confirmed bookings (with the online link), and
+      courses cancelled while they held a confirmed place (STATUS:CANCELLED,
+      so subscribers see the cancellation rather than a silent disappearance);
+    - the meetings of their active mentorships, as coach or learner, cancelled
+      ones included as STATUS:CANCELLED;
+    - for coordinators asking for a ``region``: every published course there
+      (without online links: they are not participants), unless it already is
+      in the feed as their own booking. Courses that ended more than
+      ``REGION_FEED_HISTORY`` ago are left out.
+
+    The caller checks that the user may ask for a region.
+    """
+    events: dict[str, CalendarEvent] = {}
+    bookings = list(
+        Booking.objects.filter(learner=user)
+        .filter(
+            Q(status=BookingStatus.CONFIRMED)
+            | Q(
+                status=BookingStatus.CANCELLED,
+                cancel_reason=CancelReason.COURSE_CANCELLED,
+                confirmed_at__isnull=False,
+            )
+        )
+        .select_related("learner", *(f"course__{name}" for name in _COURSE_RELATED))
+        .prefetch_related(sessions_prefetch("course__"))
+        .order_by("course_id", "-pk")
+    )
+    counts = withdrawals(user.pk, {b.course_id for b in bookings}) if bookings else {}
+    for booking in bookings:
+        event = booking_event(booking, withdrawn=counts.get(booking.course_id, 0))
+        events.setdefault(event.uid, event)
+
+    meetings = meetings_for_calendar().filter(
+        Q(mentorship__coach=user) | Q(mentorship__learner=user),
+        mentorship__ended_at__isnull=True,
+    )
+    for meeting in meetings:
+        meeting_ev = meeting_event(meeting)
+        events[meeting_ev.uid] = meeting_ev
+
+    if region is not None:
+        since = timezone.localdate() - REGION_FEED_HISTORY
+        courses = courses_for_calendar().filter(
+            status=CourseStatus.PUBLISHED, municipality__region=region, ends_on__gte=since
+        )
+        for course in courses:
+            course_ev = course_event(course, include_online_link=False)
+            events.setdefault(course_ev.uid, course_ev)
+    return list(events.values())
+
+
+def feed_name(region: str | None) -> str:
+    if region is None:
+        return _("Kurslotse: my dates")
+    return _("Kurslotse: courses in %(region)s") % {"region": Region(region).label}

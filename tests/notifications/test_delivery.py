@@ -1,0 +1,247 @@
+"""The outbox: queued with the change, delivered once, retried, swept, reminded."""
+
+import datetime as dt
+import smtplib
+import socket
+
+import pytest
+import time_machine
+from aiosmtpd.controller import Controller
+from django.core import mail
+from django.utils import timezone
+
+from courses import services as course_services
+from notifications import services
+from notifications.constants import MAX_ATTEMPTS, Status
+from notifications.models import Notification
+
+from ..factories import CourseFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def email_rows(**filters):
+    return Notification.objects.filter(channel="email", **filters)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Catcher:
+    """A real SMTP server (aiosmtpd) that keeps what it receives, or refuses."""
+
+    def __init__(self, refuse: bool = False):
+        self.messages: list = []
+        self.refuse = refuse
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp(settings):
+    def start(refuse=False):
+        handler = Catcher(refuse=refuse)
+        port = free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        started.append(controller)
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.EMAIL_USE_TLS = False
+        return handler
+
+    started: list = []
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+def test_a_booking_queues_an_inbox_row_and_an_email_in_its_transaction(learner):
+    course = CourseFactory()
+    course_services.book_course(course=course, learner=learner, children_ages=[])
+    kinds = set(Notification.objects.values_list("kind", "channel", "status"))
+    assert kinds == {
+        ("booking_confirmed", "inbox", "sent"),
+        ("booking_confirmed", "email", "queued"),
+    }
+
+
+def test_a_refused_booking_queues_nothing(learner):
+    course = CourseFactory(childcare_places=0, childcare_min_age=None, childcare_max_age=None)
+    with pytest.raises(course_services.InvalidChildren):
+        course_services.book_course(course=course, learner=learner, children_ages=[3])
+    assert not Notification.objects.exists()
+
+
+def test_email_goes_out_on_commit_exactly_once(learner, django_capture_on_commit_callbacks):
+    course = CourseFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        course_services.book_course(course=course, learner=learner, children_ages=[])
+    assert len(mail.outbox) == 1
+    row = email_rows().get()
+    assert row.status == Status.SENT
+    assert services.deliver(row.pk) == "skipped"
+    assert len(mail.outbox) == 1
+
+
+def test_user_without_email_channel_gets_only_the_inbox(learner):
+    learner.notification_channels = []
+    learner.save()
+    course_services.book_course(course=CourseFactory(), learner=learner, children_ages=[])
+    assert set(Notification.objects.values_list("channel", flat=True)) == {"inbox"}
+
+
+def test_mail_server_away_retries_with_backoff_then_fails_into_the_inbox(learner, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nobody listens
+    course_services.book_course(course=CourseFactory(), learner=learner, children_ages=[])
+    row = email_rows().get()
+    assert services.deliver(row.pk) == "retry"
+    row.refresh_from_db()
+    assert row.status == Status.QUEUED
+    assert row.attempts == 1
+    assert row.next_attempt_at > timezone.now()
+    assert "ConnectionRefused" in row.last_error
+    assert services.deliver(row.pk) == "skipped"  # not due yet
+
+    moment = timezone.now()
+    for _ in range(MAX_ATTEMPTS - 1):
+        moment += dt.timedelta(hours=1)
+        with time_machine.travel(moment):
+            services.deliver(row.pk)
+    row.refresh_from_db()
+    assert row.status == Status.FAILED
+    assert row.attempts == MAX_ATTEMPTS
+    inbox = Notification.objects.get(channel="inbox", kind="booking_confirmed")
+    assert inbox.status == Status.SENT
+
+
+def test_refused_address_fails_at_once(learner, smtp):
+    smtp(refuse=True)
+    course_services.book_course(course=CourseFactory(), learner=learner, children_ages=[])
+    row = email_rows().get()
+    assert services.deliver(row.pk) == "failed"
+    row.refresh_from_db()
+    assert row.status == Status.FAILED
+    assert "refused" in row.last_error
+
+
+def test_email_arrives_at_a_real_smtp_server(learner, smtp):
+    catcher = smtp()
+    course_services.book_course(course=CourseFactory(), learner=learner, children_ages=[])
+    assert services.deliver(email_rows().get().pk) == "sent"
+    assert len(catcher.messages) == 1
+    assert catcher.messages[0].rcpt_tos == [learner.email]
+
+
+def test_sweep_frees_rows_a_dead_worker_left_in_sending_and_delivers_them(learner):
+    course_services.book_course(course=CourseFactory(), learner=learner, children_ages=[])
+    row = email_rows().get()
+    email_rows().update(status=Status.SENDING, sending_since=timezone.now(), attempts=1)
+    assert services.sweep()["unstuck"] == 0  # a live worker may still be sending
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=11)):
+        result = services.sweep()
+    assert result["unstuck"] == 1
+    row.refresh_from_db()
+    assert row.status == Status.SENT
+    assert len(mail.outbox) == 1
+
+
+def test_booking_succeeds_while_the_broker_is_down_and_the_sweep_delivers_later(
+    learner, django_capture_on_commit_callbacks
+):
+    from backend.celery import app
+
+    app.conf.task_always_eager = False
+    previous = app.conf.broker_url
+    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            booking = course_services.book_course(
+                course=CourseFactory(), learner=learner, children_ages=[]
+            )
+    finally:
+        app.conf.broker_url = previous
+        app.conf.task_always_eager = True
+    assert booking.status == "confirmed"
+    assert email_rows().get().status == Status.QUEUED
+    assert len(mail.outbox) == 0
+    services.sweep()
+    assert email_rows().get().status == Status.SENT
+    assert len(mail.outbox) == 1
+
+
+def test_session_reminders_are_queued_once_and_again_after_a_move(learner):
+    course = CourseFactory()
+    course_services.book_course(course=course, learner=learner, children_ages=[])
+    session = course.sessions.order_by("date").first()
+    start = timezone.make_aware(dt.datetime.combine(session.date, session.start_time))
+    with time_machine.travel(start - dt.timedelta(hours=30)):
+        assert services.sweep()["reminders"] == 0
+    with time_machine.travel(start - dt.timedelta(hours=20)):
+        assert services.sweep()["reminders"] == 1
+        services.sweep()
+    assert Notification.objects.filter(kind="session_reminder", channel="inbox").count() == 1
+    course_services.move_session(session=session, to_date=session.date + dt.timedelta(days=1),
+                                 start_time=session.start_time, end_time=session.end_time)  # fmt: skip
+    with time_machine.travel(start + dt.timedelta(hours=4)):
+        services.sweep()
+    assert Notification.objects.filter(kind="session_reminder", channel="inbox").count() == 2
+
+
+def test_email_is_in_the_recipients_language_and_right_to_left_for_arabic(learner):
+    from notifications.channels import EmailChannel
+
+    learner.preferred_language = "ar"
+    learner.save()
+    course_services.book_course(course=CourseFactory(), learner=learner, children_ages=[])
+    message = EmailChannel().build(email_rows().get())
+    html = next(body for body, kind in message.alternatives if kind == "text/html")
+    assert 'dir="rtl"' in html
+    assert 'lang="ar"' in html
+
+
+def test_inbox_lists_own_notifications_in_the_readers_language(as_user, learner):
+    course_services.book_course(course=CourseFactory(), learner=learner, children_ages=[])
+    learner.preferred_language = "en"
+    learner.save()
+    inbox = as_user(learner).get("/api/v1/notifications/").json()
+    assert inbox["count"] == 1
+    entry = inbox["results"][0]
+    assert entry["subject"].startswith("Your place in")
+    assert entry["read_at"] is None
+    read = as_user(learner).post(f"/api/v1/notifications/{entry['id']}/read/").json()
+    assert read["read_at"] is not None
+    assert as_user(learner).get("/api/v1/notifications/?unread=true").json()["count"] == 0
+
+
+def test_smtp_errors_are_sorted_into_transient_and_permanent():
+    from notifications.channels import EmailChannel, PermanentError, TransientError
+
+    class Broken:
+        def __init__(self, error):
+            self.error = error
+
+        def send(self, fail_silently=False):
+            raise self.error
+
+    channel = EmailChannel()
+    for error, expected in [
+        (smtplib.SMTPRecipientsRefused({"a@b": (550, b"no")}), PermanentError),
+        (smtplib.SMTPServerDisconnected("gone"), TransientError),
+        (ConnectionRefusedError(), TransientError),
+    ]:
+        channel.build = lambda n, e=error: Broken(e)
+        with pytest.raises(expected):
+            channel.send(None)

@@ -1,0 +1,250 @@
+"""Fault tests with real parts: a Celery worker process, Redis, PostgreSQL and
+an SMTP server. Nothing is lost when a worker dies or Redis is down, and
+nothing is sent twice.
+
+Each test starts its own redis-server on a free port (so it can stop it) and
+a real worker process (`celery -A backend worker`) that reads the test
+database. The SMTP catcher refuses to accept a message whose sender hung up
+before the server said "250" — as a real mail server would — so a worker
+killed mid-send leaves no delivered copy behind.
+"""
+
+import asyncio
+import datetime as dt
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from email import message_from_bytes
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.db import connection
+from django.utils import timezone
+
+from courses import services as course_services
+from notifications import services
+from notifications.constants import Status
+from notifications.models import Notification
+
+from ..factories import CourseFactory, UserFactory
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(condition, timeout=60.0, interval=0.2, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class SlowCatcher:
+    """Accepts each message after ``delay`` seconds, unless the client left."""
+
+    def __init__(self, delay: float = 0.0):
+        self.delay = delay
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.delay)
+        if server.transport is None or server.transport.is_closing():
+            return "421 Client went away"
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def keys(self) -> list[str]:
+        return [m["X-Kurslotse-Notification"] for m in self.messages]
+
+
+class RedisServer:
+    def __init__(self):
+        self.port = free_port()
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_for(self._answers, timeout=10, what="redis-server")
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+class Worker:
+    """A real `celery -A backend worker` process against the test database."""
+
+    def __init__(self, broker_url: str, smtp_port: int, log: Path):
+        self.broker_url, self.smtp_port, self.log = broker_url, smtp_port, log
+        self.process = None
+
+    def env(self) -> dict:
+        db = connection.settings_dict
+        database_url = (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        )
+        return {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": self.broker_url,
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(self.smtp_port),
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def start(self):
+        celery = Path(sys.executable).with_name("celery")
+        self.process = subprocess.Popen(
+            [str(celery), "-A", "backend", "worker", "-Q", "celery,notifications",
+             "--pool=prefork", "--concurrency=1", "--loglevel=INFO", "--without-gossip",
+             "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT, env=self.env(), stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        wait_for(lambda: b"ready" in self.log.read_bytes(), timeout=60, what="celery worker")
+
+    def kill(self):
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def reset_connections(app):
+    """Drop pooled broker connections so the next publish uses the new URL."""
+    app._pool = None  # Celery recreates both pools lazily, for the current URL
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def rig(tmp_path, settings):
+    """Redis, an SMTP catcher and the in-process Celery app pointed at them."""
+    from backend.celery import app
+
+    redis = RedisServer()
+    redis.start()
+    catcher = SlowCatcher()
+    smtp = Controller(catcher, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    previous = (app.conf.broker_url, app.conf.task_always_eager)
+    app.conf.broker_url = redis.url
+    app.conf.task_always_eager = False
+    reset_connections(app)
+    workers: list[Worker] = []
+
+    def worker() -> Worker:
+        new = Worker(redis.url, smtp.port, tmp_path / f"worker-{len(workers)}.log")
+        workers.append(new)
+        new.start()
+        return new
+
+    yield {"redis": redis, "catcher": catcher, "worker": worker, "logs": tmp_path}
+    for each in workers:
+        each.stop()
+    smtp.stop()
+    redis.stop()
+    app.conf.broker_url, app.conf.task_always_eager = previous
+    reset_connections(app)
+
+
+def book(on_commit=True):
+    learner = UserFactory(roles=["learner"])
+    course = CourseFactory()
+    return course_services.book_course(course=course, learner=learner, children_ages=[])
+
+
+def emails():
+    return Notification.objects.filter(channel="email")
+
+
+def test_a_booking_confirmation_arrives_with_a_calendar_request(rig):
+    rig["worker"]()
+    booking = book()
+    wait_for(lambda: len(rig["catcher"].messages) == 1, what="the confirmation email")
+    message = rig["catcher"].messages[0]
+    assert message["To"] == booking.learner.email
+    parts = {part.get_content_type(): part for part in message.walk()}
+    calendar = parts["text/calendar"]
+    assert calendar.get_param("method") == "REQUEST"
+    from icalendar import Calendar
+
+    parsed = Calendar.from_ical(calendar.get_payload(decode=True))
+    assert parsed["METHOD"] == "REQUEST"
+    event = parsed.walk("VEVENT")[0]
+    assert str(event["UID"]) == f"course-{booking.course_id}@kurslotse"
+    assert emails().get().status == Status.SENT
+
+
+def test_killing_the_worker_mid_send_loses_nothing_and_sends_nothing_twice(rig):
+    catcher = rig["catcher"]
+    catcher.delay = 0.3
+    for _ in range(12):
+        book()
+    keys = set(emails().values_list("idempotency_key", flat=True))
+    worker = rig["worker"]()
+    wait_for(lambda: len(catcher.messages) >= 3, what="a few deliveries")
+    wait_for(lambda: emails().filter(status=Status.SENDING).exists(), what="a send in flight")
+    worker.kill()
+    assert emails().filter(status=Status.SENDING).count() == 1
+
+    rig["worker"]()
+    later = timezone.now() + dt.timedelta(minutes=11)  # past the stuck threshold
+    services.sweep(now=later)
+    wait_for(lambda: not emails().exclude(status=Status.SENT).exists(), timeout=90, what="all sent")
+    received = catcher.keys()
+    assert sorted(received) == sorted(keys), "every message exactly once"
+
+
+def test_with_redis_down_a_booking_succeeds_and_its_email_arrives_after_redis_is_back(rig):
+    rig["worker"]()
+    rig["redis"].stop()
+    booking = book()
+    assert booking.status == "confirmed"
+    assert emails().get().status == Status.QUEUED
+    rig["redis"].start()
+    services.sweep()
+    wait_for(lambda: len(rig["catcher"].messages) == 1, timeout=90, what="the late email")
+    assert emails().get().status == Status.SENT
