@@ -18,7 +18,7 @@ $(VENV)/.installed: requirements-dev.lock
 	touch $@
 
 setup: $(VENV)/.installed messages
-	mkdir -p var
+	mkdir -p var/mail var/celery-broker var/celery-processed var/celery-control
 
 messages: $(VENV)/.installed
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
