@@ -245,3 +245,43 @@ def test_smtp_errors_are_sorted_into_transient_and_permanent():
         channel.build = lambda n, e=error: Broken(e)
         with pytest.raises(expected):
             channel.send(None)
+
+
+def calendar_of(row):
+    from icalendar import Calendar
+
+    from notifications.channels import EmailChannel
+
+    message = EmailChannel().build(row)
+    parts = [body for body, kind in message.alternatives if kind.startswith("text/calendar")]
+    assert len(parts) == 1, message.alternatives
+    return Calendar.from_ical(parts[0])
+
+
+def test_moving_a_session_sends_every_participant_an_update_of_the_same_event(learner,
+                                                                             other_learner):  # fmt: skip
+    course = CourseFactory()
+    for person in (learner, other_learner):
+        course_services.book_course(course=course, learner=person, children_ages=[])
+    first = calendar_of(email_rows(kind="booking_confirmed", recipient=learner).get())
+    session = course.sessions.order_by("date").first()
+    course_services.move_session(session=session, to_date=session.date + dt.timedelta(days=1),
+                                 start_time=dt.time(10, 0), end_time=dt.time(12, 0))  # fmt: skip
+    updates = email_rows(kind="session_moved")
+    assert {row.recipient for row in updates} == {learner, other_learner}
+    update = calendar_of(updates.get(recipient=learner))
+    assert str(update["METHOD"]) == "REQUEST"
+    events = update.walk("VEVENT")
+    uids = {str(event["UID"]) for event in events}
+    assert uids == {str(first.walk("VEVENT")[0]["UID"])}
+    assert max(int(e["SEQUENCE"]) for e in events) > int(first.walk("VEVENT")[0]["SEQUENCE"])
+    assert any("RECURRENCE-ID" in event for event in events)
+
+
+def test_cancelling_a_course_sends_a_cancel_for_the_event(learner, coordinator):
+    course = CourseFactory()
+    course_services.book_course(course=course, learner=learner, children_ages=[])
+    course_services.cancel_course(course=course, by=coordinator)
+    cancel = calendar_of(email_rows(kind="course_cancelled").get())
+    assert str(cancel["METHOD"]) == "CANCEL"
+    assert str(cancel.walk("VEVENT")[0]["UID"]) == f"course-{course.pk}@kurslotse"
