@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import UserLanguageMixin
+from notifications.constants import OPTIONAL_CHANNELS
 
 from . import services
 from .models import User
@@ -14,11 +15,16 @@ from .roles import SIGNED_IN, roles_of
 
 class ProfileSerializer(serializers.ModelSerializer):
     roles = serializers.SerializerMethodField()
+    notification_channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=OPTIONAL_CHANNELS),
+        required=False,
+        help_text="Channels besides the in-app inbox (which is always on), e.g. ['email'].",
+    )
 
     class Meta:
         model = User
         fields = ["id", "email", "full_name", "preferred_language", "phone", "home_municipality",
-                  "roles"]  # fmt: skip
+                  "notification_channels", "roles"]  # fmt: skip
         read_only_fields = ["id", "email", "roles"]
 
     def get_roles(self, user) -> list[str]:

@@ -30,7 +30,13 @@ def create_person(
 
 
 def update_profile(*, user, **fields):
-    allowed = {"full_name", "preferred_language", "phone", "home_municipality"}
+    allowed = {
+        "full_name",
+        "preferred_language",
+        "phone",
+        "home_municipality",
+        "notification_channels",
+    }
     for name, value in fields.items():
         if name not in allowed:
             raise ValueError(f"Not a profile field: {name}")

@@ -158,3 +158,14 @@ def test_signed_up_learner_may_book_after_verifying_the_email(as_user):
     )
     assert response.status_code == 201
     assert response.json()["status"] == "confirmed"
+
+
+def test_learner_turns_email_notifications_off_and_on(as_user, learner):
+    client = as_user(learner)
+    assert client.get("/api/v1/me/").json()["notification_channels"] == ["email"]
+    off = client.patch("/api/v1/me/", {"notification_channels": []}, format="json")
+    assert off.json()["notification_channels"] == []
+    bad = client.patch("/api/v1/me/", {"notification_channels": ["pigeon"]}, format="json")
+    assert bad.status_code == 400
+    learner.refresh_from_db()
+    assert learner.notification_channels == []
