@@ -39,6 +39,9 @@ OPTIONAL_CHANNELS = (Channel.EMAIL,)
 MAX_ATTEMPTS = 6
 # A row left in "sending" longer than this belonged to a worker that died.
 STUCK_AFTER_MINUTES = 10
+# A row handed to the broker is not handed again by the sweep for this long
+# (its task is probably still waiting in the queue behind others).
+REENQUEUE_AFTER_MINUTES = 5
 
 
 class Status(models.TextChoices):

@@ -27,6 +27,9 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(
         null=True, blank=True, help_text="When the next delivery try is due."
     )
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a delivery task was last handed to the broker."
+    )
     sending_since = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)

@@ -20,7 +20,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .channels import CHANNELS, PermanentError, TransientError
-from .constants import MAX_ATTEMPTS, OPTIONAL_CHANNELS, STUCK_AFTER_MINUTES, Channel, Status
+from .constants import (
+    MAX_ATTEMPTS,
+    OPTIONAL_CHANNELS,
+    REENQUEUE_AFTER_MINUTES,
+    STUCK_AFTER_MINUTES,
+    Channel,
+    Status,
+)
 from .models import Notification
 
 logger = logging.getLogger(__name__)
@@ -69,6 +76,8 @@ def enqueue(notification_id: int) -> None:
         logger.warning(
             "Could not enqueue notification %s (%s); the sweep will retry", notification_id, error
         )
+        return
+    Notification.objects.filter(pk=notification_id).update(enqueued_at=timezone.now())
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -124,6 +133,7 @@ def _retry_or_fail(row: Notification, error: str) -> str:
     Notification.objects.filter(pk=row.pk).update(
         status=Status.QUEUED,
         sending_since=None,
+        enqueued_at=None,
         next_attempt_at=timezone.now() + _backoff(row.attempts),
         last_error=error[:2000],
     )
@@ -139,20 +149,26 @@ def _fail(row: Notification, error: str) -> None:
     )
 
 
+# Enough for every reminder of a district day in one sweep, small enough to hold.
+SWEEP_BATCH = 20_000
+
+
 def sweep(now: datetime | None = None) -> dict:
     """Free stuck rows, queue due reminders, re-enqueue everything due."""
     now = now or timezone.now()
     stuck = Notification.objects.filter(
         status=Status.SENDING, sending_since__lt=now - timedelta(minutes=STUCK_AFTER_MINUTES)
-    ).update(status=Status.QUEUED, sending_since=None, next_attempt_at=None)
+    ).update(status=Status.QUEUED, sending_since=None, next_attempt_at=None, enqueued_at=None)
     from . import reminders
 
     reminded = reminders.queue_due_reminders(now)
+    recently_enqueued = now - timedelta(minutes=REENQUEUE_AFTER_MINUTES)
     due = list(
         Notification.objects.filter(status=Status.QUEUED)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=recently_enqueued))
         .order_by("pk")
-        .values_list("pk", flat=True)[:5000]
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
     for pk in due:
         enqueue(pk)

@@ -163,19 +163,25 @@ def test_booking_succeeds_while_the_broker_is_down_and_the_sweep_delivers_later(
 ):
     from backend.celery import app
 
+    def use_broker(url):
+        app.conf.broker_url = url
+        app._pool = None  # Celery recreates its pools lazily, for the new URL
+        app.amqp._producer_pool = None
+
     app.conf.task_always_eager = False
     previous = app.conf.broker_url
-    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    use_broker(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
     try:
         with django_capture_on_commit_callbacks(execute=True):
             booking = course_services.book_course(
                 course=CourseFactory(), learner=learner, children_ages=[]
             )
     finally:
-        app.conf.broker_url = previous
+        use_broker(previous)
         app.conf.task_always_eager = True
     assert booking.status == "confirmed"
     assert email_rows().get().status == Status.QUEUED
+    assert email_rows().get().enqueued_at is None  # the broker never had it
     assert len(mail.outbox) == 0
     services.sweep()
     assert email_rows().get().status == Status.SENT
@@ -285,3 +291,12 @@ def test_cancelling_a_course_sends_a_cancel_for_the_event(learner, coordinator):
     cancel = calendar_of(email_rows(kind="course_cancelled").get())
     assert str(cancel["METHOD"]) == "CANCEL"
     assert str(cancel.walk("VEVENT")[0]["UID"]) == f"course-{course.pk}@kurslotse"
+
+
+def test_sweep_does_not_hand_a_recently_enqueued_row_to_the_broker_again(learner):
+    course_services.book_course(course=CourseFactory(), learner=learner, children_ages=[])
+    email_rows().update(enqueued_at=timezone.now())
+    assert services.sweep()["enqueued"] == 0
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=6)):
+        assert services.sweep()["enqueued"] == 1
+    assert email_rows().get().status == Status.SENT
