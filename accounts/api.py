@@ -1,5 +1,6 @@
 """The signed-in person's own profile."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -10,7 +11,8 @@ from notifications.constants import OPTIONAL_CHANNELS
 
 from . import services
 from .models import User
-from .roles import SIGNED_IN, roles_of
+from .roles import COORDINATOR, LEARNER, SIGNED_IN, has_role, roles_of
+from .selectors import learners
 
 
 class ProfileSerializer(serializers.ModelSerializer):
@@ -29,6 +31,22 @@ class ProfileSerializer(serializers.ModelSerializer):
 
     def get_roles(self, user) -> list[str]:
         return sorted(roles_of(user))
+
+
+def learner_to_act_for(request, learner_id, *, missing: str, not_coordinator: str):
+    """Who an action is for: the signed-in learner, or (coordinators only) the
+    named learner, e.g. after a phone call to the office. The two messages
+    say what the action is ("Say which learner to book for.")."""
+    if learner_id is None:
+        if not has_role(request.user, LEARNER):
+            raise serializers.ValidationError({"learner": [missing]})
+        return request.user
+    if not has_role(request.user, COORDINATOR):
+        raise serializers.ValidationError({"learner": [not_coordinator]})
+    learner = learners().filter(pk=learner_id).first()
+    if learner is None:
+        raise serializers.ValidationError({"learner": [_("Unknown learner.")]})
+    return learner
 
 
 class MeView(UserLanguageMixin, APIView):

@@ -5,6 +5,7 @@ selectors decide who sees what (someone else's object answers 404).
 """
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -13,9 +14,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api import learner_to_act_for
 from accounts.roles import COACH, COORDINATOR, LEARNER, has_role
-from accounts.selectors import learners
 from common.api import UserLanguageMixin
+from common.errors import NotAllowed
 from common.languages import LANGUAGE_CODES
 
 from . import selectors, services
@@ -93,8 +95,6 @@ class CoachProfileSerializer(serializers.ModelSerializer):
         }
 
     def get_onboarding_complete(self, profile) -> bool:
-        from django.utils import timezone
-
         return profile.onboarding_complete(timezone.localdate())
 
 
@@ -191,7 +191,12 @@ class CoachingRequestViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        learner = _request_learner(request, data.pop("learner", None))
+        learner = learner_to_act_for(
+            request,
+            data.pop("learner", None),
+            missing=_("Say which learner this is for."),
+            not_coordinator=_("Only coordinators ask for someone else."),
+        )
         created = services.create_request(learner=learner, created_by=request.user, **data)
         return Response(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
 
@@ -200,21 +205,6 @@ class CoachingRequestViewSet(
     def withdraw(self, request, pk=None):
         closed = services.close_request(request=self.get_object(), by=request.user)
         return Response(self.get_serializer(closed).data)
-
-
-def _request_learner(request, learner_id):
-    if learner_id is None:
-        if not has_role(request.user, LEARNER):
-            raise serializers.ValidationError({"learner": [_("Say which learner this is for.")]})
-        return request.user
-    if not has_role(request.user, COORDINATOR):
-        raise serializers.ValidationError(
-            {"learner": [_("Only coordinators ask for someone else.")]}
-        )
-    learner = learners().filter(pk=learner_id).first()
-    if learner is None:
-        raise serializers.ValidationError({"learner": [_("Unknown learner.")]})
-    return learner
 
 
 # --- Proposals ---------------------------------------------------------------------------------------
@@ -539,7 +529,7 @@ class MentorshipViewSet(
 
     def _refuse_learner(self, request):
         if not (has_role(request.user, COACH) or has_role(request.user, COORDINATOR)):
-            raise services.NotAllowed(_("Only the coach and the coordination office can do this."))
+            raise NotAllowed(_("Only the coach and the coordination office can do this."))
 
 
 class MoveMeetingSerializer(serializers.Serializer):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import COACH, COORDINATOR, has_role
 from accounts.services import log_access
-from common.errors import Conflict, DomainError
+from common.errors import Conflict, DomainError, NotAllowed
 from notifications.constants import Kind
 from notifications.payloads import calendar, meeting_payload
 from notifications.services import notify
@@ -39,11 +39,6 @@ from .models import (
 )
 
 # --- Errors a user can cause -------------------------------------------------------------
-
-
-class NotAllowed(DomainError):
-    code = "permission_denied"
-    status_code = 403
 
 
 class RequestNotOpen(Conflict):

@@ -43,6 +43,13 @@ class Conflict(DomainError):
     status_code = status.HTTP_409_CONFLICT
 
 
+class NotAllowed(DomainError):
+    """The person may use this function, but not on this object."""
+
+    code = "permission_denied"
+    status_code = status.HTTP_403_FORBIDDEN
+
+
 class Busy(DomainError):
     """A lock could not be taken in time: nothing happened, try again shortly."""
 

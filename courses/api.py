@@ -9,6 +9,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.api import learner_to_act_for
 from accounts.roles import COORDINATOR, LEARNER, PUBLIC, has_role
 from common.api import UserLanguageMixin
 from common.idempotency import run_idempotent
@@ -298,7 +299,12 @@ class CourseViewSet(
         course = get_object_or_404(selectors.visible_courses(request.user), pk=pk)
         payload = BookingRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        learner = _booking_learner(request, payload.validated_data.get("learner"))
+        learner = learner_to_act_for(
+            request,
+            payload.validated_data.get("learner"),
+            missing=_("Say which learner to book for."),
+            not_coordinator=_("Only coordinators book for others."),
+        )
 
         def produce():
             booking = services.book_course(
@@ -323,22 +329,6 @@ class CourseViewSet(
     def cancel(self, request, pk=None):
         course = services.cancel_course(course=self.get_object(), by=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=course.pk)).data)
-
-
-def _booking_learner(request, learner_id):
-    """Who the booking is for: oneself, or (coordinators only) the named learner."""
-    if learner_id is None:
-        if not has_role(request.user, LEARNER):
-            raise serializers.ValidationError({"learner": [_("Say which learner to book for.")]})
-        return request.user
-    if not has_role(request.user, COORDINATOR):
-        raise serializers.ValidationError({"learner": [_("Only coordinators book for others.")]})
-    from accounts.selectors import learners
-
-    learner = learners().filter(pk=learner_id).first()
-    if learner is None:
-        raise serializers.ValidationError({"learner": [_("Unknown learner.")]})
-    return learner
 
 
 class SessionViewSet(UserLanguageMixin, viewsets.GenericViewSet):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import COORDINATOR, has_role
-from common.errors import Conflict, DomainError
+from common.errors import Conflict, DomainError, NotAllowed
 from notifications.constants import Kind
 from notifications.payloads import calendar, course_payload, session_payload
 from notifications.services import notify
@@ -44,11 +44,6 @@ class NotBookable(DomainError):
 class RegistrationClosed(DomainError):
     code = "registration_closed"
     status_code = 409
-
-
-class NotAllowed(DomainError):
-    code = "permission_denied"
-    status_code = 403
 
 
 class InvalidChildren(DomainError):
@@ -134,14 +129,15 @@ def cancel_course(*, course: Course, by) -> Course:
     )
     now = timezone.now()
     active = course.bookings.filter(status__in=[*HOLDING_STATUSES, BookingStatus.WAITLISTED])
+    payload = course_payload(course)
+    cancel_invitation = calendar("course", course.pk, "CANCEL")
     for booking in active.select_related("learner"):
         confirmed = booking.status == BookingStatus.CONFIRMED
-        extra = calendar("course", course.pk, "CANCEL") if confirmed else {}
         notify(
             recipient=booking.learner,
             kind=Kind.COURSE_CANCELLED,
             key=f"course-cancelled:{course.pk}",
-            payload=course_payload(course, **extra),
+            payload={**payload, **cancel_invitation} if confirmed else payload,
         )
     active.update(
         status=BookingStatus.CANCELLED,

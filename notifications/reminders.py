@@ -34,15 +34,22 @@ def _sessions(now: datetime) -> int:
         date__gte=local_now.date(),
         date__lte=horizon.date(),
     ).select_related("course__venue__municipality")
+    due = [
+        session
+        for session in sessions
+        if now
+        < timezone.make_aware(datetime.combine(session.date, session.start_time))
+        <= now + SESSION_AHEAD
+    ]
+    participants: dict[int, list] = {}
+    confirmed = Booking.objects.filter(
+        course_id__in={s.course_id for s in due}, status=BookingStatus.CONFIRMED
+    ).select_related("learner")
+    for booking in confirmed:
+        participants.setdefault(booking.course_id, []).append(booking)
     count = 0
-    for session in sessions:
-        starts = timezone.make_aware(datetime.combine(session.date, session.start_time))
-        if not (now < starts <= now + SESSION_AHEAD):
-            continue
-        learners = Booking.objects.filter(
-            course_id=session.course_id, status=BookingStatus.CONFIRMED
-        ).select_related("learner")
-        for booking in learners:
+    for session in due:
+        for booking in participants.get(session.course_id, []):
             notify(
                 recipient=booking.learner,
                 kind=Kind.SESSION_REMINDER,
