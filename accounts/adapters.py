@@ -1,13 +1,19 @@
 """allauth glue: everyone who signs up themselves is a learner."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.utils import translation
 
 from .roles import LEARNER
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
+        # Whoever signs up in Arabic gets their messages in Arabic from then on.
+        language = translation.get_language() or ""
+        if language in dict(settings.LANGUAGES):
+            user.preferred_language = language
         user = super().save_user(request, user, form, commit=commit)
         if commit:
             group, _ = Group.objects.get_or_create(name=LEARNER)

@@ -10,3 +10,8 @@ def inbox_of(user):
     return Notification.objects.filter(recipient=user, channel=Channel.INBOX).order_by(
         "-created_at", "-pk"
     )
+
+
+def unread_count(user) -> int:
+    """Shown in every page's navigation, so one cheap COUNT."""
+    return inbox_of(user).filter(read_at__isnull=True).count()

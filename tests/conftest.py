@@ -113,3 +113,7 @@ def as_user():
 @pytest.fixture
 def course(db):
     return CourseFactory()
+
+
+# The shared world of the permission tables (tests/world.py).
+from .world import world  # noqa: E402, F401

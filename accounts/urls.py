@@ -1,0 +1,12 @@
+"""Pages of the accounts app (the sign-in flows themselves are allauth's)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("profile/", views.ProfileView.as_view(), name="profile"),
+    path("language/", views.LanguageView.as_view(), name="language"),
+]

@@ -1,0 +1,39 @@
+"""The frame every page shares, in a real browser: language switch, right-to-left
+layout, the phone menu, and no accessibility violations on the start page."""
+
+import pytest
+
+from accounts.roles import LEARNER
+
+from ..factories import UserFactory
+from .conftest import serious_accessibility_violations
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_visitor_switches_to_arabic_and_the_page_turns_right_to_left(page, screenshot):
+    page.goto("/")
+    assert page.get_attribute("html", "dir") == "ltr"
+    page.select_option("#language-select", "ar")
+    page.click(".language-switcher button")
+    page.wait_for_load_state()
+    assert page.get_attribute("html", "lang") == "ar"
+    assert page.get_attribute("html", "dir") == "rtl"
+    screenshot("home-ar")
+
+
+def test_start_page_has_no_serious_accessibility_violations(page):
+    page.goto("/")
+    assert serious_accessibility_violations(page) == []
+
+
+def test_signed_in_language_choice_is_remembered_on_the_profile(page, sign_in):
+    learner = UserFactory(roles=[LEARNER], preferred_language="de")
+    sign_in(learner)
+    page.goto("/profile/")
+    page.select_option("#language-select", "uk")
+    page.click(".language-switcher button")
+    page.wait_for_load_state()
+    learner.refresh_from_db()
+    assert learner.preferred_language == "uk"
+    assert page.get_attribute("html", "lang") == "uk"

@@ -1,0 +1,122 @@
+"""The shared world of the permission tables (API and pages): one user per
+role, courses in every state, bookings of the learner and of someone else,
+and a coaching world around the coach. Rows of both tables refer to it."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pytest
+
+from accounts.roles import COACH, COORDINATOR, LEARNER
+from courses import services
+from courses.constants import CourseStatus
+
+from .factories import CourseFactory, UserFactory, municipality
+
+ROLES = ("anonymous", LEARNER, COACH, COORDINATOR)
+
+
+@dataclass
+class World:
+    users: dict
+    course: object
+    draft: object
+    full_course: object
+    open_course: object
+    own_booking: object
+    others_booking: object
+    offered_booking: object
+    session: object
+    coaching: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(db):
+    users = {
+        "anonymous": None,
+        LEARNER: UserFactory(roles=[LEARNER]),
+        COACH: UserFactory(roles=[COACH]),
+        COORDINATOR: UserFactory(roles=[COORDINATOR]),
+    }
+    someone = UserFactory(roles=[LEARNER])
+    course = CourseFactory()
+    draft = CourseFactory(status=CourseStatus.DRAFT)
+    full_course = CourseFactory(seats=1)
+    holder = services.book_course(course=full_course, learner=someone, children_ages=[])
+    offered = services.book_course(course=full_course, learner=users[LEARNER], children_ages=[])
+    services.cancel_booking(booking=holder, by=someone)
+    offered.refresh_from_db()
+    return World(
+        users=users,
+        course=course,
+        draft=draft,
+        full_course=full_course,
+        open_course=CourseFactory(),
+        own_booking=services.book_course(course=course, learner=users[LEARNER], children_ages=[]),
+        others_booking=services.book_course(course=course, learner=someone, children_ages=[]),
+        offered_booking=offered,
+        session=course.sessions.order_by("date").first(),
+        coaching=coaching_world(users, someone),
+        extra={"someone": someone},
+    )
+
+
+def coaching_world(users, someone):
+    """A coach with a mentee (the learner), proposals for them and for another coach."""
+    from django.utils import timezone
+
+    from coaching.models import CoachingRequest, CoachProfile, MatchProposal, Meeting, Mentorship
+
+    from .factories import UserFactory as Users
+    from .factories import make_coach
+
+    coach = users[COACH]
+    other_coach = make_coach(name="Other Coach")
+    CoachProfile.objects.create(
+        user=coach, programmes=["jobcoaching"], languages=[{"code": "ar", "level": "fluent"}],
+        municipality=municipality(), availability=[{"weekday": 0, "start": "09:00", "end": "12:00"}],
+        capacity=5, volunteer_agreement_signed=True, police_certificate_seen_on=timezone.localdate(),
+    )  # fmt: skip
+
+    def request_of(learner, status="open"):
+        return CoachingRequest.objects.create(
+            learner=learner, created_by=learner, programme="jobcoaching", languages=["ar"],
+            german_level="A2", municipality=municipality(),
+            availability=[{"weekday": 0, "start": "09:00", "end": "12:00"}], status=status,
+        )  # fmt: skip
+
+    learner = users[LEARNER]
+    matched = request_of(learner, "matched")
+    mentorship = Mentorship.objects.create(request=matched, coach=coach, learner=learner)
+    third = Users(roles=[LEARNER])
+    others = Mentorship.objects.create(
+        request=request_of(third, "matched"), coach=other_coach, learner=third
+    )
+    start = timezone.now() + dt.timedelta(days=3)
+    meeting = Meeting.objects.create(mentorship=mentorship, starts_at=start,
+                                     ends_at=start + dt.timedelta(hours=1), place="Rathaus")  # fmt: skip
+    expires = timezone.now() + dt.timedelta(days=7)
+    to_coach = MatchProposal.objects.create(
+        request=request_of(Users(roles=[LEARNER]), "proposed"), coach=coach, status="approved",
+        expires_at=expires,
+    )  # fmt: skip
+    declinable = MatchProposal.objects.create(
+        request=request_of(Users(roles=[LEARNER]), "proposed"), coach=coach, status="approved",
+        expires_at=expires,
+    )  # fmt: skip
+    to_other = MatchProposal.objects.create(
+        request=request_of(someone, "proposed"), coach=other_coach, status="approved",
+        expires_at=expires,
+    )  # fmt: skip
+    waiting = MatchProposal.objects.create(
+        request=request_of(Users(roles=[LEARNER]), "proposed"), coach=other_coach
+    )
+    open_request = request_of(Users(roles=[LEARNER]))
+    return {
+        "coach": coach, "other_coach": other_coach, "mentorship": mentorship,
+        "others_mentorship": others, "meeting": meeting, "to_coach": to_coach,
+        "declinable": declinable, "to_other": to_other, "waiting": waiting,
+        "open_request": open_request, "own_request": matched,
+        "others_request": to_other.request,
+    }  # fmt: skip
