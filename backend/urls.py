@@ -9,6 +9,10 @@ from accounts.views import HomeView
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("", include("accounts.urls")),
+    path("", include("courses.urls")),
+    path("", include("coaching.urls")),
+    path("", include("notifications.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),

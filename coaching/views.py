@@ -1,0 +1,1 @@
+"""Web pages of the coaching app: thin, like the API: validate, call a service, render."""
