@@ -181,3 +181,10 @@ def mark_read(*, notification: Notification, reader) -> Notification:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     return notification
+
+
+def mark_all_read(*, reader) -> int:
+    """Mark every unread entry of one's own inbox read; returns how many."""
+    from .selectors import inbox_of
+
+    return inbox_of(reader).filter(read_at__isnull=True).update(read_at=timezone.now())

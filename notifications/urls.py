@@ -1,9 +1,13 @@
-"""Web pages of the notifications app (the API is in api.py / backend/api_urls.py)."""
+"""Web pages of the notifications app: the inbox."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from . import views
 
 app_name = "notifications"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("inbox/", views.InboxView.as_view(), name="inbox"),
+    path("inbox/<int:pk>/read/", views.MarkReadView.as_view(), name="read"),
+    path("inbox/read-all/", views.MarkAllReadView.as_view(), name="read_all"),
+]

@@ -37,3 +37,29 @@ def test_signed_in_language_choice_is_remembered_on_the_profile(page, sign_in):
     learner.refresh_from_db()
     assert learner.preferred_language == "uk"
     assert page.get_attribute("html", "lang") == "uk"
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/accounts/login/", "sign-in"),
+        ("/accounts/signup/", "sign-up"),
+        ("/accounts/password/reset/", "password-reset"),
+    ],
+)
+def test_account_pages_are_styled_and_accessible(page, screenshot, path, name):
+    page.goto(path)
+    assert page.locator("link[rel=stylesheet]").count() == 1  # our frame, not allauth's bare one
+    assert page.locator("main h1").count() == 1
+    assert serious_accessibility_violations(page) == []
+    screenshot(name)
+
+
+def test_sign_in_error_is_shown_and_tied_to_the_form(page):
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", "nobody@example.org")
+    page.fill("input[name=password]", "wrong-password")
+    page.click("form button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator(".error-summary[role=alert]").count() == 1
+    assert serious_accessibility_violations(page) == []
