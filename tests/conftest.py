@@ -116,4 +116,5 @@ def course(db):
 
 
 # The shared world of the permission tables (tests/world.py).
+from .mailcatcher import smtp  # noqa: E402, F401  (a real SMTP catcher, tests/mailcatcher.py)
 from .world import world  # noqa: E402, F401

@@ -20,3 +20,23 @@ def test_home_page_is_right_to_left_in_arabic(client):
 def test_admin_is_closed_to_learners(client, learner):
     client.force_login(learner)
     assert client.get("/admin/").status_code == 302
+
+
+def test_pages_send_a_strict_content_security_policy(client):
+    policy = client.get("/").headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+
+
+def test_every_static_asset_of_the_frame_is_served_by_the_app(client):
+    """No CDN: every script, stylesheet and icon of the frame is a local URL."""
+    import re
+
+    page = client.get("/").content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css|svg))"', page)
+    assert assets, "the frame loads no assets at all?"
+    assert all(url.startswith("/static/") for url in assets), assets

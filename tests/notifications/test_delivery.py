@@ -2,11 +2,9 @@
 
 import datetime as dt
 import smtplib
-import socket
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.utils import timezone
 
@@ -16,55 +14,13 @@ from notifications.constants import MAX_ATTEMPTS, Status
 from notifications.models import Notification
 
 from ..factories import CourseFactory
+from ..mailcatcher import free_port
 
 pytestmark = pytest.mark.django_db
 
 
 def email_rows(**filters):
     return Notification.objects.filter(channel="email", **filters)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Catcher:
-    """A real SMTP server (aiosmtpd) that keeps what it receives, or refuses."""
-
-    def __init__(self, refuse: bool = False):
-        self.messages: list = []
-        self.refuse = refuse
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.refuse:
-            return "550 No such user here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp(settings):
-    def start(refuse=False):
-        handler = Catcher(refuse=refuse)
-        port = free_port()
-        controller = Controller(handler, hostname="127.0.0.1", port=port)
-        controller.start()
-        started.append(controller)
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        settings.EMAIL_USE_TLS = False
-        return handler
-
-    started: list = []
-    yield start
-    for controller in started:
-        controller.stop()
 
 
 def test_a_booking_queues_an_inbox_row_and_an_email_in_its_transaction(learner):

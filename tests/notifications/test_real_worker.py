@@ -32,6 +32,7 @@ from notifications.constants import Status
 from notifications.models import Notification
 
 from ..factories import CourseFactory, UserFactory
+from ..mailcatcher import free_port
 
 pytestmark = [
     pytest.mark.postgres,
@@ -40,12 +41,6 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(condition, timeout=60.0, interval=0.2, what="condition"):
