@@ -1,4 +1,5 @@
-"""The private calendar feed: ``GET /calendars/<token>.ics``, no login.
+"""The private calendar feed: ``GET /calendars/<token>.ics``, no login; and the
+page where a signed-in person finds (and renews) their feed link.
 
 The token in the URL is the only credential, so it never reaches a log line
 of ours: unknown tokens answer a plain 404 that Django's request logger is
@@ -14,11 +15,20 @@ meeting changes keep no timestamp, so a date could only lie.
 import hashlib
 import logging
 
+import segno
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
-from django.utils.cache import get_conditional_response
+from django.utils.cache import add_never_cache_headers, get_conditional_response
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
+from django.views.generic import TemplateView
+
+from accounts.page_access import RolePageMixin
+from accounts.roles import SIGNED_IN
 
 from . import selectors, services
 from .builders import feed
@@ -61,3 +71,56 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex, nofollow"
     # A 304 keeps ETag and Cache-Control (Django copies them over).
     return get_conditional_response(request, etag=etag, response=response) or response
+
+
+# --- The subscription page ------------------------------------------------------------------
+
+
+def feed_urls(request: HttpRequest, token: str) -> dict[str, str]:
+    """The feed as https URL (to paste) and as webcal:// link (opens the calendar app)."""
+    url = request.build_absolute_uri(reverse("calendars:feed", kwargs={"token": token}))
+    return {"url": url, "webcal_url": "webcal://" + url.split("://", 1)[1]}
+
+
+class SubscriptionView(RolePageMixin, TemplateView):
+    """One's private calendar link with a QR code for the phone, and how to add it.
+
+    The page shows a secret (anyone with the link reads the dates), so it is
+    never cached; a new link can be made at any time (``SubscriptionRotateView``).
+    """
+
+    allowed_roles = {"get": SIGNED_IN}
+    template_name = "calendars/subscription.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        urls = feed_urls(self.request, services.feed_token(self.request.user))
+        context.update(urls)
+        context["qr_data_uri"] = segno.make(urls["webcal_url"], error="m").svg_data_uri(
+            scale=4, border=2
+        )
+        context["region_feeds"] = selectors.region_feed_allowed(self.request.user)
+        return context
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
+
+
+class SubscriptionRotateView(RolePageMixin, TemplateView):
+    """Ask first (GET), then issue a new link (POST): the old one stops working at once."""
+
+    allowed_roles = {"get": SIGNED_IN, "post": SIGNED_IN}
+    template_name = "calendars/subscription_rotate.html"
+
+    def post(self, request):
+        services.rotate_feed_token(request.user)
+        messages.success(
+            request,
+            _(
+                "Your calendar has a new link. The old link no longer works: "
+                "add the new one to your calendar app below."
+            ),
+        )
+        return redirect("calendars:subscription")

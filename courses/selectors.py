@@ -4,14 +4,29 @@ List querysets carry everything their serializers need as annotations and
 joins, so a page costs the same number of queries whatever its size.
 """
 
-from datetime import datetime
+from datetime import date, datetime, time
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.roles import COORDINATOR, has_role
+from places.models import Municipality
+from places.selectors import municipalities_within
 
-from .constants import ACTIVE_STATUSES, HOLDING_STATUSES, BookingStatus, CourseStatus
+from .constants import ACTIVE_STATUSES, HOLDING_STATUSES, BookingStatus, CourseStatus, Format
 from .models import Booking, Course, CourseSession
 
 _holding = Q(bookings__status__in=HOLDING_STATUSES)
@@ -114,4 +129,125 @@ def visible_bookings(user):
             default=None,
             output_field=IntegerField(),
         )
+    )
+
+
+# --- The web catalogue --------------------------------------------------------------
+
+
+def within_reach(queryset, origin: Municipality, radius_km: float):
+    """Courses meeting within ``radius_km`` of a municipality, nearest first,
+    annotated with ``distance_km``. Online courses have no place and drop out."""
+    distances = municipalities_within(origin, radius_km)
+    if not distances:
+        return queryset.none()
+    distance = Case(
+        *(When(municipality_id=pk, then=Value(km)) for pk, km in distances.items()),
+        output_field=FloatField(),
+    )
+    return (
+        queryset.filter(municipality_id__in=distances)
+        .annotate(distance_km=distance)
+        .order_by("distance_km", "starts_on", "pk")
+    )
+
+
+def meeting_on_weekday(queryset, weekday: int):
+    """Courses with a session on ``weekday`` (0 = Monday).
+
+    Weekdays are a short JSON list that SQLite cannot search, so the ids are
+    matched in Python (one query over the narrowed catalogue: hundreds of
+    rows, not millions)."""
+    ids = [pk for pk, days in queryset.values_list("pk", "weekdays") if weekday in (days or [])]
+    return queryset.filter(pk__in=ids)
+
+
+# Times of day a learner can choose, as [from, until) of the start time.
+TIMES_OF_DAY = {
+    "morning": (time(0, 0), time(12, 0)),
+    "afternoon": (time(12, 0), time(17, 0)),
+    "evening": (time(17, 0), time(23, 59, 59)),
+}
+
+
+def search_courses(
+    user,
+    *,
+    level: str = "",
+    near: Municipality | None = None,
+    radius_km: float = 15,
+    online: bool = False,
+    childcare: bool = False,
+    weekday: int | None = None,
+    time_of_day: str = "",
+    today: date | None = None,
+):
+    """The catalogue as a learner searches it, with availability annotated.
+
+    Only courses that have not ended. Non-coordinators see published courses
+    only; coordinators every state (as in the API). ``online`` means courses one
+    can join from home (online or hybrid), wherever they are held, so it
+    replaces the search around ``near``.
+    """
+    today = today or timezone.localdate()
+    queryset = visible_courses(user).filter(ends_on__gte=today)
+    if not has_role(user, COORDINATOR):
+        queryset = queryset.filter(status=CourseStatus.PUBLISHED)
+    if level:
+        queryset = queryset.filter(level=level)
+    if childcare:
+        queryset = queryset.filter(childcare_places__gt=0)
+    if time_of_day in TIMES_OF_DAY:
+        start, end = TIMES_OF_DAY[time_of_day]
+        queryset = queryset.filter(start_time__gte=start, start_time__lt=end)
+    if weekday is not None:
+        queryset = meeting_on_weekday(queryset, weekday)
+    if online:
+        queryset = queryset.filter(format__in=[Format.ONLINE, Format.HYBRID])
+    elif near is not None:
+        queryset = within_reach(queryset, near, radius_km)
+    return with_availability(queryset, user)
+
+
+def courses_to_manage(*, status: str = "", region: str = ""):
+    """Every course for the coordinators' list, drafts and cancelled ones included."""
+    queryset = Course.objects.all()
+    if status:
+        queryset = queryset.filter(status=status)
+    if region:
+        queryset = queryset.filter(municipality__region=region)
+    return queryset.order_by("-starts_on", "title", "pk")
+
+
+def bookings_of_course(course: Course):
+    """A course's active bookings with their learners (coordinators only: names are
+    personal data), confirmed and offered first, then the waiting list in order."""
+    holding_first = Case(
+        When(status=BookingStatus.CONFIRMED, then=Value(0)),
+        When(status=BookingStatus.OFFERED, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return (
+        Booking.objects.filter(course=course, status__in=ACTIVE_STATUSES)
+        .select_related("learner")
+        .annotate(rank=holding_first)
+        .order_by("rank", "created_at", "pk")
+    )
+
+
+def my_bookings(user):
+    """The signed-in learner's own bookings (also a coordinator's, if they booked),
+    with waiting positions and the course's place, current ones first."""
+    current_first = Case(
+        When(status=BookingStatus.CANCELLED, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return (
+        visible_bookings(user)
+        .filter(learner=user)
+        .select_related("course__municipality", "course__venue")
+        .annotate(current_first=current_first)
+        .order_by("current_first", "course__starts_on", "-created_at", "pk")
     )

@@ -1,9 +1,34 @@
-"""Web pages of the courses app (the API is in api.py / backend/api_urls.py)."""
+"""Pages of the courses app, included at the site root (the API is in api.py)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from . import views
 
 app_name = "courses"
 
-urlpatterns: list = []
+urlpatterns = [
+    # Learners (and visitors): find and book a course, manage one's bookings.
+    path("courses/", views.CourseSearchView.as_view(), name="search"),
+    path("courses/<int:pk>/", views.CourseDetailView.as_view(), name="detail"),
+    path("courses/<int:pk>/book/", views.BookCourseView.as_view(), name="book"),
+    path("bookings/", views.MyBookingsView.as_view(), name="my_bookings"),
+    path("bookings/<int:pk>/accept/", views.AcceptOfferView.as_view(), name="booking_accept"),
+    path("bookings/<int:pk>/cancel/", views.CancelBookingView.as_view(), name="booking_cancel"),
+    path("bookings/<int:pk>/calendar.ics", views.BookingCalendarView.as_view(), name="booking_ics"),
+    # Coordinators: run courses.
+    path("manage/courses/", views.ManageCoursesView.as_view(), name="manage"),
+    path("manage/courses/new/", views.CreateCourseView.as_view(), name="manage_create"),
+    path("manage/courses/<int:pk>/", views.ManageCourseView.as_view(), name="manage_course"),
+    path(
+        "manage/courses/<int:pk>/publish/",
+        views.PublishCourseView.as_view(),
+        name="manage_publish",
+    ),
+    path("manage/courses/<int:pk>/cancel/", views.CancelCourseView.as_view(), name="manage_cancel"),
+    path("manage/sessions/<int:pk>/move/", views.MoveSessionView.as_view(), name="session_move"),
+    path(
+        "manage/sessions/<int:pk>/cancel/",
+        views.CancelSessionView.as_view(),
+        name="session_cancel",
+    ),
+]

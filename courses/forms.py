@@ -1,0 +1,288 @@
+"""Forms of the course pages. They check the shape of what people type (a
+number, a date); the rules of courses and bookings stay in the services and
+in ``Course.clean``, whose messages the views attach to these fields."""
+
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext_lazy as _
+
+from places.constants import Region
+from places.models import Municipality, Venue
+
+from .constants import HELPER_LANGUAGES, MAX_CHILD_AGE, CourseStatus, Level
+from .models import Course, Provider
+
+WEEKDAY_CHOICES = [(number, WEEKDAYS[number]) for number in range(7)]
+RADIUS_CHOICES = [(5, _("5 km")), (10, _("10 km")), (15, _("15 km")), (25, _("25 km")),
+                  (50, _("50 km"))]  # fmt: skip
+DEFAULT_RADIUS_KM = 15
+TIME_OF_DAY_CHOICES = [
+    ("", _("Any time")),
+    ("morning", _("Morning (before 12:00)")),
+    ("afternoon", _("Afternoon (12:00 to 17:00)")),
+    ("evening", _("Evening (from 17:00)")),
+]
+# Age inputs on the booking form: enough for nearly every family, short on a phone.
+CHILD_AGE_INPUTS = 4
+
+
+def _municipalities():
+    return Municipality.objects.order_by("name")
+
+
+class CourseSearchForm(forms.Form):
+    """The learner's search. Every field is optional; an unbound search starts
+    around the learner's home municipality (see the view)."""
+
+    level = forms.ChoiceField(
+        label=_("Level"), choices=[("", _("Any level")), *Level.choices], required=False
+    )
+    near = forms.ModelChoiceField(
+        label=_("Near"),
+        queryset=Municipality.objects.none(),
+        required=False,
+        empty_label=_("Anywhere in the district"),
+    )
+    radius_km = forms.TypedChoiceField(
+        label=_("Distance"),
+        choices=RADIUS_CHOICES,
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    weekday = forms.TypedChoiceField(
+        label=_("Day"),
+        choices=[("", _("Any day")), *WEEKDAY_CHOICES],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    time_of_day = forms.ChoiceField(
+        label=_("Time of day"), choices=TIME_OF_DAY_CHOICES, required=False
+    )
+    childcare = forms.BooleanField(label=_("With childcare"), required=False)
+    # Courses one can join from home (online or hybrid), wherever they are held.
+    online = forms.BooleanField(label=_("Only courses I can join online"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["near"].queryset = _municipalities()
+
+    def search_arguments(self) -> dict:
+        """Keyword arguments for ``selectors.search_courses``."""
+        data = self.cleaned_data
+        return {
+            "level": data["level"],
+            "near": data["near"],
+            "radius_km": data["radius_km"] or DEFAULT_RADIUS_KM,
+            "online": data["online"],
+            "childcare": data["childcare"],
+            "weekday": data["weekday"],
+            "time_of_day": data["time_of_day"],
+        }
+
+
+class ChildAgesWidget(forms.MultiWidget):
+    """A few number inputs, each with its own visible label (see the template)."""
+
+    template_name = "courses/widgets/child_ages.html"
+    use_fieldset = True
+
+    def __init__(self, count: int):
+        attrs = {"min": 0, "max": MAX_CHILD_AGE, "inputmode": "numeric", "class": "age"}
+        super().__init__([forms.NumberInput(attrs=attrs) for _ in range(count)])
+
+    def decompress(self, value):
+        ages = list(value or [])
+        return ages + [None] * (len(self.widgets) - len(ages))
+
+
+class ChildAgesField(forms.MultiValueField):
+    """Ages of the children who need childcare; empty inputs mean no child."""
+
+    widget: ChildAgesWidget
+
+    def __init__(self, count: int = CHILD_AGE_INPUTS, **kwargs):
+        messages = {
+            "invalid": _("Write each age as a whole number, for example 4."),
+            "min_value": _("An age cannot be below 0."),
+            "max_value": _("Childcare is for children up to %(limit_value)s years."),
+        }
+        fields = [
+            forms.IntegerField(
+                min_value=0, max_value=MAX_CHILD_AGE, required=False, error_messages=messages
+            )
+            for _ in range(count)
+        ]
+        super().__init__(
+            fields,
+            widget=ChildAgesWidget(count),
+            require_all_fields=False,
+            required=False,
+            **kwargs,
+        )
+
+    def compress(self, data_list):
+        return [age for age in data_list or [] if age is not None]
+
+
+class BookingForm(forms.Form):
+    """Book a seat, with the ages of the children who come to childcare, in one step."""
+
+    children_ages = ChildAgesField(
+        label=_("Children who need childcare"),
+        help_text=_("Write the age in years of each child. Leave empty without children."),
+    )
+
+    def __init__(self, *args, course: Course, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.course = course
+        field = self.fields["children_ages"]
+        if course.has_childcare:
+            field.help_text = _(
+                "Childcare is for children from %(low)s to %(high)s years. "
+                "Write the age in years of each child; leave the boxes empty without children."
+            ) % {"low": course.childcare_min_age, "high": course.childcare_max_age}
+        else:
+            # The course has no childcare: nothing to ask.
+            del self.fields["children_ages"]
+
+    def ages(self) -> list[int]:
+        return self.cleaned_data.get("children_ages") or []
+
+
+class DateListField(forms.CharField):
+    """Dates written one per line (or separated by commas), as ISO strings."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def to_python(self, value) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        days: list[str] = []
+        wrong: list[str] = []
+        for part in text.replace(",", "\n").split():
+            try:
+                days.append(date.fromisoformat(part.strip()).isoformat())
+            except ValueError:
+                wrong.append(part)
+        if wrong:
+            raise ValidationError(
+                _("Write dates as YYYY-MM-DD, one per line. Not understood: %(dates)s"),
+                params={"dates": ", ".join(wrong)},
+                code="invalid",
+            )
+        return sorted(set(days))
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(str(day) for day in value)
+        return value
+
+
+def _https_links(model_field, **kwargs):
+    """Links typed without a scheme are taken as https (Django 6's default)."""
+    if isinstance(model_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return model_field.formfield(**kwargs)
+
+
+class CourseForm(forms.ModelForm):
+    """What a coordinator fills in to create a course (it starts as a draft)."""
+
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Weekdays"),
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    helper_languages = forms.MultipleChoiceField(
+        label=_("Helper languages"),
+        choices=sorted(HELPER_LANGUAGES.items(), key=lambda item: str(item[1])),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Languages the teacher can explain things in."),
+    )
+    exception_dates = DateListField(
+        label=_("Dates without a session"),
+        required=False,
+        help_text=_("Holidays, one per line as YYYY-MM-DD."),
+    )
+
+    class Meta:
+        model = Course
+        formfield_callback = _https_links
+        fields = [
+            "title", "level", "format", "description", "what_to_bring", "provider",
+            "municipality", "venue", "online_meeting_link", "seats", "childcare_places",
+            "childcare_min_age", "childcare_max_age", "helper_languages", "starts_on", "ends_on",
+            "weekdays", "start_time", "end_time", "exception_dates", "registration_deadline",
+            "offer_hours",
+        ]  # fmt: skip
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "what_to_bring": forms.Textarea(attrs={"rows": 3}),
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "registration_deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "end_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = _municipalities()
+        self.fields["municipality"].help_text = _("Leave empty for an online course.")
+        self.fields["venue"].queryset = Venue.objects.select_related("municipality").order_by(
+            "municipality__name", "name"
+        )
+        self.fields["venue"].label_from_instance = lambda venue: (
+            f"{venue.name}, {venue.street} ({venue.municipality.name})"
+        )
+        self.fields["provider"].queryset = Provider.objects.order_by("name")
+        self.fields["seats"].min_value = 1
+        self.fields["seats"].widget.attrs["min"] = 1
+
+
+class CourseFilterForm(forms.Form):
+    """The coordinators' course list: by status and region."""
+
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *CourseStatus.choices], required=False
+    )
+    region = forms.ChoiceField(
+        label=_("Region"), choices=[("", _("Every region")), *Region.choices], required=False
+    )
+
+
+class MoveSessionForm(forms.Form):
+    date = forms.DateField(
+        label=_("New date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    start_time = forms.TimeField(
+        label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end_time = forms.TimeField(
+        label=_("End time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    note = forms.CharField(
+        label=_("Note for the participants"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example the reason, or a different room."),
+    )
+
+
+class CancelSessionForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note for the participants"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example the reason, and whether the date is made up later."),
+    )

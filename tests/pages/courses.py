@@ -1,0 +1,103 @@
+"""The course pages: the catalogue is public (drafts hidden from all but
+coordinators), bookings belong to their learner (anyone else's: 404), and
+running courses is for coordinators."""
+
+import datetime as dt
+
+from accounts.roles import COORDINATOR, LEARNER
+
+from ..factories import municipality
+from .table import HIDDEN, OK, PageRow, everyone, only
+
+
+def _hidden_for_learner() -> dict:
+    return {**only(LEARNER), LEARNER: HIDDEN}
+
+
+def _new_course(w, role) -> dict:
+    start = dt.date.today() + dt.timedelta(days=14)
+    return {
+        "title": "Deutsch A2 am Abend", "level": "A2", "format": "in_person",
+        "municipality": municipality().pk, "seats": "12", "childcare_places": "0",
+        "starts_on": start.isoformat(), "ends_on": (start + dt.timedelta(weeks=6)).isoformat(),
+        "weekdays": ["1", "3"], "start_time": "18:00", "end_time": "20:00",
+        "offer_hours": "48",
+    }  # fmt: skip
+
+
+def _move(w, role) -> dict:
+    day = w.session.date + dt.timedelta(days=1)
+    return {"date": day.isoformat(), "start_time": "10:00", "end_time": "12:00", "note": "Raum 2"}
+
+
+ROWS = [
+    # Learners and visitors: find and book.
+    PageRow("course search", "get", lambda w: "/courses/", everyone(OK), route="courses:search"),
+    PageRow("course search with filters", "get",
+            lambda w: f"/courses/?level=A1&near={municipality().pk}&radius_km=25&childcare=on",
+            everyone(OK), route="courses:search"),
+    PageRow("published course", "get", lambda w: f"/courses/{w.course.pk}/", everyone(OK),
+            route="courses:detail"),
+    PageRow("draft course", "get", lambda w: f"/courses/{w.draft.pk}/",
+            {**everyone(HIDDEN), COORDINATOR: OK}, route="courses:detail"),
+    PageRow("book a course", "post", lambda w: f"/courses/{w.open_course.pk}/book/",
+            only(LEARNER), route="courses:book",
+            data=lambda w, role: {"children_ages_0": "3"}),
+    PageRow("book a draft course", "post", lambda w: f"/courses/{w.draft.pk}/book/",
+            _hidden_for_learner(), route="courses:book", data=lambda w, role: {}),
+    PageRow("my bookings", "get", lambda w: "/bookings/", only(LEARNER),
+            route="courses:my_bookings"),
+    PageRow("accept my offer", "post", lambda w: f"/bookings/{w.offered_booking.pk}/accept/",
+            only(LEARNER), route="courses:booking_accept"),
+    PageRow("accept someone else's booking", "post",
+            lambda w: f"/bookings/{w.others_booking.pk}/accept/", _hidden_for_learner(),
+            route="courses:booking_accept"),
+    PageRow("ask to cancel my booking", "get", lambda w: f"/bookings/{w.own_booking.pk}/cancel/",
+            only(LEARNER), route="courses:booking_cancel"),
+    PageRow("cancel my booking", "post", lambda w: f"/bookings/{w.own_booking.pk}/cancel/",
+            only(LEARNER), route="courses:booking_cancel"),
+    PageRow("ask to cancel someone else's booking", "get",
+            lambda w: f"/bookings/{w.others_booking.pk}/cancel/", _hidden_for_learner(),
+            route="courses:booking_cancel"),
+    PageRow("cancel someone else's booking", "post",
+            lambda w: f"/bookings/{w.others_booking.pk}/cancel/", _hidden_for_learner(),
+            route="courses:booking_cancel"),
+    PageRow("calendar file of my booking", "get",
+            lambda w: f"/bookings/{w.own_booking.pk}/calendar.ics", only(LEARNER),
+            route="courses:booking_ics"),
+    PageRow("calendar file of someone else's booking", "get",
+            lambda w: f"/bookings/{w.others_booking.pk}/calendar.ics", _hidden_for_learner(),
+            route="courses:booking_ics"),
+    PageRow("calendar file of an offer not yet accepted", "get",
+            lambda w: f"/bookings/{w.offered_booking.pk}/calendar.ics", _hidden_for_learner(),
+            route="courses:booking_ics"),
+    # Coordinators: run courses.
+    PageRow("manage courses", "get", lambda w: "/manage/courses/", only(COORDINATOR),
+            route="courses:manage"),
+    PageRow("manage courses filtered", "get", lambda w: "/manage/courses/?status=draft&region=NE",
+            only(COORDINATOR), route="courses:manage"),
+    PageRow("new course form", "get", lambda w: "/manage/courses/new/", only(COORDINATOR),
+            route="courses:manage_create"),
+    PageRow("create a course", "post", lambda w: "/manage/courses/new/", only(COORDINATOR),
+            route="courses:manage_create", data=_new_course),
+    PageRow("manage a course", "get", lambda w: f"/manage/courses/{w.course.pk}/",
+            only(COORDINATOR), route="courses:manage_course"),
+    PageRow("manage a draft", "get", lambda w: f"/manage/courses/{w.draft.pk}/",
+            only(COORDINATOR), route="courses:manage_course"),
+    PageRow("publish a draft", "post", lambda w: f"/manage/courses/{w.draft.pk}/publish/",
+            only(COORDINATOR), route="courses:manage_publish"),
+    PageRow("ask to cancel a course", "get", lambda w: f"/manage/courses/{w.course.pk}/cancel/",
+            only(COORDINATOR), route="courses:manage_cancel"),
+    PageRow("cancel a course", "post", lambda w: f"/manage/courses/{w.course.pk}/cancel/",
+            only(COORDINATOR), route="courses:manage_cancel"),
+    PageRow("move a session form", "get", lambda w: f"/manage/sessions/{w.session.pk}/move/",
+            only(COORDINATOR), route="courses:session_move"),
+    PageRow("move a session", "post", lambda w: f"/manage/sessions/{w.session.pk}/move/",
+            only(COORDINATOR), route="courses:session_move", data=_move),
+    PageRow("ask to cancel a session", "get",
+            lambda w: f"/manage/sessions/{w.session.pk}/cancel/", only(COORDINATOR),
+            route="courses:session_cancel"),
+    PageRow("cancel a session", "post", lambda w: f"/manage/sessions/{w.session.pk}/cancel/",
+            only(COORDINATOR), route="courses:session_cancel",
+            data=lambda w, role: {"note": "Krank"}),
+]  # fmt: skip
