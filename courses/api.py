@@ -1,7 +1,6 @@
 """REST API for the course catalogue and bookings: validate, call a service, serialise."""
 
 import django_filters
-from django.db.models import Case, FloatField, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -14,7 +13,6 @@ from accounts.roles import COORDINATOR, LEARNER, PUBLIC, has_role
 from common.api import UserLanguageMixin
 from common.idempotency import run_idempotent
 from places.models import Municipality
-from places.selectors import municipalities_within
 
 from . import selectors, services
 from .constants import MAX_CHILD_AGE, MAX_CHILDREN_PER_BOOKING, BookingStatus, CourseStatus
@@ -205,20 +203,6 @@ def _near_parameters(request) -> tuple[Municipality, float] | None:
     return origin, radius
 
 
-def _within_reach(queryset, origin: Municipality, radius_km: float):
-    """Courses meeting within ``radius_km`` of ``origin``, nearest first, with their distance."""
-    distances = municipalities_within(origin, radius_km)
-    distance = Case(
-        *(When(municipality_id=pk, then=Value(km)) for pk, km in distances.items()),
-        output_field=FloatField(),
-    )
-    return (
-        queryset.filter(municipality_id__in=distances)
-        .annotate(distance_km=distance)
-        .order_by("distance_km", "starts_on", "pk")
-    )
-
-
 # --- Views -----------------------------------------------------------------------------------
 
 
@@ -261,7 +245,7 @@ class CourseViewSet(
                 queryset = queryset.filter(status=CourseStatus.PUBLISHED)
             near = _near_parameters(self.request)
             if near:
-                queryset = _within_reach(queryset, *near)
+                queryset = selectors.within_reach(queryset, *near)
         return selectors.with_availability(queryset, user)
 
     def perform_create(self, serializer):

@@ -26,3 +26,15 @@ def test_catalogue_is_complete(language):
 
 def test_right_to_left_languages_are_marked():
     assert set(settings.LANGUAGES_BIDI) == {"ar", "fa"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_start_and_account_pages_have_no_untranslated_text(client, language):
+    from .untranslated import record_untranslated
+
+    client.cookies["django_language"] = language
+    with record_untranslated() as missing:
+        for path in ("/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"):
+            assert client.get(path).status_code == 200
+    assert missing == set()
