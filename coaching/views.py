@@ -9,7 +9,7 @@ someone else's object answers 404. Every form works without JavaScript
 """
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
@@ -601,14 +601,24 @@ class RunView(RolePageMixin, TemplateView):
 
 
 class ProposalApproveView(RolePageMixin, View):
+    """Approve one proposal. With htmx the card is swapped in place (focus moves to
+    its new status); without, the page reloads with a message."""
+
     allowed_roles = {"post": COORDINATORS}
 
     def post(self, request, pk):
-        proposal = get_object_or_404(selectors.visible_proposals(request.user), pk=pk)
+        visible = selectors.visible_proposals(request.user)
+        proposal = get_object_or_404(visible, pk=pk)
+        error = None
         try:
             services.approve_proposal(proposal=proposal, by=request.user)
-        except DomainError as error:
-            messages.error(request, str(error.message))
+        except DomainError as refusal:
+            error = str(refusal.message)
+        if request.htmx:
+            context = {"proposal": explain(visible.get(pk=pk)), "error": error, "swapped": True}
+            return render(request, "coaching/_proposal_card.html", context)
+        if error:
+            messages.error(request, error)
         else:
             messages.success(
                 request,

@@ -603,3 +603,21 @@ def test_rows_posted_beyond_the_shown_ones_are_kept():
         {"weekday": 2, "start": "17:00", "end": "19:30"},
         {"weekday": 5, "start": "10:00", "end": "12:00"},
     ]
+
+
+def test_approve_with_htmx_answers_the_updated_card_only():
+    make_coach()
+    open_request()
+    coordinator = person(COORDINATOR)
+    run = services.start_matching_run(by=coordinator)
+    proposal = run.proposals.get()
+    url = f"/manage/coaching/proposals/{proposal.pk}/approve/"
+
+    response = client_for(coordinator).post(url, headers={"HX-Request": "true"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.lstrip().startswith('<li class="card" id="proposal-')
+    assert "Waiting for the coach" in page and url not in page
+    again = client_for(coordinator).post(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'role="alert"' in again  # already approved: said in the card, nothing changes

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts.roles import COORDINATOR, LEARNER
 from coaching.constants import ProposalStatus, RequestStatus
@@ -112,10 +113,11 @@ def test_coordinator_runs_matching_and_approves_a_proposal(page, sign_in, screen
     assert "No active coach speaks Tigrinya" in main
     accessible(page)
 
-    page.click("form[action$='/approve/'] button")
-    page.wait_for_load_state()
-    row = page.inner_text(".proposals > li")
-    assert "Waiting for the coach" in row
+    page.click("form[action$='/approve/'] button")  # htmx swaps the card in place
+    card = page.locator(".proposals > li").first
+    expect(card).to_contain_text("Waiting for the coach")
+    expect(card.locator(".pill")).to_be_focused()
+    expect(card.locator("form")).to_have_count(0)
     assert MatchProposal.objects.get(coach=coach).status == ProposalStatus.APPROVED
     accessible(page)
     screenshot("coordinator-run")
