@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import date
 from statistics import median
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from accounts.roles import COACH, COORDINATOR, LEARNER, has_role
@@ -32,6 +32,7 @@ from .models import (
     Meeting,
     Mentorship,
     Milestone,
+    UnmatchedRequest,
 )
 
 # --- Visibility -------------------------------------------------------------------------
@@ -245,3 +246,112 @@ def mentorship_figures() -> dict:
         "milestones": milestones,
         "open_requests": CoachingRequest.objects.filter(status=RequestStatus.OPEN).count(),
     }
+
+
+# --- What the web pages show -----------------------------------------------------------------
+
+ACTIVE_REQUEST_STATUSES = (RequestStatus.OPEN, RequestStatus.PROPOSED, RequestStatus.MATCHED)
+
+
+def learner_active_requests(learner):
+    """A learner's requests still under way, each with its coach and what comes next.
+
+    For the learner's own page: the coach's name and contact once matched,
+    upcoming meetings and milestones, all in a fixed number of queries.
+    """
+    now = timezone.now()
+    return (
+        CoachingRequest.objects.filter(learner=learner, status__in=ACTIVE_REQUEST_STATUSES)
+        .select_related("municipality", "mentorship__coach")
+        .prefetch_related(
+            Prefetch(
+                "mentorship__meetings",
+                queryset=Meeting.objects.filter(
+                    status=MeetingStatus.SCHEDULED, ends_at__gte=now
+                ).order_by("starts_at", "pk"),
+                to_attr="upcoming_meetings",
+            ),
+            "mentorship__milestones",
+        )
+        .order_by("created_at", "pk")
+    )
+
+
+def workable_mentorships(user):
+    """Mentorships a person works on: a coach their own, coordinators all.
+
+    Narrower than ``visible_mentorships``: a learner sees their coaching on
+    their own page, never this working view with the coach's notes.
+    """
+    queryset = Mentorship.objects.select_related("coach", "learner", "request__municipality")
+    if has_role(user, COORDINATOR):
+        return queryset
+    if has_role(user, COACH):
+        return queryset.filter(coach=user)
+    return queryset.none()
+
+
+def workable_meetings(user):
+    return Meeting.objects.filter(
+        mentorship__in=workable_mentorships(user).values("pk")
+    ).select_related("mentorship__learner", "mentorship__coach")
+
+
+def coach_mentorships(coach):
+    """A coach's mentees, running ones first, each with its upcoming meetings."""
+    return (
+        Mentorship.objects.filter(coach=coach)
+        .select_related("learner", "request__municipality")
+        .prefetch_related(
+            Prefetch(
+                "meetings",
+                queryset=Meeting.objects.filter(
+                    status=MeetingStatus.SCHEDULED, ends_at__gte=timezone.now()
+                ).order_by("starts_at", "pk"),
+                to_attr="upcoming_meetings",
+            )
+        )
+        .order_by(F("ended_at").desc(nulls_first=True), "-started_at", "-pk")
+    )
+
+
+def proposals_awaiting_answer(coach):
+    """Approved proposals the coach can still answer (not past their deadline)."""
+    return (
+        visible_proposals(coach)
+        .filter(status=ProposalStatus.APPROVED)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        .order_by("expires_at", "pk")
+    )
+
+
+def open_requests_overview(limit: int = 200):
+    """Open requests, longest waiting first, for the coordinators' coaching page."""
+    return (
+        CoachingRequest.objects.filter(status=RequestStatus.OPEN)
+        .select_related("learner", "municipality")
+        .order_by("created_at", "pk")[:limit]
+    )
+
+
+def latest_unmatched_reasons(run: MatchingRun | None, request_ids) -> dict[int, list[dict]]:
+    """Why each of these requests stayed unmatched in the given run (usually the latest)."""
+    if run is None:
+        return {}
+    rows = UnmatchedRequest.objects.filter(run=run, request_id__in=list(request_ids))
+    return dict(rows.values_list("request_id", "reasons"))
+
+
+def proposals_with_status(status: str, limit: int = 100):
+    return (
+        MatchProposal.objects.filter(status=status)
+        .select_related("request__learner", "request__municipality", "coach", "run")
+        .order_by("created_at", "pk")[:limit]
+    )
+
+
+def coach_choices():
+    """Every coach profile, for a coordinator choosing a coach by hand."""
+    return CoachProfile.objects.select_related("user", "municipality").order_by(
+        "user__full_name", "user__email"
+    )

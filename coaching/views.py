@@ -1,1 +1,714 @@
-"""Web pages of the coaching app: thin, like the API: validate, call a service, render."""
+"""Web pages of the coaching app: thin, like the API: validate, call a service, render.
+
+Three audiences: learners ask for a coach and see who it is and when they
+meet (``/coaching/``); coaches answer proposals and keep their mentorships
+(meetings, notes, milestones); coordinators run matching, approve proposals
+and propose a coach by hand. Who sees which object comes from the selectors:
+someone else's object answers 404. Every form works without JavaScript
+(POST → redirect → GET with a message).
+"""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.page_access import RolePageMixin
+from accounts.roles import COACH, COORDINATOR, LEARNER
+from common.errors import DomainError
+from common.languages import language_name
+
+from . import selectors, services
+from .constants import (
+    SKILL_CHOICES,
+    GermanLevel,
+    MeetingStatus,
+    Programme,
+    ProposalStatus,
+    RequestStatus,
+    ShiftPattern,
+)
+from .explain import describe_part, describe_reasons, describe_rule
+from .forms import (
+    CoachingRequestForm,
+    CoachProfileForm,
+    DeclineForm,
+    EndForm,
+    MeetingForm,
+    MilestoneForm,
+    NoteForm,
+    ProposeForm,
+    RunMatchingForm,
+)
+from .models import CoachProfile
+
+LEARNERS = frozenset({LEARNER})
+COACHES = frozenset({COACH})
+COORDINATORS = frozenset({COORDINATOR})
+STAFF = COACHES | COORDINATORS
+LEARNERS_AND_OFFICE = LEARNERS | COORDINATORS
+
+# --- Small helpers -----------------------------------------------------------------------------
+
+
+def show_domain_error(form, error: DomainError, rename: dict | None = None) -> None:
+    """Put a service's refusal on the form: on the fields it names, else on top."""
+    rename = rename or {}
+    placed = False
+    for name, texts in (error.fields or {}).items():
+        field = rename.get(name, name)
+        if field in form.fields:
+            for text in texts if isinstance(texts, list | tuple) else [texts]:
+                form.add_error(field, str(text))
+            placed = True
+    if not placed:
+        form.add_error(None, str(error.message))
+
+
+def safe_next(request, default: str) -> str:
+    """The ``next`` the form sent, if it stays on this site; otherwise ``default``."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def availability_text(slots: list[dict]) -> list[str]:
+    """Weekly times in words: "Monday 09:00 to 12:00" (with an en dash, like the meetings)."""
+    ordered = sorted(slots, key=lambda s: (s["weekday"], s["start"]))
+    return [f"{WEEKDAYS[s['weekday']]} {s['start']}\u2013{s['end']}" for s in ordered]
+
+
+def _choice(choices, value) -> str:
+    return str(dict(choices).get(value, value)) if value else ""
+
+
+def request_needs(request) -> list[tuple[str, str]]:
+    """What a coach needs to know to decide: needs, not identity.
+
+    The learner's name and contact details are shown only once the coach
+    has accepted (on the mentorship page).
+    """
+    needs: list[tuple[str, str]] = [
+        (_("Programme"), _choice(Programme.choices, request.programme)),
+        (
+            _("Languages"),
+            ", ".join(language_name(c) for c in request.languages) or _("German only"),
+        ),
+        (_("German"), _choice(GermanLevel.choices, request.german_level)),
+        (_("Lives in"), request.municipality.name),
+        (_("Available"), "; ".join(availability_text(request.availability))),
+        (_("Online is fine"), _("yes") if request.online_ok else _("no")),
+    ]
+    if request.goals:
+        goals = ", ".join(_choice(SKILL_CHOICES, g) for g in request.goals)
+        needs.append((_("Wants help with"), goals))
+    if request.care_facility:
+        needs.append((_("Care facility"), request.care_facility))
+    if request.shift_pattern:
+        needs.append((_("Shifts"), _choice(ShiftPattern.choices, request.shift_pattern)))
+    if request.notes:
+        needs.append((_("Good to know"), request.notes))
+    return needs
+
+
+def explain(proposal):
+    """Attach the score parts in words to a proposal (and the rules a coordinator overrode)."""
+    proposal.explanation = [describe_part(part) for part in proposal.score_parts]
+    proposal.overridden = [describe_rule(code) for code in proposal.overridden_rules]
+    return proposal
+
+
+def mentorship_of(request_obj):
+    """The mentorship of a request, or None (a reverse one-to-one raises when missing)."""
+    try:
+        return request_obj.mentorship
+    except request_obj._meta.model.mentorship.RelatedObjectDoesNotExist:
+        return None
+
+
+# --- Learners ----------------------------------------------------------------------------------
+
+
+class MyCoachingView(RolePageMixin, TemplateView):
+    """A learner's coaching: the request form, or how far their request is, and their coach."""
+
+    allowed_roles = {"get": LEARNERS, "post": LEARNERS}
+    template_name = "coaching/mine.html"
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        requests = list(selectors.learner_active_requests(self.request.user))
+        for item in requests:
+            item.current_mentorship = mentorship_of(item)
+            item.availability_text = availability_text(item.availability)
+            item.programme_label = _choice(Programme.choices, item.programme)
+        if not requests and form is None:
+            form = CoachingRequestForm(
+                initial={"municipality": self.request.user.home_municipality_id}
+            )
+        context.update(requests=requests, form=form, RequestStatus=RequestStatus)
+        return context
+
+    def post(self, request):
+        if selectors.learner_active_requests(request.user).exists():
+            messages.info(request, _("You have already asked for a coach."))
+            return redirect("coaching:mine")
+        form = CoachingRequestForm(request.POST)
+        if form.is_valid():
+            try:
+                services.create_request(
+                    learner=request.user, created_by=request.user, **form.service_fields()
+                )
+            except DomainError as error:
+                show_domain_error(form, error)
+            else:
+                messages.success(request, _("Thank you. We are looking for a coach for you."))
+                return redirect("coaching:mine")
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class RequestCloseView(RolePageMixin, View):
+    """Withdraw a request that has no coach yet (the learner, or the office for them)."""
+
+    allowed_roles = {"post": LEARNERS_AND_OFFICE}
+
+    def post(self, request, pk):
+        coaching_request = get_object_or_404(selectors.visible_requests(request.user), pk=pk)
+        try:
+            services.close_request(request=coaching_request, by=request.user)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("The request is withdrawn."))
+        if coaching_request.learner_id == request.user.pk:
+            return redirect("coaching:mine")
+        return redirect("coaching:requests")
+
+
+# --- Coaches: proposals ------------------------------------------------------------------------
+
+
+class ProposalsView(RolePageMixin, TemplateView):
+    """Approved proposals waiting for this coach's answer."""
+
+    allowed_roles = {"get": COACHES}
+    template_name = "coaching/proposals.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        proposals = [explain(p) for p in selectors.proposals_awaiting_answer(self.request.user)]
+        for proposal in proposals:
+            proposal.needs = request_needs(proposal.request)
+        context["proposals"] = proposals
+        return context
+
+
+class ProposalAcceptView(RolePageMixin, View):
+    allowed_roles = {"post": COACHES}
+
+    def post(self, request, pk):
+        proposal = get_object_or_404(selectors.visible_proposals(request.user), pk=pk)
+        try:
+            mentorship = services.accept_proposal(proposal=proposal, coach=request.user)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+            return redirect("coaching:proposals")
+        messages.success(request, _("Thank you! The coaching has begun. Say hello to your mentee."))
+        return redirect("coaching:mentorship", pk=mentorship.pk)
+
+
+class ProposalDeclineView(RolePageMixin, TemplateView):
+    """Decline with a reason: the office reads it, and this coach is not proposed again."""
+
+    allowed_roles = {"get": COACHES, "post": COACHES}
+    template_name = "coaching/decline.html"
+
+    def get_proposal(self):
+        return get_object_or_404(
+            selectors.visible_proposals(self.request.user), pk=self.kwargs["pk"]
+        )
+
+    def get(self, request, pk):
+        proposal = explain(self.get_proposal())
+        return self.render_to_response({"proposal": proposal, "form": DeclineForm()})
+
+    def post(self, request, pk):
+        proposal = self.get_proposal()
+        form = DeclineForm(request.POST)
+        if form.is_valid():
+            try:
+                services.decline_proposal(
+                    proposal=proposal, coach=request.user, reason=form.cleaned_data["reason"]
+                )
+            except DomainError as error:
+                show_domain_error(form, error)
+            else:
+                messages.success(request, _("You declined. Thank you for saying why."))
+                return redirect("coaching:proposals")
+        return self.render_to_response({"proposal": explain(proposal), "form": form})
+
+
+# --- Coaches: mentorships ----------------------------------------------------------------------
+
+
+class MenteesView(RolePageMixin, TemplateView):
+    allowed_roles = {"get": COACHES}
+    template_name = "coaching/mentees.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["mentorships"] = list(selectors.coach_mentorships(self.request.user))
+        return context
+
+
+def mentorship_context(request, mentorship, **forms) -> dict:
+    """Everything the mentorship page shows, with any bound forms that had errors.
+
+    A coordinator reads the coach's notes only on purpose (``?notes=show``),
+    because the service logs every such reading in the access log.
+    """
+    now = timezone.now()
+    meetings = list(selectors.meetings_of(mentorship))
+    upcoming = [m for m in meetings if m.status == MeetingStatus.SCHEDULED and m.ends_at >= now]
+    earlier = [m for m in meetings if m not in upcoming]
+    is_coach = mentorship.coach_id == request.user.pk
+    notes = None
+    if is_coach or request.GET.get("notes") == "show" or "note_form" in forms:
+        notes = services.read_notes(mentorship=mentorship, reader=request.user)
+    return {
+        "mentorship": mentorship,
+        "needs": request_needs(mentorship.request),
+        "upcoming": upcoming,
+        "earlier": list(reversed(earlier)),
+        "milestones": list(selectors.milestones_of(mentorship)),
+        "notes": notes,
+        "is_coach": is_coach,
+        "note_form": forms.get("note_form") or NoteForm(),
+        "milestone_form": forms.get("milestone_form") or MilestoneForm(),
+    }
+
+
+class MentorshipMixin(View):
+    """Loads the mentorship from the URL, among those the person works on."""
+
+    def get_mentorship(self):
+        return get_object_or_404(
+            selectors.workable_mentorships(self.request.user), pk=self.kwargs["pk"]
+        )
+
+
+class MentorshipView(RolePageMixin, MentorshipMixin, TemplateView):
+    """The coach's working view of one mentorship (and the office's)."""
+
+    allowed_roles = {"get": STAFF}
+    template_name = "coaching/mentorship.html"
+
+    def get(self, request, pk):
+        return self.render_to_response(mentorship_context(request, self.get_mentorship()))
+
+
+class NoteAddView(RolePageMixin, MentorshipMixin, TemplateView):
+    allowed_roles = {"post": STAFF}
+    template_name = "coaching/mentorship.html"
+
+    def post(self, request, pk):
+        mentorship = self.get_mentorship()
+        form = NoteForm(request.POST)
+        if form.is_valid():
+            try:
+                services.add_note(
+                    mentorship=mentorship, author=request.user, text=form.cleaned_data["text"]
+                )
+            except DomainError as error:
+                show_domain_error(form, error)
+            else:
+                messages.success(request, _("The note is saved."))
+                return redirect(reverse("coaching:mentorship", args=[pk]) + "?notes=show#notes")
+        return self.render_to_response(mentorship_context(request, mentorship, note_form=form))
+
+
+class MilestoneAddView(RolePageMixin, MentorshipMixin, TemplateView):
+    allowed_roles = {"post": STAFF}
+    template_name = "coaching/mentorship.html"
+
+    def post(self, request, pk):
+        mentorship = self.get_mentorship()
+        form = MilestoneForm(request.POST)
+        if form.is_valid():
+            try:
+                services.record_milestone(
+                    mentorship=mentorship, by=request.user, **form.cleaned_data
+                )
+            except DomainError as error:
+                show_domain_error(form, error)
+            else:
+                messages.success(request, _("The milestone is recorded."))
+                return redirect(reverse("coaching:mentorship", args=[pk]) + "#milestones")
+        return self.render_to_response(mentorship_context(request, mentorship, milestone_form=form))
+
+
+class MeetingCreateView(RolePageMixin, MentorshipMixin, TemplateView):
+    """Schedule a meeting; the service sends the invitation to the others."""
+
+    allowed_roles = {"get": STAFF, "post": STAFF}
+    template_name = "coaching/meeting_form.html"
+
+    def get(self, request, pk):
+        mentorship = self.get_mentorship()
+        return self.render_to_response({"mentorship": mentorship, "form": MeetingForm()})
+
+    def post(self, request, pk):
+        mentorship = self.get_mentorship()
+        form = MeetingForm(request.POST)
+        if form.is_valid():
+            starts_at, ends_at = form.times()
+            try:
+                services.schedule_meeting(
+                    mentorship=mentorship, by=request.user, starts_at=starts_at, ends_at=ends_at,
+                    place=form.cleaned_data["place"], online_link=form.cleaned_data["online_link"],
+                )  # fmt: skip
+            except DomainError as error:
+                show_domain_error(form, error, MeetingForm.service_field_names)
+            else:
+                messages.success(request, _("The meeting is planned. We sent the invitation."))
+                return redirect("coaching:mentorship", pk=mentorship.pk)
+        return self.render_to_response({"mentorship": mentorship, "form": form})
+
+
+class MeetingMixin(View):
+    """Loads the meeting from the URL, among those of mentorships the person works on."""
+
+    def get_meeting(self):
+        return get_object_or_404(
+            selectors.workable_meetings(self.request.user), pk=self.kwargs["pk"]
+        )
+
+
+class MeetingMoveView(RolePageMixin, MeetingMixin, TemplateView):
+    allowed_roles = {"get": STAFF, "post": STAFF}
+    template_name = "coaching/meeting_form.html"
+
+    def get(self, request, pk):
+        meeting = self.get_meeting()
+        form = MeetingForm(initial=MeetingForm.initial_for(meeting))
+        return self.render_to_response(
+            {"mentorship": meeting.mentorship, "meeting": meeting, "form": form}
+        )
+
+    def post(self, request, pk):
+        meeting = self.get_meeting()
+        form = MeetingForm(request.POST, initial=MeetingForm.initial_for(meeting))
+        if form.is_valid():
+            starts_at, ends_at = form.times()
+            try:
+                services.move_meeting(
+                    meeting=meeting, by=request.user, starts_at=starts_at, ends_at=ends_at,
+                    place=form.cleaned_data["place"], online_link=form.cleaned_data["online_link"],
+                )  # fmt: skip
+            except DomainError as error:
+                show_domain_error(form, error, MeetingForm.service_field_names)
+            else:
+                messages.success(request, _("The meeting is moved. We told the others."))
+                return redirect("coaching:mentorship", pk=meeting.mentorship_id)
+        return self.render_to_response(
+            {"mentorship": meeting.mentorship, "meeting": meeting, "form": form}
+        )
+
+
+class MeetingCancelView(RolePageMixin, MeetingMixin, TemplateView):
+    allowed_roles = {"get": STAFF, "post": STAFF}
+    template_name = "coaching/meeting_cancel.html"
+
+    def get(self, request, pk):
+        meeting = self.get_meeting()
+        return self.render_to_response({"meeting": meeting, "mentorship": meeting.mentorship})
+
+    def post(self, request, pk):
+        meeting = self.get_meeting()
+        try:
+            services.cancel_meeting(meeting=meeting, by=request.user)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("The meeting is cancelled. We told the others."))
+        return redirect("coaching:mentorship", pk=meeting.mentorship_id)
+
+
+class MentorshipEndView(RolePageMixin, MentorshipMixin, TemplateView):
+    allowed_roles = {"get": STAFF, "post": STAFF}
+    template_name = "coaching/mentorship_end.html"
+
+    def get(self, request, pk):
+        return self.render_to_response({"mentorship": self.get_mentorship(), "form": EndForm()})
+
+    def post(self, request, pk):
+        mentorship = self.get_mentorship()
+        form = EndForm(request.POST)
+        if form.is_valid():
+            try:
+                services.end_mentorship(
+                    mentorship=mentorship, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except DomainError as error:
+                show_domain_error(form, error)
+            else:
+                messages.success(request, _("The coaching has ended. Thank you."))
+                return redirect("coaching:mentorship", pk=mentorship.pk)
+        return self.render_to_response({"mentorship": mentorship, "form": form})
+
+
+class CoachProfileView(RolePageMixin, TemplateView):
+    """A coach's own availability, languages, place and capacity.
+
+    The onboarding checks (agreement, police certificate) are shown but only
+    the coordination office sets them.
+    """
+
+    allowed_roles = {"get": COACHES, "post": COACHES}
+    template_name = "coaching/coach_profile.html"
+
+    def get_profile(self):
+        return (
+            CoachProfile.objects.select_related("municipality")
+            .filter(user=self.request.user)
+            .first()
+        )
+
+    def context(self, profile, form) -> dict:
+        return {
+            "profile": profile,
+            "form": form,
+            "onboarding_complete": profile.onboarding_complete(timezone.localdate())
+            if profile
+            else False,
+        }
+
+    def get(self, request):
+        profile = self.get_profile()
+        return self.render_to_response(self.context(profile, CoachProfileForm(profile=profile)))
+
+    def post(self, request):
+        profile = self.get_profile()
+        form = CoachProfileForm(request.POST, profile=profile)
+        if form.is_valid():
+            try:
+                services.save_coach_profile(user=request.user, **form.service_fields())
+            except DomainError as error:
+                show_domain_error(form, error)
+            else:
+                messages.success(request, _("Your coach profile is saved."))
+                return redirect("coaching:coach_profile")
+        return self.render_to_response(self.context(profile, form))
+
+
+# --- Coordinators ------------------------------------------------------------------------------
+
+
+class RequestsView(RolePageMixin, TemplateView):
+    """Open requests with why they are unmatched, proposals to approve, recent runs."""
+
+    allowed_roles = {"get": COORDINATORS}
+    template_name = "coaching/requests.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        runs = list(selectors.runs()[:10])
+        latest = runs[0] if runs else None
+        open_requests = list(selectors.open_requests_overview())
+        reasons = selectors.latest_unmatched_reasons(latest, [r.pk for r in open_requests])
+        for item in open_requests:
+            item.days_waiting = (now - item.created_at).days
+            item.programme_label = _choice(Programme.choices, item.programme)
+            item.reasons = describe_reasons(reasons.get(item.pk, []))
+        context.update(
+            open_requests=open_requests,
+            latest_run=latest,
+            runs=runs,
+            to_approve=[
+                explain(p) for p in selectors.proposals_with_status(ProposalStatus.PROPOSED)
+            ],
+            with_coach=list(selectors.proposals_with_status(ProposalStatus.APPROVED)),
+            run_form=RunMatchingForm(),
+        )
+        return context
+
+
+class RunMatchingView(RolePageMixin, View):
+    allowed_roles = {"post": COORDINATORS}
+
+    def post(self, request):
+        form = RunMatchingForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("This programme does not exist."))
+            return redirect("coaching:requests")
+        try:
+            run = services.start_matching_run(
+                by=request.user, programme=form.cleaned_data["programme"] or None
+            )
+        except DomainError as error:
+            messages.error(request, str(error.message))
+            return redirect("coaching:requests")
+        matched = run.totals.get("matched", 0)
+        messages.success(
+            request,
+            ngettext(
+                "Matching is done: %(n)s proposal to check.",
+                "Matching is done: %(n)s proposals to check.",
+                matched,
+            )
+            % {"n": matched},
+        )
+        return redirect("coaching:run", pk=run.pk)
+
+
+class RunView(RolePageMixin, TemplateView):
+    """One matching run: its figures, proposals explained, and why others stayed unmatched."""
+
+    allowed_roles = {"get": COORDINATORS}
+    template_name = "coaching/run.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        run = get_object_or_404(selectors.runs(), pk=self.kwargs["pk"])
+        run = selectors.run_with_results(run.pk)
+        proposals = [explain(p) for p in run.proposals.all()]
+        unmatched = list(run.unmatched.all())
+        for item in unmatched:
+            item.reason_texts = describe_reasons(item.reasons)
+        totals = run.totals
+        rate = totals.get("unmatched_rate")
+        context.update(
+            run=run,
+            proposals=proposals,
+            unmatched=unmatched,
+            waiting=[p for p in proposals if p.status == ProposalStatus.PROPOSED],
+            programme=_choice(Programme.choices, run.parameters.get("programme"))
+            if run.parameters.get("programme") in Programme.values
+            else _("All programmes"),
+            unmatched_percent=None if rate is None else round(rate * 100),
+        )
+        return context
+
+
+class ProposalApproveView(RolePageMixin, View):
+    """Approve one proposal. With htmx the card is swapped in place (focus moves to
+    its new status); without, the page reloads with a message."""
+
+    allowed_roles = {"post": COORDINATORS}
+
+    def post(self, request, pk):
+        visible = selectors.visible_proposals(request.user)
+        proposal = get_object_or_404(visible, pk=pk)
+        error = None
+        try:
+            services.approve_proposal(proposal=proposal, by=request.user)
+        except DomainError as refusal:
+            error = str(refusal.message)
+        if request.htmx:
+            context = {"proposal": explain(visible.get(pk=pk)), "error": error, "swapped": True}
+            return render(request, "coaching/_proposal_card.html", context)
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(
+                request,
+                _("Approved: %(coach)s has 7 days to answer.")
+                % {"coach": proposal.coach.get_full_name()},
+            )
+        default = (
+            reverse("coaching:run", args=[proposal.run_id])
+            if proposal.run_id
+            else reverse("coaching:requests")
+        )
+        return redirect(safe_next(request, default))
+
+
+class RunApproveAllView(RolePageMixin, View):
+    """Approve every proposal of a run still waiting, each on its own (one may fail alone)."""
+
+    allowed_roles = {"post": COORDINATORS}
+
+    def post(self, request, pk):
+        run = get_object_or_404(selectors.runs(), pk=pk)
+        approved = 0
+        for proposal in run.proposals.filter(status=ProposalStatus.PROPOSED):
+            try:
+                services.approve_proposal(proposal=proposal, by=request.user)
+            except DomainError:
+                continue
+            approved += 1
+        messages.success(
+            request,
+            ngettext("%(n)s proposal approved.", "%(n)s proposals approved.", approved)
+            % {"n": approved},
+        )
+        return redirect("coaching:run", pk=run.pk)
+
+
+class ProposeView(RolePageMixin, TemplateView):
+    """Propose a coach by hand; broken rules are shown and need an explicit override."""
+
+    allowed_roles = {"get": COORDINATORS, "post": COORDINATORS}
+    template_name = "coaching/propose.html"
+
+    def get_request(self):
+        return get_object_or_404(
+            selectors.visible_requests(self.request.user), pk=self.kwargs["pk"]
+        )
+
+    def context(self, coaching_request, form, violated=()) -> dict:
+        return {
+            "coaching_request": coaching_request,
+            "needs": request_needs(coaching_request),
+            "form": form,
+            "violated": list(violated),
+            "is_open": coaching_request.status == RequestStatus.OPEN,
+        }
+
+    def get(self, request, pk):
+        coaching_request = self.get_request()
+        form = ProposeForm(coaches=selectors.coach_choices())
+        return self.render_to_response(self.context(coaching_request, form))
+
+    def post(self, request, pk):
+        coaching_request = self.get_request()
+        form = ProposeForm(request.POST, coaches=selectors.coach_choices())
+        violated: list[str] = []
+        if form.is_valid():
+            try:
+                _proposal, warnings = services.propose_by_hand(
+                    request=coaching_request, coach=form.cleaned_data["coach"].user,
+                    by=request.user, override=form.cleaned_data["override"],
+                )  # fmt: skip
+            except services.ConstraintsViolated as error:
+                violated = [str(text) for text in error.fields.get("coach", [])]
+                form.add_error(
+                    None,
+                    _(
+                        "This coach breaks rules of matching (listed below). Tick "
+                        "“Propose anyway” if you want to propose them nonetheless."
+                    ),
+                )
+            except DomainError as error:
+                show_domain_error(form, error)
+            else:
+                if warnings:
+                    messages.warning(
+                        request,
+                        _("Proposed although rules are broken (recorded): %(rules)s")
+                        % {"rules": "; ".join(str(w) for w in warnings)},
+                    )
+                else:
+                    messages.success(request, _("Proposed: the coach has 7 days to answer."))
+                return redirect("coaching:requests")
+        return self.render_to_response(self.context(coaching_request, form, violated))
