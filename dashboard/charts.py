@@ -58,8 +58,9 @@ def _config(**options) -> dict:
     base = {
         "js": [],
         "style": STYLE,
-        "width": 640,
-        "height": 360,
+        # Narrow enough that the text stays readable when a phone scales it down.
+        "width": 480,
+        "height": 320,
         "legend_at_bottom": True,
         "legend_at_bottom_columns": 2,
         "print_values": False,
@@ -90,7 +91,12 @@ def _embed(chart, alt: str) -> Chart:
     )
 
 
-def _bars(labels: list[str], series: list[tuple[str, list[int]]], alt: str, **options) -> Chart:
+def _bars(
+    labels: list[str], series: list[tuple[str, list[int]]], alt: str, **options
+) -> Chart | None:
+    """A bar chart, or None when every value is zero (the table says so better)."""
+    if not any(value for _title, values in series for value in values):
+        return None
     chart_class = pygal.HorizontalBar if options.pop("horizontal", False) else pygal.Bar
     chart = chart_class(**_config(**options))
     chart.x_labels = labels
@@ -99,7 +105,7 @@ def _bars(labels: list[str], series: list[tuple[str, list[int]]], alt: str, **op
     return _embed(chart, alt)
 
 
-def seats_by_region(regions) -> Chart:
+def seats_by_region(regions) -> Chart | None:
     return _bars(
         [r.label for r in regions],
         [
@@ -111,7 +117,7 @@ def seats_by_region(regions) -> Chart:
     )
 
 
-def childcare_by_region(regions) -> Chart:
+def childcare_by_region(regions) -> Chart | None:
     return _bars(
         [r.label for r in regions],
         [
@@ -122,7 +128,7 @@ def childcare_by_region(regions) -> Chart:
     )
 
 
-def unmatched_reasons(reasons: list[tuple[str, str, int]]) -> Chart:
+def unmatched_reasons(reasons: list[tuple[str, str, int]]) -> Chart | None:
     return _bars(
         [label for _code, label, _n in reasons],
         [(_("Open requests"), [n for _code, _label, n in reasons])],
@@ -133,7 +139,7 @@ def unmatched_reasons(reasons: list[tuple[str, str, int]]) -> Chart:
     )
 
 
-def coach_load(bands: list[tuple[str, str, int]]) -> Chart:
+def coach_load(bands: list[tuple[str, str, int]]) -> Chart | None:
     return _bars(
         [label for _band, label, _n in bands],
         [(_("Coaches"), [n for _band, _label, n in bands])],
@@ -142,7 +148,7 @@ def coach_load(bands: list[tuple[str, str, int]]) -> Chart:
     )
 
 
-def dashboard_charts(data) -> dict[str, Chart]:
+def dashboard_charts(data) -> dict[str, Chart | None]:
     return {
         "seats": seats_by_region(data.regions),
         "childcare": childcare_by_region(data.regions),

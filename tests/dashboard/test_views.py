@@ -70,7 +70,7 @@ def test_with_htmx_only_the_body_and_the_status_line_come_back(client, small):
     html = response.content.decode()
     assert "<html" not in html and "<h1" not in html
     assert 'id="regions-table"' in html
-    assert 'id="dashboard-status"' in html and 'hx-swap-oob="true"' in html
+    assert 'id="dashboard-status"' in html and 'hx-swap-oob="innerHTML"' in html
 
 
 def test_every_chart_is_an_inert_svg_image_next_to_its_table(client, small):
