@@ -11,6 +11,7 @@ Charts are decorative summaries: every chart stands next to a table with the
 same numbers, which is what screen readers and exports use.
 """
 
+import math
 import re
 from base64 import b64encode
 from dataclasses import dataclass
@@ -33,9 +34,9 @@ STYLE = Style(
     opacity="1",
     opacity_hover="1",
     font_family=FONT,
-    label_font_size=14,
-    major_label_font_size=14,
-    legend_font_size=14,
+    label_font_size=16,
+    major_label_font_size=16,
+    legend_font_size=16,
     title_font_size=16,
     value_font_size=14,
     no_data_font_size=24,
@@ -60,9 +61,8 @@ def _config(**options) -> dict:
         "style": STYLE,
         # Narrow enough that the text stays readable when a phone scales it down.
         "width": 480,
-        "height": 320,
         "legend_at_bottom": True,
-        "legend_at_bottom_columns": 2,
+        "legend_at_bottom_columns": 1,
         "print_values": False,
         "show_y_guides": True,
         "truncate_label": -1,
@@ -91,17 +91,30 @@ def _embed(chart, alt: str) -> Chart:
     )
 
 
-def _bars(
-    labels: list[str], series: list[tuple[str, list[int]]], alt: str, **options
-) -> Chart | None:
-    """A bar chart, or None when every value is zero (the table says so better)."""
-    if not any(value for _title, values in series for value in values):
+def _whole_number_ticks(largest: int) -> list[int]:
+    """About five ticks on whole numbers: counts of people have no tenths."""
+    step = max(1, math.ceil(largest / 5))
+    return list(range(0, largest + step, step))
+
+
+def _bars(labels: list[str], series: list[tuple[str, list[int]]], alt: str) -> Chart | None:
+    """Horizontal bars (labels stay readable on a phone), or None when every
+    value is zero (the table says so better)."""
+    largest = max((value for _title, values in series for value in values), default=0)
+    if not largest:
         return None
-    chart_class = pygal.HorizontalBar if options.pop("horizontal", False) else pygal.Bar
-    chart = chart_class(**_config(**options))
-    chart.x_labels = labels
+    bars = len(labels) * len(series)
+    chart = pygal.HorizontalBar(
+        **_config(
+            height=80 + 28 * bars + 30 * len(series) + 16 * len(labels),
+            show_legend=len(series) > 1,
+            y_labels=_whole_number_ticks(largest),
+        )
+    )
+    # pygal draws the first label at the bottom; reverse, so it reads like the table.
+    chart.x_labels = labels[::-1]
     for title, values in series:
-        chart.add(title, values)
+        chart.add(title, values[::-1])
     return _embed(chart, alt)
 
 
@@ -133,9 +146,6 @@ def unmatched_reasons(reasons: list[tuple[str, str, int]]) -> Chart | None:
         [label for _code, label, _n in reasons],
         [(_("Open requests"), [n for _code, _label, n in reasons])],
         alt=_("Bar chart: why open coaching requests stayed unmatched (numbers in the table)"),
-        horizontal=True,
-        show_legend=False,
-        height=max(200, 60 + 48 * len(reasons)),
     )
 
 
@@ -144,7 +154,6 @@ def coach_load(bands: list[tuple[str, str, int]]) -> Chart | None:
         [label for _band, label, _n in bands],
         [(_("Coaches"), [n for _band, _label, n in bands])],
         alt=_("Bar chart: coaches by how full they are (numbers in the table)"),
-        show_legend=False,
     )
 
 
