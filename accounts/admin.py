@@ -1,41 +1,90 @@
+"""People and the access log in the admin."""
+
+from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
+from allauth.account.models import EmailAddress
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+
+from backend.admin import CoordinatorPermissions, ReadOnlyAdmin
 
 from .models import AccessLog, User
 
+# The three role groups are data the code relies on (accounts.roles); roles
+# are given on a person's page, never renamed or re-permissioned here.
+admin.site.unregister(Group)
+
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(CoordinatorPermissions, BaseUserAdmin):
+    """People are created by signing up or by a coordinator's pages
+    (``accounts.services.create_person`` also records the verified address), not
+    here. Coordinators give roles and correct profiles; only superusers may
+    touch superusers and the staff/superuser flags, so nobody can raise their
+    own rights."""
+
     ordering = ["email"]
-    list_display = ["email", "full_name", "preferred_language", "home_municipality", "is_active"]
-    list_filter = ["groups", "preferred_language", "is_active"]
+    list_display = ["email", "full_name", "preferred_language", "home_municipality", "is_active",
+                    "date_joined"]  # fmt: skip
+    list_filter = ["groups", "preferred_language", "is_active", "home_municipality__region"]
     list_select_related = ["home_municipality"]
-    search_fields = ["email", "full_name"]
+    search_fields = ["email", "full_name", "phone"]
+    date_hierarchy = "date_joined"
+    autocomplete_fields = ["home_municipality"]
+    filter_horizontal = ["groups"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (
             _("Profile"),
-            {"fields": ("full_name", "preferred_language", "phone", "home_municipality")},
+            {
+                "fields": (
+                    "full_name", "preferred_language", "phone", "home_municipality",
+                    "notification_channels",
+                )
+            },
         ),
         (_("Roles and rights"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
-    )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    )  # fmt: skip
+    readonly_fields = ["last_login", "date_joined"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["is_staff", "is_superuser"]
+        return fields
+
+    def has_add_permission(self, request, *args) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        """Deleting a person cascades to their bookings (freeing seats without
+        offering them to the waiting list) and coaching history: superusers only."""
+        return request.user.is_superuser
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyAdmin):
+    """The audit trail: written by ``accounts.services.log_access`` only, never edited."""
+
     list_display = ["at", "actor", "subject", "what", "object_id"]
-    list_filter = ["what"]
+    list_filter = ["what", "at"]
     list_select_related = ["actor", "subject"]
-    search_fields = ["actor__email", "subject__email"]
+    search_fields = ["actor__email", "subject__email", "what"]
+    date_hierarchy = "at"
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+admin.site.unregister(EmailAddress)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(CoordinatorPermissions, AllauthEmailAddressAdmin):
+    """Coordinators help people whose address is wrong or unverified."""
+
+    list_select_related = ["user"]

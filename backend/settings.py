@@ -53,7 +53,7 @@ if PRODUCTION:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "backend.admin.KurslotseAdminConfig",  # django.contrib.admin for coordinators
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

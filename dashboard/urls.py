@@ -1,9 +1,18 @@
-"""Web pages of the dashboard app (the API is in api.py / backend/api_urls.py)."""
+"""Web pages of the dashboard app: coordinators' figures and exports."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from . import views
 
 app_name = "dashboard"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="index"),
+    path(
+        "notifications/<int:pk>/retry/",
+        views.NotificationRetryView.as_view(),
+        name="notification_retry",
+    ),
+    path("exports/", views.ExportsView.as_view(), name="exports"),
+    path("exports/<slug:name>.<slug:fmt>", views.ExportView.as_view(), name="export"),
+]

@@ -18,6 +18,9 @@ from functools import partial
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.errors import Conflict
 
 from .channels import CHANNELS, PermanentError, TransientError
 from .constants import (
@@ -188,3 +191,33 @@ def mark_all_read(*, reader) -> int:
     from .selectors import inbox_of
 
     return inbox_of(reader).filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
+class NotRetryable(Conflict):
+    def default_message(self):
+        return _("Only a notification whose delivery failed can be sent again.")
+
+
+def retry(notification: Notification, by) -> Notification:
+    """Send a failed notification again, e.g. after its mail address was fixed.
+
+    The row goes back to ``queued`` with fresh attempts and is handed to the
+    workers once the transaction commits; ``deliver`` then treats it like any
+    new row. The last error stays until a delivery succeeds, so the dashboard
+    still shows why it failed before. Only failed rows qualify: anything else
+    is on its way already or done.
+    """
+    with transaction.atomic():
+        changed = Notification.objects.filter(pk=notification.pk, status=Status.FAILED).update(
+            status=Status.QUEUED,
+            attempts=0,
+            next_attempt_at=timezone.now(),
+            enqueued_at=None,
+            sending_since=None,
+        )
+        if not changed:
+            raise NotRetryable()
+        transaction.on_commit(partial(enqueue, notification.pk))
+    logger.info("Notification %s queued again by user %s", notification.pk, getattr(by, "pk", by))
+    notification.refresh_from_db()
+    return notification

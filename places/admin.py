@@ -1,18 +1,34 @@
+"""Municipalities and venues in the admin."""
+
 from django.contrib import admin
+
+from backend.admin import CoordinatorAdmin
 
 from .models import Municipality, Venue
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(admin.ModelAdmin):
+class MunicipalityAdmin(CoordinatorAdmin):
+    """The district's municipalities are shipped as data (places/data, loaded by a
+    migration) so every installation agrees: coordinators may correct one, but
+    not add or delete them here."""
+
     list_display = ["name", "region", "postal_code", "latitude", "longitude"]
     list_filter = ["region"]
     search_fields = ["name", "postal_code"]
+    readonly_fields = ["slug"]
+
+    def has_add_permission(self, request, *args) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Venue)
-class VenueAdmin(admin.ModelAdmin):
-    list_display = ["name", "street", "municipality"]
+class VenueAdmin(CoordinatorAdmin):
+    list_display = ["name", "street", "postal_code", "municipality"]
     list_filter = ["municipality__region"]
     list_select_related = ["municipality"]
     search_fields = ["name", "street", "municipality__name"]
+    autocomplete_fields = ["municipality"]

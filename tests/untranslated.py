@@ -10,6 +10,7 @@ from django.utils.translation import trans_real
 @contextmanager
 def record_untranslated():
     missing: set[str] = set()
+    translated_texts: dict[str, set[str]] = {}
     real = translation._trans  # type: ignore[attr-defined]
     original_gettext, original_ngettext = trans_real.gettext, trans_real.ngettext
 
@@ -18,7 +19,13 @@ def record_untranslated():
         if not message.strip() or language in (None, "en"):
             return True
         catalog = trans_real.translation(language)._catalog
-        return message in catalog or (message, 0) in catalog
+        if message in catalog or (message, 0) in catalog:
+            return True
+        # Django looks up some texts twice (a language's name, once translated,
+        # is passed through gettext again); a finished translation is not a gap.
+        if language not in translated_texts:
+            translated_texts[language] = {str(text) for _key, text in catalog.items()}
+        return message in translated_texts[language]
 
     def gettext(message):
         if not known(message):

@@ -1,0 +1,579 @@
+"""Every figure of the dashboard and the exports: reads only, no side effects.
+
+Each function costs a fixed number of queries, whatever the number of
+courses, bookings or requests: rows are counted by the database (annotations,
+subqueries) and only small per-row values are brought into Python for what
+SQL does awkwardly across databases (medians, months in local time).
+
+What the filters apply to:
+
+- courses, seats, waiting lists and childcare: published courses that run on
+  at least one day of the period, in the region (online courses count only
+  for the whole district);
+- coaching requests, coach load: the present state, in the region (of the
+  request's or the coach's municipality); the period does not apply;
+- upcoming sessions: always the next 14 days from today, in the region;
+- failed notifications: all of them, whatever the filters (they need action).
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from statistics import median
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from coaching.constants import (
+    OPEN_PROPOSAL_STATUSES,
+    EndReason,
+    MilestoneKind,
+    Programme,
+    RequestStatus,
+)
+from coaching.models import (
+    CoachingRequest,
+    CoachProfile,
+    MatchingRun,
+    MatchProposal,
+    Mentorship,
+    Milestone,
+    UnmatchedRequest,
+)
+from courses.constants import HOLDING_STATUSES, BookingStatus, CourseStatus, SessionStatus
+from courses.models import Booking, Course, CourseSession
+from notifications.constants import Status
+from notifications.models import Notification
+from places.constants import Region
+
+from .forms import Filters
+
+UPCOMING_DAYS = 14
+UPCOMING_LIMIT = 100
+FAILED_LIMIT = 50
+ONLINE = "online"
+
+# The deciding reason of an unmatched request (where the candidates ran out),
+# short enough for a chart axis. The full sentence is on the request's page.
+REASON_LABELS = {
+    "no_coach_in_programme": _("No coach in the programme"),
+    "no_active_coach": _("Coaches paused or not onboarded"),
+    "no_common_language": _("No common language"),
+    "too_far": _("Coaches too far away"),
+    "gender_preference": _("Preferred gender"),
+    "no_shared_time": _("No shared time"),
+    "declined_before": _("Declined before"),
+    "at_capacity": _("Coaches at capacity"),
+    "taken_by_other_requests": _("Places went to other requests"),
+}
+
+
+def region_label(code: str) -> str:
+    if code == ONLINE:
+        return str(_("Online"))
+    return str(dict(Region.choices).get(code, code))
+
+
+def day_range(start: date, end: date) -> tuple[datetime, datetime]:
+    """The period as aware datetimes: from the start day's midnight to the one after the end."""
+    tz = timezone.get_current_timezone()
+    return (
+        datetime.combine(start, time.min, tzinfo=tz),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz),
+    )
+
+
+def months_of(start: date, end: date) -> list[date]:
+    """First days of the months the period touches."""
+    months, month = [], start.replace(day=1)
+    while month <= end:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _month(moment: datetime | date) -> date:
+    day = timezone.localtime(moment).date() if isinstance(moment, datetime) else moment
+    return day.replace(day=1)
+
+
+# --- Courses, seats, childcare ---------------------------------------------------------------
+
+
+@dataclass
+class CourseRow:
+    pk: int
+    title: str
+    level: str
+    municipality: str
+    region: str
+    starts_on: date
+    ends_on: date
+    seats: int
+    confirmed: int
+    offered: int
+    waiting: int
+    childcare_places: int
+    childcare_taken: int
+    childcare_waiting: int
+
+    @property
+    def taken(self) -> int:
+        return self.confirmed + self.offered
+
+    @property
+    def free(self) -> int:
+        return max(self.seats - self.taken, 0)
+
+    @property
+    def region_label(self) -> str:
+        return region_label(self.region)
+
+
+@dataclass
+class RegionRow:
+    region: str
+    courses: int = 0
+    seats: int = 0
+    taken: int = 0
+    waiting: int = 0
+    childcare_places: int = 0
+    childcare_taken: int = 0
+    childcare_waiting: int = 0
+
+    @property
+    def label(self) -> str:
+        return region_label(self.region)
+
+    @property
+    def free(self) -> int:
+        return max(self.seats - self.taken, 0)
+
+    @property
+    def childcare_demand(self) -> int:
+        """Children's places booked plus those asked for on the waiting list."""
+        return self.childcare_taken + self.childcare_waiting
+
+    @property
+    def childcare_gap(self) -> int:
+        """Places missing for the demand (0 when supply covers it)."""
+        return max(self.childcare_demand - self.childcare_places, 0)
+
+
+def courses_in(filters: Filters) -> QuerySet[Course]:
+    queryset = Course.objects.filter(
+        status=CourseStatus.PUBLISHED, starts_on__lte=filters.end, ends_on__gte=filters.start
+    )
+    if filters.region:
+        queryset = queryset.filter(municipality__region=filters.region)
+    return queryset
+
+
+def course_rows(filters: Filters) -> list[CourseRow]:
+    """Seats, waiting list and childcare of each course running in the period (one query)."""
+    holding = Q(bookings__status__in=HOLDING_STATUSES)
+    waiting = Q(bookings__status=BookingStatus.WAITLISTED)
+    queryset = (
+        courses_in(filters)
+        .annotate(
+            confirmed=Count("bookings", filter=Q(bookings__status=BookingStatus.CONFIRMED)),
+            offered=Count("bookings", filter=Q(bookings__status=BookingStatus.OFFERED)),
+            waiting=Count("bookings", filter=waiting),
+            childcare_taken=Coalesce(Sum("bookings__childcare_places", filter=holding), 0),
+            childcare_waiting=Coalesce(Sum("bookings__childcare_places", filter=waiting), 0),
+        )
+        .values(
+            "pk",
+            "title",
+            "level",
+            "municipality__name",
+            "municipality__region",
+            "starts_on",
+            "ends_on",
+            "seats",
+            "confirmed",
+            "offered",
+            "waiting",
+            "childcare_places",
+            "childcare_taken",
+            "childcare_waiting",
+        )
+        .order_by("starts_on", "title", "pk")
+    )
+    return [
+        CourseRow(
+            pk=row["pk"],
+            title=row["title"],
+            level=row["level"],
+            municipality=row["municipality__name"] or "",
+            region=row["municipality__region"] or ONLINE,
+            starts_on=row["starts_on"],
+            ends_on=row["ends_on"],
+            seats=row["seats"],
+            confirmed=row["confirmed"],
+            offered=row["offered"],
+            waiting=row["waiting"],
+            childcare_places=row["childcare_places"],
+            childcare_taken=row["childcare_taken"],
+            childcare_waiting=row["childcare_waiting"],
+        )
+        for row in queryset
+    ]
+
+
+def region_rows(courses: list[CourseRow], filters: Filters) -> list[RegionRow]:
+    """The course rows summed per region, every region listed (zeros included)."""
+    codes = [filters.region] if filters.region else [*Region.values, ONLINE]
+    regions = {code: RegionRow(region=code) for code in codes}
+    for course in courses:
+        row = regions[course.region]
+        row.courses += 1
+        row.seats += course.seats
+        row.taken += course.taken
+        row.waiting += course.waiting
+        row.childcare_places += course.childcare_places
+        row.childcare_taken += course.childcare_taken
+        row.childcare_waiting += course.childcare_waiting
+    return list(regions.values())
+
+
+# --- Coaching -------------------------------------------------------------------------------
+
+
+@dataclass
+class ProgrammeWait:
+    programme: str
+    requests: int
+    median_days: float | None
+    longest_days: int | None
+
+    @property
+    def label(self) -> str:
+        return str(dict(Programme.choices).get(self.programme, self.programme))
+
+
+@dataclass
+class CoachingFigures:
+    open_requests: int
+    by_programme: list[ProgrammeWait]
+    latest_run_at: datetime | None
+    reasons: list[tuple[str, str, int]]  # (code, label, open requests it left unmatched)
+    not_in_latest_run: int
+
+
+def open_requests(filters: Filters) -> QuerySet[CoachingRequest]:
+    queryset = CoachingRequest.objects.filter(status=RequestStatus.OPEN)
+    if filters.region:
+        queryset = queryset.filter(municipality__region=filters.region)
+    return queryset
+
+
+def coaching_figures(filters: Filters, today: date) -> CoachingFigures:
+    """Open requests, how long they have waited, and why the latest run left them unmatched."""
+    requests = list(open_requests(filters).values_list("programme", "created_at"))
+    waits: dict[str, list[int]] = defaultdict(list)
+    for programme, created_at in requests:
+        waits[programme].append((today - timezone.localtime(created_at).date()).days)
+    by_programme = [
+        ProgrammeWait(programme, len(days), median(days), max(days))
+        for programme, days in sorted(waits.items())
+    ]
+    latest = MatchingRun.objects.order_by("-created_at", "-pk").values("pk", "created_at").first()
+    reasons: Counter[str] = Counter()
+    if latest:
+        unmatched = UnmatchedRequest.objects.filter(
+            run_id=latest["pk"], request__in=open_requests(filters)
+        ).values_list("reasons", flat=True)
+        for found in unmatched:
+            reasons[found[-1]["code"] if found else "unknown"] += 1
+    return CoachingFigures(
+        open_requests=len(requests),
+        by_programme=by_programme,
+        latest_run_at=latest["created_at"] if latest else None,
+        reasons=[
+            (code, str(REASON_LABELS.get(code, code)), n) for code, n in reasons.most_common()
+        ],
+        not_in_latest_run=len(requests) - sum(reasons.values()),
+    )
+
+
+@dataclass
+class CoachRow:
+    name: str
+    municipality: str
+    capacity: int
+    active_mentees: int
+    open_proposals: int
+    is_active: bool
+
+    @property
+    def load(self) -> int:
+        return self.active_mentees + self.open_proposals
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - self.load, 0)
+
+    @property
+    def band(self) -> str:
+        if not self.is_active:
+            return "paused"
+        if self.load == 0:
+            return "idle"
+        return "full" if self.free == 0 else "partly"
+
+
+LOAD_BANDS = {
+    "idle": _("No mentee yet"),
+    "partly": _("Places free"),
+    "full": _("Full"),
+    "paused": _("Paused"),
+}
+
+
+def _count_of(queryset) -> Subquery:
+    return Subquery(
+        queryset.order_by().values("coach_id").annotate(n=Count("pk")).values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def coach_rows(filters: Filters) -> list[CoachRow]:
+    """Each coach's mentees and open proposals against their capacity (one query)."""
+    mentorships = Mentorship.objects.filter(coach_id=OuterRef("user_id"), ended_at__isnull=True)
+    proposals = MatchProposal.objects.filter(
+        coach_id=OuterRef("user_id"), status__in=OPEN_PROPOSAL_STATUSES
+    )
+    queryset = CoachProfile.objects.annotate(
+        active_mentees=Coalesce(_count_of(mentorships), Value(0)),
+        open_proposals=Coalesce(_count_of(proposals), Value(0)),
+    )
+    if filters.region:
+        queryset = queryset.filter(municipality__region=filters.region)
+    rows = queryset.values(
+        "user__full_name", "user__email", "municipality__name", "capacity", "active_mentees",
+        "open_proposals", "is_active", "user__is_active",
+    ).order_by("user__full_name", "user__email")  # fmt: skip
+    return [
+        CoachRow(
+            name=row["user__full_name"] or row["user__email"],
+            municipality=row["municipality__name"],
+            capacity=row["capacity"],
+            active_mentees=row["active_mentees"],
+            open_proposals=row["open_proposals"],
+            is_active=row["is_active"] and row["user__is_active"],
+        )
+        for row in rows
+    ]
+
+
+def load_bands(coaches: list[CoachRow]) -> list[tuple[str, str, int]]:
+    counts = Counter(coach.band for coach in coaches)
+    return [(band, str(label), counts[band]) for band, label in LOAD_BANDS.items()]
+
+
+# --- Sessions and notifications ------------------------------------------------------------------
+
+
+def upcoming_sessions(filters: Filters, today: date) -> list[CourseSession]:
+    """Sessions of the next 14 days (cancelled ones too, to be marked), at most 100 + 1,
+    so the page can say there are more."""
+    queryset = CourseSession.objects.filter(
+        date__gte=today,
+        date__lt=today + timedelta(days=UPCOMING_DAYS),
+        course__status__in=[CourseStatus.PUBLISHED, CourseStatus.CANCELLED],
+    ).select_related("course", "course__municipality")
+    if filters.region:
+        queryset = queryset.filter(course__municipality__region=filters.region)
+    return list(queryset.order_by("date", "start_time", "pk")[: UPCOMING_LIMIT + 1])
+
+
+def failed_notifications() -> QuerySet[Notification]:
+    return (
+        Notification.objects.filter(status=Status.FAILED)
+        .select_related("recipient")
+        .order_by("-created_at", "-pk")
+    )
+
+
+# --- The whole dashboard ----------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    filters: Filters
+    today: date
+    courses: list[CourseRow]
+    regions: list[RegionRow]
+    coaching: CoachingFigures
+    coaches: list[CoachRow]
+    bands: list[tuple[str, str, int]]
+    sessions: list[CourseSession]
+    more_sessions: bool
+    failed: list[Notification]
+    failed_total: int
+    totals: dict = field(default_factory=dict)
+
+
+def dashboard(filters: Filters, today: date | None = None) -> Dashboard:
+    """Everything the dashboard shows, in seven queries (eight with 50+ failed notifications)."""
+    today = today or timezone.localdate()
+    courses = course_rows(filters)
+    regions = region_rows(courses, filters)
+    coaches = coach_rows(filters)
+    sessions = upcoming_sessions(filters, today)
+    failed_queryset = failed_notifications()
+    failed = list(failed_queryset[:FAILED_LIMIT])
+    failed_total = len(failed) if len(failed) < FAILED_LIMIT else failed_queryset.count()
+    coaching = coaching_figures(filters, today)
+    totals = {
+        "courses": len(courses),
+        "seats": sum(r.seats for r in regions),
+        "taken": sum(r.taken for r in regions),
+        "waiting": sum(r.waiting for r in regions),
+        "childcare_places": sum(r.childcare_places for r in regions),
+        "childcare_demand": sum(r.childcare_demand for r in regions),
+        "open_requests": coaching.open_requests,
+        "failed": failed_total,
+    }
+    return Dashboard(
+        filters=filters,
+        today=today,
+        courses=courses,
+        regions=regions,
+        coaching=coaching,
+        coaches=coaches,
+        bands=load_bands(coaches),
+        sessions=sessions[:UPCOMING_LIMIT],
+        more_sessions=len(sessions) > UPCOMING_LIMIT,
+        failed=failed,
+        failed_total=failed_total,
+        totals=totals,
+    )
+
+
+# --- Exports ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ParticipantRow:
+    month: date
+    course_pk: int
+    title: str
+    level: str
+    municipality: str
+    region: str
+    learners: int
+
+
+def participants_by_month(filters: Filters) -> list[ParticipantRow]:
+    """Learners with a confirmed booking, per course and month (three queries).
+
+    A course counts in a month when it has a session that takes place (is not
+    cancelled) in that month and the period; each learner whose booking is
+    confirmed now counts once per course and month. No names leave the database.
+    """
+    sessions = (
+        CourseSession.objects.filter(
+            date__range=(filters.start, filters.end),
+            status=SessionStatus.SCHEDULED,
+            course__in=courses_in(filters),
+        )
+        .values_list("course_id", "date")
+        .order_by()
+    )
+    months: dict[int, set[date]] = defaultdict(set)
+    for course_id, day in sessions:
+        months[course_id].add(day.replace(day=1))
+    learners = dict(
+        Booking.objects.filter(course_id__in=list(months), status=BookingStatus.CONFIRMED)
+        .values("course_id")
+        .annotate(n=Count("learner_id", distinct=True))
+        .values_list("course_id", "n")
+        .order_by()
+    )
+    courses = Course.objects.filter(pk__in=list(months)).values(
+        "pk", "title", "level", "municipality__name", "municipality__region"
+    )
+    rows = [
+        ParticipantRow(
+            month=month,
+            course_pk=course["pk"],
+            title=course["title"],
+            level=course["level"],
+            municipality=course["municipality__name"] or "",
+            region=course["municipality__region"] or ONLINE,
+            learners=learners.get(course["pk"], 0),
+        )
+        for course in courses
+        for month in months[course["pk"]]
+    ]
+    return sorted(rows, key=lambda r: (r.month, r.title, r.course_pk))
+
+
+@dataclass
+class CoachingOutcomeRow:
+    month: date
+    programme: str
+    requests: int = 0
+    matched: int = 0
+    days_to_match: list[int] = field(default_factory=list)
+    ended: Counter = field(default_factory=Counter)
+    milestones: Counter = field(default_factory=Counter)
+
+    @property
+    def median_days_to_match(self) -> int | None:
+        return round(median(self.days_to_match)) if self.days_to_match else None
+
+
+def coaching_outcomes(filters: Filters) -> list[CoachingOutcomeRow]:
+    """Coaching per programme and month (four queries): requests made, requests
+    matched and the median days it took, mentorships ended by reason, milestones
+    by kind. Months are local calendar months; the region is the request's."""
+    since, until = day_range(filters.start, filters.end)
+    requests = CoachingRequest.objects.all()
+    if filters.region:
+        requests = requests.filter(municipality__region=filters.region)
+    rows: dict[tuple[date, str], CoachingOutcomeRow] = {}
+
+    def row(moment, programme) -> CoachingOutcomeRow:
+        key = (_month(moment), programme)
+        if key not in rows:
+            rows[key] = CoachingOutcomeRow(month=key[0], programme=programme)
+        return rows[key]
+
+    for programme, created_at in requests.filter(
+        created_at__gte=since, created_at__lt=until
+    ).values_list("programme", "created_at"):
+        row(created_at, programme).requests += 1
+    for programme, created_at, matched_at in requests.filter(
+        matched_at__gte=since, matched_at__lt=until
+    ).values_list("programme", "created_at", "matched_at"):
+        assert matched_at is not None  # the filter above
+        target = row(matched_at, programme)
+        target.matched += 1
+        target.days_to_match.append((matched_at - created_at).days)
+    for programme, ended_at, reason in Mentorship.objects.filter(
+        request__in=requests, ended_at__gte=since, ended_at__lt=until
+    ).values_list("request__programme", "ended_at", "end_reason"):
+        row(ended_at, programme).ended[reason] += 1
+    for programme, occurred_on, kind in Milestone.objects.filter(
+        mentorship__request__in=requests, occurred_on__range=(filters.start, filters.end)
+    ).values_list("mentorship__request__programme", "occurred_on", "kind"):
+        row(occurred_on, programme).milestones[kind] += 1
+    return sorted(rows.values(), key=lambda r: (r.month, r.programme))
+
+
+END_REASONS = EndReason.choices
+MILESTONE_KINDS = MilestoneKind.choices
+
+
+def confirmed_participants(course: Course) -> QuerySet[Booking]:
+    """One course's confirmed participants, for the provider's attendance list."""
+    return (
+        Booking.objects.filter(course=course, status=BookingStatus.CONFIRMED)
+        .select_related("learner")
+        .order_by("learner__full_name", "learner__email", "pk")
+    )
