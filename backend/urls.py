@@ -1,6 +1,8 @@
 """URL map: pages, the allauth flows, the versioned API and its schema."""
 
 from django.contrib import admin
+from django.templatetags.static import static
+from django.views.generic import RedirectView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -13,6 +15,8 @@ urlpatterns = [
     path("", include("coaching.urls")),
     path("", include("notifications.urls")),
     path("dashboard/", include("dashboard.urls")),
+    # Browsers ask for /favicon.ico on pages without an icon link (the admin's).
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
