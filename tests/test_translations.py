@@ -38,3 +38,55 @@ def test_the_start_and_account_pages_have_no_untranslated_text(client, language)
         for path in ("/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"):
             assert client.get(path).status_code == 200
     assert missing == set()
+
+
+def _learner_pages(world) -> list[str]:
+    own = world.own_booking
+    return [
+        "/courses/", f"/courses/{world.course.pk}/", f"/courses/{world.full_course.pk}/",
+        "/bookings/", f"/bookings/{own.pk}/cancel/", "/calendars/subscription/",
+        "/coaching/", "/inbox/", "/profile/",
+    ]  # fmt: skip
+
+
+def _coach_pages(world) -> list[str]:
+    c = world.coaching
+    return [
+        "/coach/proposals/", f"/coach/proposals/{c['declinable'].pk}/decline/", "/coach/mentees/",
+        f"/mentorships/{c['mentorship'].pk}/", f"/mentorships/{c['mentorship'].pk}/meetings/new/",
+        f"/meetings/{c['meeting'].pk}/move/", "/coach/profile/",
+    ]  # fmt: skip
+
+
+def _coordinator_pages(world) -> list[str]:
+    return [
+        "/dashboard/", "/dashboard/exports/", "/manage/courses/", "/manage/courses/new/",
+        f"/manage/courses/{world.course.pk}/", f"/manage/sessions/{world.session.pk}/move/",
+        "/manage/coaching/", f"/manage/coaching/requests/{world.coaching['open_request'].pk}/propose/",
+    ]  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_page_of_every_role_is_fully_translated(client, world, language):
+    """No English fallbacks: learners read every word of their pages in their
+    language (and so do coaches and coordinators)."""
+    from .untranslated import record_untranslated
+
+    pages = {
+        "learner": _learner_pages(world),
+        "coach": _coach_pages(world),
+        "coordinator": _coordinator_pages(world),
+    }
+    with record_untranslated() as missing:
+        for role, paths in pages.items():
+            user = world.users[role]
+            user.preferred_language = language
+            user.save(update_fields=["preferred_language"])
+            client.force_login(user)
+            for path in paths:
+                assert client.get(path).status_code == 200, path
+        # A refused booking: the error texts are translated too.
+        client.force_login(world.users["learner"])
+        client.post(f"/courses/{world.open_course.pk}/book/", {"children_ages_0": "99"})
+    assert missing == set()
