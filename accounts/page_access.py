@@ -37,12 +37,17 @@ class RolePageMixin:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if COORDINATOR in allowed and coordinator_mfa_pending(request.user):
-            messages.warning(
-                request,
-                _(
-                    "Coordinator functions need two-factor authentication. "
-                    "Please set up an authenticator app in your account first."
-                ),
-            )
-            return redirect("mfa_activate_totp")
+            return send_to_mfa_setup(request)
         raise PermissionDenied
+
+
+def send_to_mfa_setup(request):
+    """A coordinator without the required second factor: say why, then set it up."""
+    messages.warning(
+        request,
+        _(
+            "Coordinator functions need two-factor authentication. "
+            "Please set up an authenticator app in your account first."
+        ),
+    )
+    return redirect("mfa_activate_totp")

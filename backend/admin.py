@@ -22,14 +22,13 @@ which and why.
 """
 
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import COORDINATOR, coordinator_mfa_pending, roles_of
@@ -65,14 +64,10 @@ class KurslotseAdminSite(admin.AdminSite):
         if self.has_permission(request):
             return redirect(next_url)
         if coordinator_mfa_pending(request.user):
-            messages.warning(
-                request,
-                _(
-                    "Coordinator functions need two-factor authentication. "
-                    "Please set up an authenticator app in your account first."
-                ),
-            )
-            return redirect("mfa_activate_totp")
+            # Imported here: this module loads with the app registry, before models.
+            from accounts.page_access import send_to_mfa_setup
+
+            return send_to_mfa_setup(request)
         raise PermissionDenied
 
 
