@@ -63,3 +63,16 @@ def test_sign_in_error_is_shown_and_tied_to_the_form(page):
     page.wait_for_load_state()
     assert page.locator(".error-summary[role=alert]").count() == 1
     assert serious_accessibility_violations(page) == []
+
+
+def test_menu_is_a_button_on_phones_and_a_row_of_links_on_wide_screens(page, sign_in):
+    sign_in(UserFactory(roles=[LEARNER]))
+    page.goto("/profile/")
+    menu_link = page.locator(".site-menu__list a[href='/inbox/']")
+    assert not menu_link.is_visible()
+    page.click(".site-menu > summary")
+    assert menu_link.is_visible()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/profile/")
+    assert menu_link.is_visible()
+    assert not page.locator(".site-menu > summary").is_visible()
