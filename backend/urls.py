@@ -1,12 +1,11 @@
 """URL map: pages, the allauth flows, the versioned API and its schema."""
 
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.views import HomeView
+from common.views import FaviconView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -15,8 +14,7 @@ urlpatterns = [
     path("", include("coaching.urls")),
     path("", include("notifications.urls")),
     path("dashboard/", include("dashboard.urls")),
-    # Browsers ask for /favicon.ico on pages without an icon link (the admin's).
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", FaviconView.as_view()),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),

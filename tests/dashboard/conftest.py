@@ -102,7 +102,7 @@ def small(db):
         nw_course=nw_course,
         ne_course=ne_course,
         learners=learners,
-        coordinator=UserFactory(roles=[COORDINATOR]),
+        coordinator=UserFactory(roles=[COORDINATOR], preferred_language="en"),
         open_requests=[first, second, third],
         coaches=[coach, idle],
     )

@@ -126,7 +126,9 @@ def test_coordinator_runs_matching_and_approves_a_proposal(page, sign_in, screen
     page.goto("/dashboard/")
     widths = page.eval_on_selector_all(".chart img", "images => images.map(i => i.naturalWidth)")
     assert widths and all(width > 0 for width in widths), widths
-    assert page.locator('#reasons-table tr[data-reason="no_common_language"] td').inner_text() == "1"
+    assert (
+        page.locator('#reasons-table tr[data-reason="no_common_language"] td').inner_text() == "1"
+    )
 
 
 def test_learner_asks_for_a_coach(page, sign_in, screenshot):
