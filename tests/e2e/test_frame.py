@@ -6,7 +6,7 @@ import pytest
 from accounts.roles import LEARNER
 
 from ..factories import UserFactory
-from .conftest import serious_accessibility_violations
+from .conftest import PASSWORD, serious_accessibility_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -76,3 +76,19 @@ def test_menu_is_a_button_on_phones_and_a_row_of_links_on_wide_screens(page, sig
     page.goto("/profile/")
     assert menu_link.is_visible()
     assert not page.locator(".site-menu > summary").is_visible()
+
+
+def test_two_factor_setup_page_is_in_our_frame_and_accessible(page, sign_in, screenshot):
+    from accounts.roles import COORDINATOR
+
+    sign_in(UserFactory(roles=[COORDINATOR]))
+    page.goto("/accounts/2fa/totp/activate/")
+    if "/reauthenticate/" in page.url:  # allauth asks for the password again first
+        assert serious_accessibility_violations(page) == []
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state()
+    assert page.locator("link[rel=stylesheet]").count() == 1
+    assert page.locator("main img").count() == 1  # the QR code for the authenticator app
+    assert serious_accessibility_violations(page) == []
+    screenshot("two-factor-setup")
