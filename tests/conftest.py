@@ -45,6 +45,25 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests (browser, real worker, rush) run in real transactions,
+    and each one ends with a flush that empties even the tables migrations
+    fill. Put the role groups and municipalities back before such a test."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    if not transactional and "live_server" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db")
+    from accounts.services import ensure_role_groups
+    from places.data_loading import load_municipalities
+    from places.models import Municipality
+
+    ensure_role_groups()
+    if not Municipality.objects.exists():
+        load_municipalities(Municipality)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _live_server_accepts_a_rush():
     """Django's test server queues only 10 pending connections; a rush test opens

@@ -44,23 +44,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _reference_data(request):
-    """Browser tests run in real transactions (the live server is another thread),
-    and a flush by an earlier transactional test empties the tables that
-    migrations fill. Put the role groups and municipalities back if so."""
-    if "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
-        return
-    from accounts.services import ensure_role_groups
-    from places.data_loading import load_municipalities
-    from places.models import Municipality
-
-    request.getfixturevalue("transactional_db")
-    ensure_role_groups()
-    if not Municipality.objects.exists():
-        load_municipalities(Municipality)
-
-
 @pytest.fixture(scope="session")
 def chromium_path():
     path = shutil.which(CHROMIUM) or (CHROMIUM if Path(CHROMIUM).exists() else None)
