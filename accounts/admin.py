@@ -5,6 +5,7 @@ from allauth.account.models import EmailAddress
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from backend.admin import CoordinatorPermissions, ReadOnlyAdmin
@@ -50,10 +51,17 @@ class UserAdmin(CoordinatorPermissions, BaseUserAdmin):
     readonly_fields = ["last_login", "date_joined"]
 
     def get_readonly_fields(self, request, obj=None):
+        """The sign-in (email, password) and the rights are superusers' business:
+        a coordinator who could change them could take over any account."""
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
-            fields += ["is_staff", "is_superuser"]
+            fields += ["email", "is_staff", "is_superuser"]
         return fields
+
+    def user_change_password(self, request, id, form_url=""):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
     def has_add_permission(self, request, *args) -> bool:
         return False
@@ -85,6 +93,20 @@ admin.site.unregister(EmailAddress)
 
 @admin.register(EmailAddress)
 class EmailAddressAdmin(CoordinatorPermissions, AllauthEmailAddressAdmin):
-    """Coordinators help people whose address is wrong or unverified."""
+    """Coordinators see people's addresses and whether they are verified; adding,
+    changing or verifying one is for superusers only: an address added to
+    someone else's account receives their password reset."""
+
+    def has_add_permission(self, request, *args) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def get_actions(self, request):
+        return super().get_actions(request) if request.user.is_superuser else {}
 
     list_select_related = ["user"]

@@ -312,7 +312,9 @@ class DeclineForm(forms.Form):
 class MeetingForm(forms.Form):
     """Date, start and end in the local time zone, and where to meet."""
 
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     start = forms.TimeField(label=_("Starts at"), widget=_time_widget())
     end = forms.TimeField(label=_("Ends at"), widget=_time_widget())
     place = forms.CharField(
@@ -354,7 +356,9 @@ class NoteForm(forms.Form):
 class MilestoneForm(forms.Form):
     kind = forms.ChoiceField(label=_("What happened"), choices=MilestoneKind.choices)
     occurred_on = forms.DateField(
-        label=_("When"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label=_("When"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 

@@ -351,7 +351,11 @@ def proposals_with_status(status: str, limit: int = 100):
 
 
 def coach_choices():
-    """Every coach profile, for a coordinator choosing a coach by hand."""
-    return CoachProfile.objects.select_related("user", "municipality").order_by(
-        "user__full_name", "user__email"
+    """Coach profiles of active people who still hold the coach role, for a
+    coordinator choosing a coach by hand (anyone else could never see the
+    proposal, and the request would wait for nothing)."""
+    return (
+        CoachProfile.objects.filter(user__is_active=True, user__groups__name=COACH)
+        .select_related("user", "municipality")
+        .order_by("user__full_name", "user__email")
     )

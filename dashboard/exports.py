@@ -165,11 +165,27 @@ def filename(name: str, fmt: str, filters: Filters, course=None) -> str:
     return f"kurslotse-{name}{region}-{filters.start:%Y-%m-%d}-{filters.end:%Y-%m-%d}.{fmt}"
 
 
+# A cell starting with one of these is a formula to Excel and LibreOffice.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value):
+    """Text people typed (a name) can never run as a formula in the funder's
+    spreadsheet: a leading quote makes it plain text. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _inert_rows(table: Table) -> list[list]:
+    return [[inert(value) for value in row] for row in table.rows]
+
+
 def as_csv(table: Table) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
     writer.writerow(table.headers)
-    writer.writerows(table.rows)
+    writer.writerows(_inert_rows(table))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -184,8 +200,11 @@ def as_xlsx(table: Table, title: str) -> bytes:
     sheet.append(table.headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in table.rows:
+    for row in _inert_rows(table):
         sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never a formula, even after the quote
     sheet.freeze_panes = "A2"
     for index, header in enumerate(table.headers, start=1):
         width = max([len(str(header)), *(len(str(row[index - 1])) for row in table.rows)])

@@ -5,7 +5,7 @@ writes go through services."""
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
@@ -44,6 +44,12 @@ class DashboardView(RolePageMixin, TemplateView):
         if htmx and not htmx.history_restore_request:
             return ["dashboard/_body.html"]
         return [self.template_name]
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        # The same address answers a whole page or its body: caches must tell them apart.
+        patch_vary_headers(response, ["HX-Request"])
+        return response
 
     def get_context_data(self, **kwargs):
         form, filters = _filters_from(self.request)

@@ -279,3 +279,37 @@ def test_failed_notifications_can_be_sent_again_from_the_admin(
     assert response.status_code == 302
     failed.refresh_from_db()
     assert failed.status == "sent"
+
+
+def test_a_coordinator_cannot_take_over_an_account_through_its_sign_in(
+    coordinator_client, coordinator
+):
+    """Adding an address to someone's account, changing their email or setting
+    their password would hand the account (and its password reset) to the
+    coordinator: only superusers may."""
+    from allauth.account.models import EmailAddress
+
+    from .factories import UserFactory
+
+    learner = UserFactory(roles=["learner"])
+    response = coordinator_client.post(
+        _url("account.emailaddress", "add"),
+        {"user": learner.pk, "email": "attacker@example.org", "verified": "on", "primary": "on"},
+    )
+    assert response.status_code == 403
+    assert not EmailAddress.objects.filter(email="attacker@example.org").exists()
+    assert coordinator_client.get(f"/admin/accounts/user/{learner.pk}/password/").status_code == 403
+    response = coordinator_client.post(
+        f"/admin/accounts/user/{learner.pk}/password/",
+        {"password1": "taken-over-123", "password2": "taken-over-123", "usable_password": "true"},
+    )
+    assert response.status_code == 403
+    learner.refresh_from_db()
+    assert learner.check_password("correct-horse-battery")
+    response = coordinator_client.post(_url("accounts.user", "change", learner.pk), {
+        "email": "attacker@example.org", "full_name": "Amal", "preferred_language": "ar",
+        "phone": "", "home_municipality": "", "notification_channels": '["email"]',
+        "is_active": "on", "groups": list(learner.groups.values_list("pk", flat=True)),
+    })  # fmt: skip
+    learner.refresh_from_db()
+    assert learner.email != "attacker@example.org"

@@ -40,3 +40,15 @@ def test_every_static_asset_of_the_frame_is_served_by_the_app(client):
     assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css|svg))"', page)
     assert assets, "the frame loads no assets at all?"
     assert all(url.startswith("/static/") for url in assets), assets
+
+
+def test_language_switch_after_a_refused_form_returns_to_the_page_the_form_was_on(client, learner):
+    """A refused POST renders at the form's target address, which may have no
+    page of its own: the switcher goes back to the referring page instead."""
+    client.force_login(learner)
+    response = client.post(
+        "/profile/",
+        {"preferred_language": "xx"},
+        headers={"referer": "http://testserver/bookings/"},
+    )
+    assert 'name="next" value="http://testserver/bookings/"' in response.content.decode()

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import AccessLog
 from accounts.roles import COACH, COORDINATOR, LEARNER
@@ -621,3 +621,26 @@ def test_approve_with_htmx_answers_the_updated_card_only():
     assert "Waiting for the coach" in page and url not in page
     again = client_for(coordinator).post(url, headers={"HX-Request": "true"}).content.decode()
     assert 'role="alert"' in again  # already approved: said in the card, nothing changes
+
+
+def test_date_fields_keep_their_value_in_german_for_the_browser_date_picker():
+    """<input type=date> only understands YYYY-MM-DD; a German 30.03.2027 shows empty."""
+    from coaching.forms import MeetingForm, MilestoneForm
+
+    with translation.override("de"):
+        milestone = str(MilestoneForm()["occurred_on"])
+        meeting = str(MeetingForm(initial={"date": dt.date(2027, 3, 30)})["date"])
+    assert f'value="{timezone.localdate():%Y-%m-%d}"' in milestone
+    assert 'value="2027-03-30"' in meeting
+
+
+def test_propose_by_hand_offers_only_active_people_with_the_coach_role():
+    from accounts.models import User
+    from coaching.selectors import coach_choices
+
+    active = make_coach(name="Aktive Coachin")
+    left = make_coach(name="Ausgeschieden")
+    User.objects.filter(pk=left.pk).update(is_active=False)
+    former = make_coach(name="Keine Rolle mehr")
+    former.groups.clear()
+    assert [profile.user for profile in coach_choices()] == [active]

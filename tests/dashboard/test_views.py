@@ -160,3 +160,9 @@ def test_failed_notifications_show_kind_recipient_and_error(client, small):
     assert "550 mailbox unavailable" in html
     assert small.learners[0].email in html
     assert "/dashboard/notifications/" in html
+
+
+def test_dashboard_answers_vary_by_htmx_so_back_never_shows_a_bare_body(client, small):
+    client.force_login(small.coordinator)
+    response = client.get("/dashboard/", headers={"HX-Request": "true"})
+    assert "HX-Request" in response["Vary"]
