@@ -32,9 +32,7 @@ import math
 import os
 import queue
 import random
-import shlex
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -50,9 +48,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
+from benchkit import REPO_DIR, free_port, private_services, recreate_database, say
 
-REPO_DIR = Path(__file__).resolve().parent.parent
-SERVICES_SCRIPT = REPO_DIR / "scripts" / "services.sh"
 WORK_DIR = REPO_DIR / "var" / "bench"
 BENCH_PASSWORD = "bench-password-never-used-to-log-in"
 
@@ -100,10 +97,6 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def say(message: str = "") -> None:
-    print(message, flush=True)
-
-
 def masked(url: str) -> str:
     parts = urlsplit(url)
     if parts.password:
@@ -125,46 +118,9 @@ def services() -> Iterator[None]:
         say(f"Using DATABASE_URL {masked(os.environ['DATABASE_URL'])}")
         yield
         return
-    env = {**os.environ, "KURSLOTSE_SERVICES_DIR": str(REPO_DIR / "var" / "services-bench")}
     say("DATABASE_URL is not PostgreSQL: starting PostgreSQL and Redis (scripts/services.sh)")
-    try:
-        result = subprocess.run(
-            [str(SERVICES_SCRIPT), "start"],
-            env=env,
-            check=True,
-            stdout=subprocess.PIPE,
-            text=True,
-            timeout=900,
-        )
-        for line in result.stdout.splitlines():
-            if line.startswith("export "):
-                key, _, value = line.removeprefix("export ").partition("=")
-                os.environ[key] = shlex.split(value)[0]
-        if not is_postgres(os.environ.get("DATABASE_URL")):
-            raise SystemExit("ABORT: scripts/services.sh did not report a PostgreSQL DATABASE_URL")
+    with private_services(REPO_DIR / "var" / "services-bench"):
         yield
-    finally:
-        say("Stopping PostgreSQL and Redis")
-        subprocess.run([str(SERVICES_SCRIPT), "stop"], env=env, check=False, timeout=120)
-
-
-def recreate_database(url: str, name: str) -> str:
-    """Drop and create ``name`` on the server of ``url``; return the URL of the new database."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    maintenance_db = "postgres" if parts.path.lstrip("/") in ("", name) else parts.path.lstrip("/")
-    with psycopg.connect(
-        parts._replace(path=f"/{maintenance_db}").geturl(), autocommit=True
-    ) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        version = conn.execute("SHOW server_version").fetchone()[0]
-    say(f"Fresh database {name} on PostgreSQL {version}")
-    return parts._replace(path=f"/{name}").geturl()
 
 
 # --- Data: learners, tokens, courses ---------------------------------------------------
@@ -303,12 +259,6 @@ def capacity_check(course) -> dict:
 
 
 # --- The app under gunicorn -----------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

@@ -45,7 +45,6 @@ import logging
 import multiprocessing
 import os
 import re
-import shlex
 import signal
 import smtplib
 import socket
@@ -60,11 +59,10 @@ from contextlib import contextmanager
 from datetime import timedelta
 from email.parser import BytesHeaderParser
 from pathlib import Path
-from urllib.parse import urlsplit
 
-REPO_DIR = Path(__file__).resolve().parent.parent
+from benchkit import REPO_DIR, free_port, private_services, recreate_database, say
+
 BENCH_DIR = REPO_DIR / "bench"
-SERVICES_SCRIPT = REPO_DIR / "scripts" / "services.sh"
 SERVICES_DIR = REPO_DIR / "var" / "services-bench-notify"
 WORK_DIR = REPO_DIR / "var" / "bench-notify"
 BENCH_PASSWORD = "bench-password-never-used-to-log-in"
@@ -104,16 +102,6 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def say(message: str = "") -> None:
-    print(message, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_for(condition, timeout: float, what: str, interval: float = 0.2) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -129,55 +117,18 @@ def wait_for(condition, timeout: float, what: str, interval: float = 0.2) -> Non
 def services() -> Iterator[None]:
     """A private PostgreSQL and Redis pair, stopped afterwards (never a shared one:
     a foreign worker on a shared Redis would take our tasks)."""
-    env = {**os.environ, "KURSLOTSE_SERVICES_DIR": str(SERVICES_DIR)}
     say("Starting a private PostgreSQL and Redis (scripts/services.sh)")
-    try:
-        result = subprocess.run(
-            [str(SERVICES_SCRIPT), "start"],
-            env=env,
-            check=True,
-            stdout=subprocess.PIPE,
-            text=True,
-            timeout=900,
-        )
-        for line in result.stdout.splitlines():
-            if line.startswith("export "):
-                key, _, value = line.removeprefix("export ").partition("=")
-                os.environ[key] = shlex.split(value)[0]
-        for key in ("DATABASE_URL", "REDIS_URL"):
-            host = urlsplit(os.environ.get(key, "")).hostname
-            if host != "127.0.0.1":
-                raise SystemExit(f"ABORT: scripts/services.sh reported no local {key}")
+    with private_services(SERVICES_DIR):
         yield
-    finally:
-        say("Stopping PostgreSQL and Redis")
-        subprocess.run([str(SERVICES_SCRIPT), "stop"], env=env, check=False, timeout=120)
-
-
-def recreate_database(url: str, name: str) -> str:
-    """Drop and create ``name`` on the server of ``url``; return the URL of the new database."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    maintenance_db = "postgres" if parts.path.lstrip("/") in ("", name) else parts.path.lstrip("/")
-    with psycopg.connect(
-        parts._replace(path=f"/{maintenance_db}").geturl(), autocommit=True
-    ) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        version = conn.execute("SHOW server_version").fetchone()[0]
-    say(f"Fresh database {name} on PostgreSQL {version}")
-    return parts._replace(path=f"/{name}").geturl()
 
 
 def setup_django() -> None:
     # Run as a script, this file's folder comes first on sys.path, and its name
-    # would shadow the notifications app: put the repository first instead.
+    # would shadow the notifications app: put the repository first and the
+    # folder last (spawned processes still find benchkit there).
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH_DIR]
     sys.path.insert(0, str(REPO_DIR))
+    sys.path.append(str(BENCH_DIR))
     os.environ["DJANGO_SETTINGS_MODULE"] = "backend.settings"
     os.environ["KURSLOTSE_ENV"] = "development"
     os.environ["DEBUG"] = "false"  # no query log growing in long loops
