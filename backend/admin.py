@@ -106,7 +106,7 @@ class CoordinatorAdmin(CoordinatorPermissions, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
-class ReadOnlyAdmin(CoordinatorAdmin):
+class ReadOnlyPermissions(CoordinatorPermissions):
     """For records that only services write: coordinators look, nobody edits here."""
 
     def has_add_permission(self, request, *args) -> bool:
@@ -119,15 +119,10 @@ class ReadOnlyAdmin(CoordinatorAdmin):
         return False
 
 
-class ReadOnlyInline(CoordinatorPermissions, admin.TabularInline):
+class ReadOnlyAdmin(ReadOnlyPermissions, CoordinatorAdmin):
+    pass
+
+
+class ReadOnlyInline(ReadOnlyPermissions, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, *args) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
