@@ -6,10 +6,11 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
+
+from common.web import safe_next
 
 from .forms import ProfileForm
 from .page_access import RolePageMixin
@@ -74,12 +75,7 @@ class LanguageView(RolePageMixin, View):
 
     def post(self, request):
         language = request.POST.get("language", "")
-        next_url = request.POST.get("next") or "/"
-        if not url_has_allowed_host_and_scheme(
-            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            next_url = "/"
-        response = HttpResponseRedirect(next_url)
+        response = HttpResponseRedirect(safe_next(request, "/"))
         if language not in dict(settings.LANGUAGES):
             messages.error(request, _("This language is not available."))
             return response

@@ -28,10 +28,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import COORDINATOR, coordinator_mfa_pending, roles_of
+from common.web import safe_next
 
 
 def may_use_admin(user) -> bool:
@@ -54,11 +54,9 @@ class KurslotseAdminSite(admin.AdminSite):
         """No second sign-in form: send visitors to the real one, refuse other roles."""
         from django.contrib.auth.views import redirect_to_login
 
-        next_url = request.GET.get("next", "")
-        if not url_has_allowed_host_and_scheme(
-            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            next_url = reverse("admin:index", current_app=self.name)
+        next_url = safe_next(
+            request, reverse("admin:index", current_app=self.name), request.GET.get("next", "")
+        )
         if not request.user.is_authenticated:
             return redirect_to_login(next_url, settings.LOGIN_URL)
         if self.has_permission(request):

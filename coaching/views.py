@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -23,6 +22,7 @@ from accounts.page_access import RolePageMixin
 from accounts.roles import COACH, COORDINATOR, LEARNER
 from common.errors import DomainError
 from common.languages import language_name
+from common.web import safe_next, show_domain_error
 
 from . import selectors, services
 from .constants import (
@@ -55,30 +55,6 @@ STAFF = COACHES | COORDINATORS
 LEARNERS_AND_OFFICE = LEARNERS | COORDINATORS
 
 # --- Small helpers -----------------------------------------------------------------------------
-
-
-def show_domain_error(form, error: DomainError, rename: dict | None = None) -> None:
-    """Put a service's refusal on the form: on the fields it names, else on top."""
-    rename = rename or {}
-    placed = False
-    for name, texts in (error.fields or {}).items():
-        field = rename.get(name, name)
-        if field in form.fields:
-            for text in texts if isinstance(texts, list | tuple) else [texts]:
-                form.add_error(field, str(text))
-            placed = True
-    if not placed:
-        form.add_error(None, str(error.message))
-
-
-def safe_next(request, default: str) -> str:
-    """The ``next`` the form sent, if it stays on this site; otherwise ``default``."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def availability_text(slots: list[dict]) -> list[str]:

@@ -30,6 +30,7 @@ from calendars.invitations import course_invitation
 from calendars.selectors import sessions_prefetch
 from common.errors import Busy, DomainError
 from common.languages import language_name
+from common.web import show_domain_error
 
 from . import selectors, services
 from .constants import ACTIVE_STATUSES, BookingStatus, CourseStatus
@@ -63,17 +64,6 @@ def _describe(courses):
         status = getattr(course, "my_booking_status", None)
         course.my_booking_label = BookingStatus(status).label if status else ""
     return courses
-
-
-def _show_domain_error(form, error: DomainError) -> None:
-    """Attach a service's refusal to the fields it names, else to the whole form."""
-    placed = False
-    for field, field_messages in (error.fields or {}).items():
-        if field in form.fields:
-            form.add_error(field, list(field_messages))
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
 
 
 def _show_model_errors(form, error: ValidationError) -> None:
@@ -196,7 +186,7 @@ class BookCourseView(CourseDetailView):
                 context = self.get_context_data(course=course, form=form)
                 return _busy(request, self.template_name, context)
             except DomainError as error:
-                _show_domain_error(form, error)
+                show_domain_error(form, error)
             else:
                 messages.success(request, _("Your booking is saved."))
                 return redirect(reverse("courses:detail", args=[course.pk]) + "#my-booking")
@@ -321,7 +311,7 @@ class CreateCourseView(RolePageMixin, FormView):
             _show_model_errors(form, error)
             return self.form_invalid(form)
         except DomainError as error:
-            _show_domain_error(form, error)
+            show_domain_error(form, error)
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -447,7 +437,7 @@ class MoveSessionView(SessionFormView):
                 note=data["note"],
             )
         except DomainError as error:
-            _show_domain_error(form, error)
+            show_domain_error(form, error)
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -465,7 +455,7 @@ class CancelSessionView(SessionFormView):
         try:
             services.cancel_session(session=session, note=form.cleaned_data["note"])
         except DomainError as error:
-            _show_domain_error(form, error)
+            show_domain_error(form, error)
             return self.form_invalid(form)
         messages.success(
             self.request,

@@ -5,8 +5,8 @@ writes go through services."""
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 from accounts.page_access import RolePageMixin
 from accounts.roles import COORDINATOR
 from common.errors import DomainError
+from common.web import safe_next
 from courses.constants import CourseStatus
 from courses.selectors import visible_courses
 from notifications import services as notification_services
@@ -72,12 +73,7 @@ class NotificationRetryView(RolePageMixin, View):
             messages.error(request, error.message)
         else:
             messages.success(request, _("The notification is queued to be sent again."))
-        next_url = request.POST.get("next", "")
-        if next_url and url_has_allowed_host_and_scheme(
-            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return redirect(next_url)
-        return redirect("dashboard:index")
+        return redirect(safe_next(request, reverse("dashboard:index")))
 
 
 def _export_courses(user):
