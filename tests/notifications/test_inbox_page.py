@@ -64,3 +64,15 @@ def test_inbox_page_queries_do_not_grow_with_messages(client, django_assert_max_
         _message(reader, str(key))
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/inbox/")
+
+
+def test_inbox_pages_link_to_each_other(client):
+    reader = UserFactory(roles=[LEARNER])
+    for key in range(25):
+        _message(reader, str(key))
+    client.force_login(reader)
+    first = client.get("/inbox/").content.decode()
+    assert 'href="?page=2" rel="next"' in first
+    second = client.get("/inbox/?page=2").content.decode()
+    assert 'href="?page=1" rel="prev"' in second
+    assert second.count('class="card card--unread"') == 5
