@@ -210,11 +210,18 @@ def move_session(
 # --- Bookings ---------------------------------------------------------------------
 
 
+def registration_open(course: Course, today: date | None = None) -> bool:
+    """Whether the course takes bookings (published, deadline not passed); the
+    course page asks this before it offers the booking form."""
+    today = today or timezone.localdate()
+    deadline = course.registration_deadline or course.ends_on
+    return course.status == CourseStatus.PUBLISHED and today <= deadline
+
+
 def _check_bookable(course: Course, today: date) -> None:
     if course.status != CourseStatus.PUBLISHED:
         raise NotBookable(_("This course cannot be booked."))
-    deadline = course.registration_deadline or course.ends_on
-    if today > deadline:
+    if not registration_open(course, today):
         raise RegistrationClosed(_("Registration for this course has closed."))
 
 

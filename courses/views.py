@@ -15,7 +15,6 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.dates import WEEKDAYS
 from django.utils.http import urlencode
@@ -82,11 +81,6 @@ def _busy(request, template: str, context: dict) -> HttpResponse:
     return response
 
 
-def _booking_open(course: Course) -> bool:
-    deadline = course.registration_deadline or course.ends_on
-    return course.status == CourseStatus.PUBLISHED and timezone.localdate() <= deadline
-
-
 # --- Learners: find and book a course ----------------------------------------------------
 
 
@@ -148,7 +142,7 @@ class CourseDetailView(RolePageMixin, TemplateView):
                 .filter(course=course, status__in=ACTIVE_STATUSES)
                 .first()
             )
-        may_book = has_role(user, LEARNER) and booking is None and _booking_open(course)
+        may_book = has_role(user, LEARNER) and booking is None and services.registration_open(course)
         if may_book and form is None:
             form = BookingForm(course=course)
         context.update(
@@ -156,7 +150,7 @@ class CourseDetailView(RolePageMixin, TemplateView):
             sessions=selectors.sessions_of(course),
             booking=booking,
             form=form if may_book else None,
-            booking_open=_booking_open(course),
+            booking_open=services.registration_open(course),
             is_learner=has_role(user, LEARNER),
             is_coordinator=has_role(user, COORDINATOR),
             show_online_link=bool(
