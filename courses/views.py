@@ -142,7 +142,9 @@ class CourseDetailView(RolePageMixin, TemplateView):
                 .filter(course=course, status__in=ACTIVE_STATUSES)
                 .first()
             )
-        may_book = has_role(user, LEARNER) and booking is None and services.registration_open(course)
+        may_book = (
+            has_role(user, LEARNER) and booking is None and services.registration_open(course)
+        )
         if may_book and form is None:
             form = BookingForm(course=course)
         context.update(
