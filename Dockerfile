@@ -44,5 +44,6 @@ ENV KURSLOTSE_ENV=production \
 
 EXPOSE 8000
 
-# gunicorn reads the number of workers from WEB_CONCURRENCY.
-CMD ["gunicorn", "backend.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# gunicorn reads the number of workers from WEB_CONCURRENCY; its access log
+# masks calendar feed tokens (backend/gunicorn.conf.py).
+CMD ["gunicorn", "backend.wsgi:application", "-c", "backend/gunicorn.conf.py"]

@@ -165,14 +165,21 @@ def filename(name: str, fmt: str, filters: Filters, course=None) -> str:
     return f"kurslotse-{name}{region}-{filters.start:%Y-%m-%d}-{filters.end:%Y-%m-%d}.{fmt}"
 
 
-# A cell starting with one of these is a formula to Excel and LibreOffice.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting with one of these is a formula (or DDE) to Excel and LibreOffice.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+# Spreadsheets skip these before looking for a formula start.
+LEADING_BLANKS = ' \t\r\n\u00a0"'
 
 
 def inert(value):
     """Text people typed (a name) can never run as a formula in the funder's
-    spreadsheet: a leading quote makes it plain text. Numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    spreadsheet: a leading quote makes it plain text. Numbers stay numbers.
+
+    Blanks and quotes in front do not hide a formula. Separators inside a value
+    cannot start a new cell: ``as_csv`` quotes every text cell, so a spreadsheet
+    that splits on commas, tabs or pipes instead of semicolons still sees the
+    whole value as one (quoted) cell."""
+    if isinstance(value, str) and value.lstrip(LEADING_BLANKS).startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
@@ -183,7 +190,9 @@ def _inert_rows(table: Table) -> list[list]:
 
 def as_csv(table: Table) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+    writer = csv.writer(
+        buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC
+    )
     writer.writerow(table.headers)
     writer.writerows(_inert_rows(table))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -17,6 +17,37 @@ from .factories import CourseFactory, UserFactory
 
 REQUIRE_SERVICES = os.environ.get("KURSLOTSE_REQUIRE_SERVICES") == "1"
 
+# ``KURSLOTSE_TEST_NOW=2027-03-28T01:59:30+01:00`` runs the whole session as if
+# the clock showed that moment (and ticks on from there), so the suite can be
+# proved on a clock-change night, at midnight or on New Year's Eve
+# (`.ci/run` does). Tests that freeze time themselves nest inside it.
+TEST_NOW = os.environ.get("KURSLOTSE_TEST_NOW", "").strip()
+
+
+def pytest_configure(config):
+    if TEST_NOW:
+        import datetime as dt
+
+        import time_machine
+
+        moment = dt.datetime.fromisoformat(TEST_NOW)
+        if moment.tzinfo is None:
+            raise pytest.UsageError("KURSLOTSE_TEST_NOW needs an offset, e.g. +01:00")
+        config._kurslotse_clock = time_machine.travel(moment, tick=True)
+        config._kurslotse_clock.start()
+
+
+def pytest_report_header(config):
+    if TEST_NOW:
+        return f"clock: the session starts at {TEST_NOW} (KURSLOTSE_TEST_NOW)"
+    return None
+
+
+def pytest_unconfigure(config):
+    clock = getattr(config, "_kurslotse_clock", None)
+    if clock is not None:
+        clock.stop()
+
 
 def _missing_services(item) -> list[str]:
     on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"

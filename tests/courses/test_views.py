@@ -397,7 +397,10 @@ def test_my_bookings_costs_the_same_queries_for_3_and_15_bookings(
 
 
 def course_form(**overrides) -> dict:
-    start = timezone.localdate() + dt.timedelta(days=14)
+    # A Monday two to three weeks ahead, so the four weeks hold exactly four
+    # Tuesdays and four Thursdays whatever weekday the suite runs on.
+    soon = timezone.localdate() + dt.timedelta(days=14)
+    start = soon + dt.timedelta(days=-soon.weekday() % 7)
     data = {
         "title": "Deutsch B1 am Abend", "level": "B1", "format": "in_person",
         "municipality": municipality("Eppingen").pk, "seats": "12", "childcare_places": "3",

@@ -189,3 +189,39 @@ def test_a_name_typed_as_a_formula_stays_text_in_csv_and_xlsx(client, small):
                                      xlsx.content)).active  # fmt: skip
     cell = sheet.cell(2, 1)
     assert cell.data_type == "s" and cell.value == "'" + learner.full_name
+
+
+SNEAKY_NAMES = [
+    "=1+1",
+    "  =1+1",
+    '"=1+1',
+    "\u00a0@SUM(A1)",
+    "Ali,=1+1",
+    "Ali;=1+1",
+    "Ali\t=1+1",
+    "Ali|=1+1",
+    "-2+3",
+    "|calc!A1",
+]
+
+
+@pytest.mark.parametrize("separator", [";", ",", "\t", "|"])
+@pytest.mark.parametrize("name", SNEAKY_NAMES)
+def test_no_cell_reads_as_a_formula_whatever_separator_the_spreadsheet_splits_on(
+    client, small, name, separator
+):
+    """A spreadsheet may split the file on commas, tabs or pipes instead of our
+    semicolons: no cell it then sees may begin (after blanks) with a formula start."""
+    from dashboard.exports import FORMULA_STARTS, LEADING_BLANKS
+
+    learner = small.learners[0]
+    learner.full_name = name
+    learner.save(update_fields=["full_name"])
+    response = client.get(
+        "/dashboard/exports/course_participants.csv", {"course": small.nw_course.pk}
+    )
+    text = response.content.decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(text), delimiter=separator) for cell in row]
+    assert any(name in cell for cell in cells)
+    dangerous = [c for c in cells if c.lstrip(LEADING_BLANKS).startswith(FORMULA_STARTS)]
+    assert dangerous == []
