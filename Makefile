@@ -1,5 +1,6 @@
 # Kurslotse: two commands on a fresh machine.
 #   make run   set up, migrate, load demo data, start worker + beat and the app on :8000
+#              (make run PORT=8101 HOST=0.0.0.0 for another port or address)
 #   make test  set up and run the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -25,7 +26,7 @@ messages: $(VENV)/.installed
 
 run: setup
 	$(PY) manage.py migrate --no-input -v 0
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --url http://$(HOST):$(PORT)/
 	$(PY) manage.py collectstatic --no-input -v 0
 	@echo "Starting Celery worker and beat (log: var/celery.log) ..."
 	@$(VENV)/bin/celery -A backend worker --beat --pool=solo -Q celery,notifications --loglevel=INFO \

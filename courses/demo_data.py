@@ -47,7 +47,6 @@ DASH = "\u2013"  # the en dash used in course titles
 SEED = 20_261_122
 DEMO_PASSWORD = "kurslotse-demo"
 APP_URL = "http://127.0.0.1:8000/"
-API_DOCS_URL = "http://127.0.0.1:8000/api/docs/"
 COURSES_PER_BLOCK = 40
 LEARNERS_PER_BLOCK = 60
 COACHES_PER_BLOCK = 3
@@ -117,7 +116,9 @@ def demo_exists() -> bool:
     return get_user_model().objects.filter(email=COORDINATOR_LOGIN.email).exists()
 
 
-def logins_text() -> str:
+def logins_text(app_url: str = APP_URL) -> str:
+    """The demo logins and where the app runs (``make run`` passes its HOST and PORT)."""
+    app_url = app_url.rstrip("/") + "/"
     width = max(len(login.email) for login in DEMO_LOGINS)
     lines = [
         "",
@@ -126,9 +127,9 @@ def logins_text() -> str:
         "",
         *(f"  {login.email.ljust(width)}  {login.label}" for login in DEMO_LOGINS),
         "",
-        f"  App:       {APP_URL}",
-        f"  API docs:  {API_DOCS_URL}",
-        f"  Admin:     {APP_URL}admin/",
+        f"  App:       {app_url}",
+        f"  API docs:  {app_url}api/docs/",
+        f"  Admin:     {app_url}admin/",
         "=" * 78,
     ]
     return "\n".join(lines)

@@ -25,13 +25,18 @@ class Command(BaseCommand):
             default=1,
             help="Multiply courses, learners and bookings by N (for benchmarks).",
         )
+        parser.add_argument(
+            "--url",
+            default=demo_data.APP_URL,
+            help="Where the app will run, for the printed links (make run passes HOST and PORT).",
+        )
 
-    def handle(self, *args, scale: int, **options):
+    def handle(self, *args, scale: int, url: str, **options):
         if scale < 1:
             raise CommandError("--scale must be at least 1.")
         if demo_data.demo_exists():
             self.stdout.write("Demo data is already loaded; nothing to do.")
-            self.stdout.write(demo_data.logins_text())
+            self.stdout.write(demo_data.logins_text(url))
             return
         self.stdout.write(f"Loading demo data (scale {scale}) ...")
         started = time.monotonic()
@@ -42,4 +47,4 @@ class Command(BaseCommand):
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded in {elapsed:.1f} s:"))
         self.stdout.write(demo_data.summary_text(stats))
-        self.stdout.write(demo_data.logins_text())
+        self.stdout.write(demo_data.logins_text(url))
