@@ -94,3 +94,27 @@ def test_production_starts_gunicorn_with_the_masking_logger():
     assert re.search(r'logger_class = "backend.gunicorn_logging.MaskingLogger"', conf)
     assert "-c backend/gunicorn.conf.py" in (ROOT / "docker-compose.yml").read_text()
     assert '"-c", "backend/gunicorn.conf.py"' in (ROOT / "Dockerfile").read_text()
+
+
+def test_a_refused_request_is_logged_in_one_line_without_a_traceback():
+    """A 403 is logged by Django with the PermissionDenied traceback attached;
+    our handler's filter keeps the line and drops the trace (5xx keep theirs)."""
+    from common.log_filters import NoTracebackForClientErrors
+
+    try:
+        raise PermissionError("not yours")
+    except PermissionError:
+        import sys
+
+        info = sys.exc_info()
+    refused = logging.LogRecord(
+        "django.request", logging.WARNING, "", 0, "Forbidden: %s", ("/x",), info
+    )
+    refused.status_code = 403
+    broken = logging.LogRecord("django.request", logging.ERROR, "", 0, "Error: %s", ("/y",), info)
+    broken.status_code = 500
+    keep = NoTracebackForClientErrors()
+    assert keep.filter(refused) and refused.exc_info is None
+    assert keep.filter(broken) and broken.exc_info is info
+    handlers = settings.LOGGING["handlers"]["console"]["filters"]
+    assert "no_client_tracebacks" in handlers
