@@ -20,6 +20,7 @@ class ProfileSerializer(serializers.ModelSerializer):
     notification_channels = serializers.ListField(
         child=serializers.ChoiceField(choices=OPTIONAL_CHANNELS),
         required=False,
+        max_length=len(OPTIONAL_CHANNELS),
         help_text="Channels besides the in-app inbox (which is always on), e.g. ['email'].",
     )
 

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.validators import validate_single_line
+
 from .managers import UserManager
 
 
@@ -16,8 +18,10 @@ def default_channels() -> list[str]:
 class User(AbstractBaseUser, PermissionsMixin):
     """A person using Kurslotse. The email address is the login."""
 
-    email = models.EmailField(_("email address"), unique=True)
-    full_name = models.CharField(_("name"), max_length=150, blank=True)
+    email = models.EmailField(_("email address"), unique=True, validators=[validate_single_line])
+    full_name = models.CharField(
+        _("name"), max_length=150, blank=True, validators=[validate_single_line]
+    )
     preferred_language = models.CharField(
         _("preferred language"),
         max_length=8,
@@ -25,7 +29,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=settings.LANGUAGE_CODE,
         help_text=_("Messages and pages are shown in this language."),
     )
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    phone = models.CharField(
+        _("phone"), max_length=32, blank=True, validators=[validate_single_line]
+    )
     home_municipality = models.ForeignKey(
         "places.Municipality",
         on_delete=models.SET_NULL,
@@ -78,7 +84,7 @@ class AccessLog(models.Model):
     subject = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="+", verbose_name=_("whose data")
     )
-    what = models.CharField(_("what"), max_length=100)
+    what = models.CharField(_("what"), max_length=100, validators=[validate_single_line])
     object_id = models.PositiveBigIntegerField(_("object id"), null=True, blank=True)
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 

@@ -1,7 +1,6 @@
 """Version 1 of the REST API."""
 
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView
 from coaching.api import (
@@ -13,11 +12,12 @@ from coaching.api import (
     MentorshipViewSet,
     ProposalViewSet,
 )
+from common.routers import Router
 from courses.api import BookingViewSet, CourseViewSet, ProviderViewSet, SessionViewSet
 from notifications.api import NotificationViewSet
 from places.api import MunicipalityViewSet, VenueViewSet
 
-router = DefaultRouter(trailing_slash=True)
+router = Router(trailing_slash=True)
 router.include_root_view = False
 router.register("municipalities", MunicipalityViewSet, basename="municipality")
 router.register("venues", VenueViewSet, basename="venue")

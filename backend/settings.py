@@ -96,6 +96,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, so its refusals (413, 400) pass back through the others (CSP,
+    # language); still before any view or form reads the body.
+    "common.middleware.RequestLimitsMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -291,8 +294,19 @@ KURSLOTSE_CAPACITY_LOCKING = True
 KURSLOTSE_LOCK_TIMEOUT_SECONDS = env.float("KURSLOTSE_LOCK_TIMEOUT_SECONDS", default=5.0)
 KURSLOTSE_DEFAULT_OFFER_HOURS = 48
 
+# --- Limits on input (common/middleware.py) ----------------------------------
+# Bodies above this many bytes are answered 413; no form or API body comes near.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("KURSLOTSE_MAX_BODY_BYTES", default=1024 * 1024)
+# JSON nested deeper than this is answered 400 (no API body needs more than 4).
+KURSLOTSE_MAX_JSON_DEPTH = 20
+
 # --- REST API ----------------------------------------------------------------
 REST_FRAMEWORK = {
+    "DEFAULT_PARSER_CLASSES": [
+        "common.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.SessionTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

@@ -7,6 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts.views import HomeView
 from common.views import FaviconView
 
+# A path no route matches: the API's error shape under /api/, the page elsewhere.
+handler404 = "common.views.not_found"
+
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("", include("accounts.urls")),

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.validators import validate_single_line
+
 
 class FeedToken(models.Model):
     user = models.OneToOneField(
@@ -19,8 +21,8 @@ class FeedToken(models.Model):
         related_name="feed_token",
         verbose_name=_("user"),
     )
-    nonce = models.CharField(max_length=64)
-    token_hash = models.CharField(max_length=64, unique=True)
+    nonce = models.CharField(max_length=64, validators=[validate_single_line])
+    token_hash = models.CharField(max_length=64, unique=True, validators=[validate_single_line])
     created_at = models.DateTimeField(_("issued"), auto_now=True)
 
     class Meta:

@@ -22,6 +22,8 @@ from common.languages import LANGUAGE_CODES
 
 from . import selectors, services
 from .constants import (
+    MAX_AVAILABILITY_RANGES,
+    MAX_LANGUAGES,
     SKILL_CHOICES,
     EndReason,
     Gender,
@@ -61,8 +63,15 @@ class SpokenLanguageSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=LanguageLevel.choices)
 
 
+# Lists of nested objects are ListFields (not ``many=True``) so their maximum
+# is also in the OpenAPI schema (maxItems), which tests/test_list_limits.py checks.
 def availability_field(**kwargs):
-    return TimeRangeSerializer(many=True, allow_empty=False, **kwargs)
+    return serializers.ListField(
+        child=TimeRangeSerializer(),
+        allow_empty=False,
+        max_length=MAX_AVAILABILITY_RANGES,
+        **kwargs,
+    )
 
 
 # --- Coach profile -------------------------------------------------------------------------------
@@ -70,11 +79,17 @@ def availability_field(**kwargs):
 
 class CoachProfileSerializer(serializers.ModelSerializer):
     programmes = serializers.ListField(
-        child=serializers.ChoiceField(choices=Programme.choices), allow_empty=False
+        child=serializers.ChoiceField(choices=Programme.choices),
+        allow_empty=False,
+        max_length=len(Programme.choices),
     )
-    languages = SpokenLanguageSerializer(many=True, allow_empty=False)
+    languages = serializers.ListField(
+        child=SpokenLanguageSerializer(), allow_empty=False, max_length=MAX_LANGUAGES
+    )
     availability = availability_field()
-    skills = serializers.ListField(child=serializers.ChoiceField(choices=SKILL_CHOICES))
+    skills = serializers.ListField(
+        child=serializers.ChoiceField(choices=SKILL_CHOICES), max_length=len(SKILL_CHOICES)
+    )
     onboarding_complete = serializers.SerializerMethodField()
     municipality_name = serializers.CharField(source="municipality.name", read_only=True)
 
@@ -122,10 +137,14 @@ class CoachProfileView(UserLanguageMixin, APIView):
 
 class CoachingRequestSerializer(serializers.ModelSerializer):
     goals = serializers.ListField(
-        child=serializers.ChoiceField(choices=SKILL_CHOICES), required=False
+        child=serializers.ChoiceField(choices=SKILL_CHOICES),
+        required=False,
+        max_length=len(SKILL_CHOICES),
     )
     languages = serializers.ListField(
-        child=serializers.ChoiceField(choices=LANGUAGE_CODES), required=False
+        child=serializers.ChoiceField(choices=LANGUAGE_CODES),
+        required=False,
+        max_length=MAX_LANGUAGES,
     )
     availability = availability_field()
     programme = serializers.ChoiceField(choices=Programme.choices)
@@ -316,10 +335,11 @@ class ProposalViewSet(
     @extend_schema(summary="Decline, with a reason", request=DeclineSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
+        proposal = self.get_object()  # an unknown id is 404 whatever the body says
         payload = DeclineSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         proposal = services.decline_proposal(
-            proposal=self.get_object(), coach=request.user, reason=payload.validated_data["reason"]
+            proposal=proposal, coach=request.user, reason=payload.validated_data["reason"]
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=proposal.pk)).data)
 
@@ -520,10 +540,11 @@ class MentorshipViewSet(
     @extend_schema(summary="End the mentorship, with a reason", request=EndSerializer)
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
+        mentorship = self.get_object()
         payload = EndSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         mentorship = services.end_mentorship(
-            mentorship=self.get_object(), by=request.user, reason=payload.validated_data["reason"]
+            mentorship=mentorship, by=request.user, reason=payload.validated_data["reason"]
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=mentorship.pk)).data)
 
@@ -554,9 +575,10 @@ class MeetingViewSet(UserLanguageMixin, viewsets.GenericViewSet):
     @extend_schema(summary="Move a meeting", request=MoveMeetingSerializer)
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
+        meeting = self.get_object()
         payload = MoveMeetingSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        meeting = services.move_meeting(meeting=self.get_object(), by=request.user,
+        meeting = services.move_meeting(meeting=meeting, by=request.user,
                                         **payload.validated_data)  # fmt: skip
         return Response(MeetingSerializer(meeting).data)
 

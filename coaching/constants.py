@@ -116,3 +116,17 @@ PROPOSAL_ANSWER_DAYS = 7
 # An extended police certificate ("erweitertes Führungszeugnis") older than
 # this no longer counts for onboarding.
 POLICE_CERTIFICATE_VALID_YEARS = 5
+
+# --- Limits of dates (checked in coaching/services.py, for every door) ----------
+# A meeting is planned at most this far ahead, and lasts at most this long.
+MEETING_MAX_DAYS_AHEAD = 366
+MEETING_MAX_HOURS = 12
+# A milestone is recorded on the day or afterwards, but not years later.
+MILESTONE_MAX_DAYS_BACK = 366
+
+# --- Limits of lists in a profile or request (every list has one) --------------
+# Weekly times as ranges (day, from, until): four a day is plenty; the web form
+# shows at most 14 rows.
+MAX_AVAILABILITY_RANGES = 28
+# Languages a person lists besides German.
+MAX_LANGUAGES = 10

@@ -15,6 +15,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from common.languages import LANGUAGE_CODES, language_name
+from common.validators import validate_single_line
 from places.models import Municipality
 
 from .constants import (
@@ -158,6 +159,7 @@ class CoachingRequestForm(AvailabilityForm):
     care_facility = forms.CharField(
         label=_("Care facility where you work"), max_length=200, required=False,
         help_text=_("Only for language coaching in care work."),
+        validators=[validate_single_line],  # as on the model field
     )  # fmt: skip
     shift_pattern = forms.ChoiceField(
         label=_("Your shifts"), required=False,

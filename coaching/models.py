@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.validators import validate_single_line
+
 from .constants import (
     POLICE_CERTIFICATE_VALID_YEARS,
     EndReason,
@@ -91,7 +93,7 @@ class CoachingRequest(models.Model):
         related_name="+",
         verbose_name=_("entered by"),
     )
-    programme = models.CharField(_("programme"), max_length=20)
+    programme = models.CharField(_("programme"), max_length=20, validators=[validate_single_line])
     goals = models.JSONField(_("goals"), default=list)
     languages = models.JSONField(_("languages besides German"), default=list)
     german_level = models.CharField(
@@ -108,7 +110,9 @@ class CoachingRequest(models.Model):
     coach_gender_preference = models.CharField(
         _("preferred gender of the coach"), max_length=10, choices=Gender.choices, blank=True
     )
-    care_facility = models.CharField(_("care facility"), max_length=200, blank=True)
+    care_facility = models.CharField(
+        _("care facility"), max_length=200, blank=True, validators=[validate_single_line]
+    )
     shift_pattern = models.CharField(
         _("shift pattern"), max_length=10, choices=ShiftPattern.choices, blank=True
     )
@@ -242,8 +246,10 @@ class Meeting(models.Model):
     mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="meetings")
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
-    place = models.CharField(_("place"), max_length=200, blank=True)
-    online_link = models.URLField(_("online link"), blank=True)
+    place = models.CharField(
+        _("place"), max_length=200, blank=True, validators=[validate_single_line]
+    )
+    online_link = models.URLField(_("online link"), blank=True, validators=[validate_single_line])
     status = models.CharField(
         _("status"), max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED
     )
@@ -287,7 +293,9 @@ class Milestone(models.Model):
     mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="milestones")
     kind = models.CharField(_("what happened"), max_length=24, choices=MilestoneKind.choices)
     occurred_on = models.DateField(_("when"))
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = models.CharField(
+        _("note"), max_length=300, blank=True, validators=[validate_single_line]
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

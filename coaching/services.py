@@ -19,13 +19,22 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import COACH, COORDINATOR, has_role
 from accounts.services import log_access
-from common.errors import Conflict, DomainError, NotAllowed
+from common.errors import Conflict, DomainError, InvalidInput, NotAllowed
+from common.validators import check_fields
 from notifications.constants import Kind
 from notifications.payloads import calendar, meeting_payload
 from notifications.services import notify
 
 from . import matching, selectors
-from .constants import PROPOSAL_ANSWER_DAYS, MeetingStatus, ProposalStatus, RequestStatus
+from .constants import (
+    MEETING_MAX_DAYS_AHEAD,
+    MEETING_MAX_HOURS,
+    MILESTONE_MAX_DAYS_BACK,
+    PROPOSAL_ANSWER_DAYS,
+    MeetingStatus,
+    ProposalStatus,
+    RequestStatus,
+)
 from .explain import describe_rule
 from .models import (
     CoachingRequest,
@@ -400,11 +409,20 @@ def _check_times(starts_at: datetime, ends_at: datetime) -> None:
             _("The meeting must end after it starts."),
             fields={"ends_at": [_("The meeting must end after it starts.")]},
         )
-    if starts_at < timezone.now():
+    now = timezone.now()
+    if starts_at < now:
         raise DomainError(
             _("The meeting cannot start in the past."),
             fields={"starts_at": [_("The meeting cannot start in the past.")]},
         )
+    if starts_at > now + timedelta(days=MEETING_MAX_DAYS_AHEAD):
+        message = _("A meeting can be planned at most %(n)s days ahead.") % {
+            "n": MEETING_MAX_DAYS_AHEAD
+        }
+        raise InvalidInput(message, fields={"starts_at": [message]})
+    if ends_at - starts_at > timedelta(hours=MEETING_MAX_HOURS):
+        message = _("A meeting lasts at most %(n)s hours.") % {"n": MEETING_MAX_HOURS}
+        raise InvalidInput(message, fields={"ends_at": [message]})
 
 
 def _tell_the_others(meeting: Meeting, by, kind: str) -> None:
@@ -433,13 +451,15 @@ def schedule_meeting(
             _("Say where you meet: a place or an online link."),
             fields={"place": [_("Say where you meet: a place or an online link.")]},
         )
-    meeting = Meeting.objects.create(
+    meeting = Meeting(
         mentorship=mentorship,
         starts_at=starts_at,
         ends_at=ends_at,
         place=place,
         online_link=online_link,
     )
+    check_fields(meeting, "place", "online_link")
+    meeting.save()
     _tell_the_others(meeting, by, Kind.MEETING_SCHEDULED)
     return meeting
 
@@ -460,6 +480,7 @@ def move_meeting(*, meeting: Meeting, by, starts_at, ends_at, place=None, online
         meeting.place = place
     if online_link is not None:
         meeting.online_link = online_link
+    check_fields(meeting, "place", "online_link")
     meeting.sequence += 1
     meeting.save()
     _tell_the_others(meeting, by, Kind.MEETING_CHANGED)
@@ -509,14 +530,23 @@ def read_notes(*, mentorship: Mentorship, reader) -> list[CoachNote]:
 def record_milestone(*, mentorship: Mentorship, by, kind: str, occurred_on, note: str = ""):
     if not _may_work_on(by, mentorship):
         raise NotAllowed(_("Only the coach and the coordination office can do this."))
-    if occurred_on > timezone.localdate():
+    today = timezone.localdate()
+    if occurred_on > today:
         raise DomainError(
             _("A milestone cannot lie in the future."),
             fields={"occurred_on": [_("A milestone cannot lie in the future.")]},
         )
-    return Milestone.objects.create(
+    if occurred_on < today - timedelta(days=MILESTONE_MAX_DAYS_BACK):
+        message = _("A milestone can be recorded at most %(n)s days afterwards.") % {
+            "n": MILESTONE_MAX_DAYS_BACK
+        }
+        raise InvalidInput(message, fields={"occurred_on": [message]})
+    milestone = Milestone(
         mentorship=mentorship, kind=kind, occurred_on=occurred_on, note=note, recorded_by=by
     )
+    check_fields(milestone, "kind", "note")
+    milestone.save()
+    return milestone
 
 
 @transaction.atomic

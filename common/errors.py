@@ -9,7 +9,9 @@ so a view never needs to know the rule.
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -36,6 +38,16 @@ class DomainError(Exception):
 
     def default_message(self):
         return _("The request could not be processed.")
+
+
+class InvalidInput(DomainError):
+    """Input a rule refuses (a date beyond the limits, a line break in a name),
+    named by field: the same shape as DRF's validation errors."""
+
+    code = "validation_error"
+
+    def default_message(self):
+        return _("Please check the highlighted fields.")
 
 
 class Conflict(DomainError):
@@ -70,6 +82,11 @@ def _flatten(detail):
     return str(detail)
 
 
+def body_too_large_message() -> str:
+    limit_kb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
+    return _("The request is too large (at most %(kb)s KB).") % {"kb": limit_kb}
+
+
 def error_body(code: str, message, fields=None) -> dict:
     return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
 
@@ -80,6 +97,13 @@ def api_exception_handler(exc, context):
             error_body(exc.code, exc.message, _flatten(exc.fields)),
             status=exc.status_code,
             headers=exc.headers,
+        )
+    if isinstance(exc, RequestDataTooBig):
+        # Django's own check (request.body, form data); common.middleware
+        # refuses most such bodies by their Content-Length before this.
+        return Response(
+            error_body("body_too_large", body_too_large_message()),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, DjangoValidationError):
         # Model invariants (Model.clean) checked by a service: same shape as DRF's.

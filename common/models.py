@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from common.validators import validate_single_line
+
 
 class IdempotencyRecord(models.Model):
     """The first answer to a request sent with an ``Idempotency-Key`` header.
@@ -13,9 +15,15 @@ class IdempotencyRecord(models.Model):
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    scope = models.CharField(max_length=200, help_text="Which operation the key was used for.")
-    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request body.")
+    key = models.CharField(max_length=255, validators=[validate_single_line])
+    scope = models.CharField(
+        max_length=200,
+        help_text="Which operation the key was used for.",
+        validators=[validate_single_line],
+    )
+    fingerprint = models.CharField(
+        max_length=64, help_text="SHA-256 of the request body.", validators=[validate_single_line]
+    )
     status_code = models.PositiveSmallIntegerField(null=True)
     response_body = models.JSONField(null=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

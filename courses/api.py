@@ -15,7 +15,14 @@ from common.idempotency import run_idempotent
 from places.models import Municipality
 
 from . import selectors, services
-from .constants import MAX_CHILD_AGE, MAX_CHILDREN_PER_BOOKING, BookingStatus, CourseStatus
+from .constants import (
+    HELPER_LANGUAGES,
+    MAX_CHILD_AGE,
+    MAX_CHILDREN_PER_BOOKING,
+    MAX_EXCEPTION_DATES,
+    BookingStatus,
+    CourseStatus,
+)
 from .models import Booking, Course, CourseSession, Provider
 
 # --- Serializers ---------------------------------------------------------------------
@@ -39,12 +46,16 @@ class CourseSerializer(serializers.ModelSerializer):
     provider_name = serializers.CharField(source="provider.name", read_only=True, default=None)
     venue_detail = VenueSummarySerializer(source="venue", read_only=True, allow_null=True)
     weekdays = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=6), allow_empty=False
+        child=serializers.IntegerField(min_value=0, max_value=6), allow_empty=False, max_length=7
     )
     helper_languages = serializers.ListField(
-        child=serializers.CharField(max_length=3), required=False
+        child=serializers.CharField(max_length=3),
+        required=False,
+        max_length=len(HELPER_LANGUAGES),
     )
-    exception_dates = serializers.ListField(child=serializers.DateField(), required=False)
+    exception_dates = serializers.ListField(
+        child=serializers.DateField(), required=False, max_length=MAX_EXCEPTION_DATES
+    )
     status = serializers.ChoiceField(
         choices=[CourseStatus.DRAFT, CourseStatus.PUBLISHED],
         required=False,
@@ -258,12 +269,16 @@ class CourseViewSet(
         course = self.get_queryset().get(pk=serializer.instance.pk)
         return Response(self.get_serializer(course).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="The concrete dates of a course", responses=SessionSerializer(many=True))
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @extend_schema(
+        summary="The concrete dates of a course, in date order (paginated)",
+        responses=SessionSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, serializer_class=SessionSerializer)
     def sessions(self, request, pk=None):
         course = get_object_or_404(selectors.visible_courses(request.user), pk=pk)
-        sessions = selectors.sessions_of(course)
-        return Response(SessionSerializer(sessions, many=True).data)
+        page = self.paginate_queryset(selectors.sessions_of(course))
+        return self.get_paginated_response(SessionSerializer(page, many=True).data)
 
     @extend_schema(
         summary="Book a seat (plus childcare) or join the waiting list",
@@ -327,11 +342,10 @@ class SessionViewSet(UserLanguageMixin, viewsets.GenericViewSet):
     @extend_schema(summary="Cancel one session", request=CancelSessionSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
+        session = self.get_object()  # an unknown id is 404 whatever the body says
         payload = CancelSessionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        session = services.cancel_session(
-            session=self.get_object(), note=payload.validated_data["note"]
-        )
+        session = services.cancel_session(session=session, note=payload.validated_data["note"])
         return Response(SessionSerializer(session).data)
 
     @extend_schema(
@@ -339,11 +353,12 @@ class SessionViewSet(UserLanguageMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
+        session = self.get_object()
         payload = MoveSessionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         session = services.move_session(
-            session=self.get_object(),
+            session=session,
             to_date=data["date"],
             start_time=data["start_time"],
             end_time=data["end_time"],

@@ -61,3 +61,16 @@ HELPER_LANGUAGES = {code: name for code, name in LANGUAGE_NAMES.items() if code 
 
 MAX_CHILD_AGE = 17
 MAX_CHILDREN_PER_BOOKING = 8
+
+# --- Limits of a schedule (checked in courses/services.py, for every door) ------
+# Integration courses run up to about a year; two years from first to last day
+# is the most any plan here needs. A daily course of 2,000 years would create
+# 730,485 sessions in one request.
+MAX_COURSE_DAYS = 2 * 366
+# Sessions one course may have (a year of five mornings a week is about 250).
+MAX_SESSIONS = 400
+# How far ahead of today a course may end, or a session be moved to. Beyond it
+# a date is a typing error (9999-12-31), and calendars cannot show it.
+MAX_DAYS_AHEAD = 3 * 366
+# Dates without a session (holidays) one course may list.
+MAX_EXCEPTION_DATES = MAX_COURSE_DAYS

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.validators import validate_single_line
+
 from .constants import (
     ACTIVE_STATUSES,
     HELPER_LANGUAGES,
@@ -29,13 +31,17 @@ from .constants import (
 class Provider(models.Model):
     """The organisation that runs a course, e.g. a Volkshochschule."""
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = models.CharField(
+        _("name"), max_length=200, unique=True, validators=[validate_single_line]
+    )
     kind = models.CharField(
         _("kind"), max_length=16, choices=ProviderKind.choices, default=ProviderKind.OTHER
     )
-    email = models.EmailField(_("email"), blank=True)
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
-    website = models.URLField(_("website"), blank=True)
+    email = models.EmailField(_("email"), blank=True, validators=[validate_single_line])
+    phone = models.CharField(
+        _("phone"), max_length=32, blank=True, validators=[validate_single_line]
+    )
+    website = models.URLField(_("website"), blank=True, validators=[validate_single_line])
 
     class Meta:
         ordering = ["name"]
@@ -47,7 +53,7 @@ class Provider(models.Model):
 
 
 class Course(models.Model):
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[validate_single_line])
     description = models.TextField(_("description"), blank=True)
     what_to_bring = models.TextField(_("what to bring"), blank=True)
     level = models.CharField(_("level"), max_length=2, choices=Level.choices)
@@ -80,6 +86,7 @@ class Course(models.Model):
         _("online meeting link"),
         blank=True,
         help_text=_("Shown only to confirmed participants."),
+        validators=[validate_single_line],
     )
     seats = models.PositiveIntegerField(_("seats"))
     childcare_places = models.PositiveIntegerField(
@@ -210,7 +217,9 @@ class CourseSession(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
     )
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = models.CharField(
+        _("note"), max_length=300, blank=True, validators=[validate_single_line]
+    )
     sequence = models.PositiveIntegerField(default=0, help_text="iCalendar SEQUENCE")
 
     class Meta:

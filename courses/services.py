@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import COORDINATOR, has_role
-from common.errors import Conflict, DomainError, NotAllowed
+from common.errors import Conflict, DomainError, InvalidInput, NotAllowed
+from common.validators import check_fields
 from notifications.constants import Kind
 from notifications.payloads import calendar, course_payload, session_payload
 from notifications.services import notify
@@ -24,6 +25,10 @@ from .constants import (
     HOLDING_STATUSES,
     MAX_CHILD_AGE,
     MAX_CHILDREN_PER_BOOKING,
+    MAX_COURSE_DAYS,
+    MAX_DAYS_AHEAD,
+    MAX_EXCEPTION_DATES,
+    MAX_SESSIONS,
     BookingStatus,
     CancelReason,
     CourseStatus,
@@ -83,16 +88,54 @@ def create_course(**fields) -> Course:
     fields["exception_dates"] = [str(d) for d in fields.get("exception_dates") or []]
     course = Course(**fields)
     course.full_clean()
+    dates = _planned_dates(course)
     with transaction.atomic():
         course.save()
-        _create_sessions(course)
+        _create_sessions(course, dates)
     return course
 
 
-def _create_sessions(course: Course) -> None:
+def _planned_dates(course: Course, today: date | None = None) -> list[date]:
+    """The course's session dates, refused when the plan is beyond sense: longer
+    than ``MAX_COURSE_DAYS``, ending more than ``MAX_DAYS_AHEAD`` from today, or
+    with more than ``MAX_SESSIONS`` sessions. Checked before any date is listed."""
+    today = today or timezone.localdate()
+    if (course.ends_on - course.starts_on).days + 1 > MAX_COURSE_DAYS:
+        message = _("A course may last at most %(n)s days.") % {"n": MAX_COURSE_DAYS}
+        raise InvalidInput(message, fields={"ends_on": [message]})
+    _check_not_too_far_ahead(course.ends_on, "ends_on", today)
+    if len(course.exception_dates) > MAX_EXCEPTION_DATES:
+        message = _("List at most %(n)s dates without a session.") % {"n": MAX_EXCEPTION_DATES}
+        raise InvalidInput(message, fields={"exception_dates": [message]})
     dates = session_dates(
         course.starts_on, course.ends_on, course.weekdays, course.exception_date_objects()
     )
+    if len(dates) > MAX_SESSIONS:
+        message = _("A course may have at most %(n)s sessions; this plan has %(count)s.") % {
+            "n": MAX_SESSIONS,
+            "count": len(dates),
+        }
+        raise InvalidInput(message, fields={"ends_on": [message]})
+    return dates
+
+
+def _check_not_too_far_ahead(day: date, field: str, today: date) -> None:
+    latest = today + timedelta(days=MAX_DAYS_AHEAD)
+    if day > latest:
+        message = _("Choose a date before %(date)s.") % {"date": latest.isoformat()}
+        raise InvalidInput(message, fields={field: [message]})
+
+
+def _check_session_date(to_date: date, today: date | None = None) -> None:
+    """A session moves to a day from today up to ``MAX_DAYS_AHEAD`` ahead."""
+    today = today or timezone.localdate()
+    if to_date < today:
+        message = _("A session cannot be moved into the past.")
+        raise InvalidInput(message, fields={"date": [message]})
+    _check_not_too_far_ahead(to_date, "date", today)
+
+
+def _create_sessions(course: Course, dates: list[date]) -> None:
     CourseSession.objects.bulk_create(
         CourseSession(
             course=course,
@@ -156,6 +199,7 @@ def cancel_session(*, session: CourseSession, note: str = "") -> CourseSession:
         raise SessionNotChangeable(_("This session is already cancelled."))
     session.status = SessionStatus.CANCELLED
     session.note = note
+    check_fields(session, "note")
     session.sequence += 1
     session.save(update_fields=["status", "note", "sequence"])
     _tell_participants(session, Kind.SESSION_CANCELLED)
@@ -186,6 +230,7 @@ def move_session(
     )
     if session.status == SessionStatus.CANCELLED:
         raise SessionNotChangeable(_("A cancelled session cannot be moved."))
+    _check_session_date(to_date)
     if end_time <= start_time:
         raise DomainError(
             _("The end time must be after the start time."),
@@ -201,6 +246,7 @@ def move_session(
     old_date = session.date
     session.date, session.start_time, session.end_time = to_date, start_time, end_time
     session.note = note
+    check_fields(session, "note")
     session.sequence += 1
     session.save(update_fields=["date", "start_time", "end_time", "note", "sequence"])
     _tell_participants(session, Kind.SESSION_MOVED, old_date=old_date.isoformat())

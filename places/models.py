@@ -3,16 +3,24 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.validators import validate_single_line
+
 from .constants import Region
 
 
 class Municipality(models.Model):
     """A town or municipality of the Landkreis, shipped as data (places/data)."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    name = models.CharField(
+        _("name"), max_length=100, unique=True, validators=[validate_single_line]
+    )
+    slug = models.SlugField(
+        _("slug"), max_length=100, unique=True, validators=[validate_single_line]
+    )
     region = models.CharField(_("region"), max_length=2, choices=Region.choices)
-    postal_code = models.CharField(_("postal code"), max_length=5)
+    postal_code = models.CharField(
+        _("postal code"), max_length=5, validators=[validate_single_line]
+    )
     latitude = models.FloatField(_("latitude"))
     longitude = models.FloatField(_("longitude"))
 
@@ -28,9 +36,13 @@ class Municipality(models.Model):
 class Venue(models.Model):
     """A place where in-person courses meet, with what a visitor needs to know."""
 
-    name = models.CharField(_("name"), max_length=200)
-    street = models.CharField(_("street and number"), max_length=200)
-    postal_code = models.CharField(_("postal code"), max_length=5)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_single_line])
+    street = models.CharField(
+        _("street and number"), max_length=200, validators=[validate_single_line]
+    )
+    postal_code = models.CharField(
+        _("postal code"), max_length=5, validators=[validate_single_line]
+    )
     municipality = models.ForeignKey(
         Municipality,
         on_delete=models.PROTECT,

@@ -284,7 +284,11 @@ def test_coordinator_moves_and_cancels_single_sessions(as_user, coordinator):
         f"/api/v1/sessions/{second.pk}/cancel/", {"note": "Feiertag"}, format="json"
     )
     assert cancelled.json()["status"] == "cancelled"
-    sessions = as_user(coordinator).get(f"/api/v1/courses/{course.pk}/sessions/").json()
+    sessions = (
+        as_user(coordinator)
+        .get(f"/api/v1/courses/{course.pk}/sessions/", {"page_size": 100})
+        .json()["results"]
+    )
     by_id = {s["id"]: s for s in sessions}
     assert by_id[first.pk]["date"] == new_day.isoformat()
     assert by_id[second.pk]["status"] == "cancelled"
