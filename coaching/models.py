@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .constants import (
+    ACTIVE_REQUEST_STATUSES,
+    OPEN_PROPOSAL_STATUSES,
     POLICE_CERTIFICATE_VALID_YEARS,
     EndReason,
     Gender,
@@ -125,6 +127,14 @@ class CoachingRequest(models.Model):
         verbose_name = _("coaching request")
         verbose_name_plural = _("coaching requests")
         indexes = [models.Index(fields=["status", "programme"])]
+        constraints = [
+            # The rule is coaching.services.create_request's; this catches the race.
+            models.UniqueConstraint(
+                fields=["learner", "programme"],
+                condition=Q(status__in=list(ACTIVE_REQUEST_STATUSES)),
+                name="one_active_request_per_programme",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.learner} ({self.programme})"
@@ -186,7 +196,7 @@ class MatchProposal(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["request"],
-                condition=Q(status__in=["proposed", "approved"]),
+                condition=Q(status__in=list(OPEN_PROPOSAL_STATUSES)),
                 name="one_open_proposal_per_request",
             )
         ]
