@@ -5,8 +5,6 @@ anyone, signed in or not; ``SIGNED_IN`` any authenticated user. Everything a
 view does not declare is refused, so a forgotten declaration fails closed.
 """
 
-from collections.abc import Iterable
-
 from django.conf import settings
 
 LEARNER = "learner"
@@ -16,6 +14,10 @@ ALL_ROLES = (LEARNER, COACH, COORDINATOR)
 
 PUBLIC = frozenset({"anonymous", *ALL_ROLES})
 SIGNED_IN = frozenset(ALL_ROLES)
+# One role each, for ``allowed_roles`` declarations.
+LEARNERS = frozenset({LEARNER})
+COACHES = frozenset({COACH})
+COORDINATORS = frozenset({COORDINATOR})
 
 
 def roles_of(user) -> frozenset[str]:
@@ -55,7 +57,3 @@ def coordinator_lacks_mfa(user) -> bool:
 
 def has_role(user, role: str) -> bool:
     return role in roles_of(user)
-
-
-def has_any_role(user, roles: Iterable[str]) -> bool:
-    return bool(roles_of(user) & frozenset(roles))

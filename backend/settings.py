@@ -115,6 +115,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "courses.context_processors.statuses",
+                "coaching.context_processors.statuses",
             ],
         },
     },

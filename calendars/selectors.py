@@ -21,7 +21,13 @@ from django.utils.translation import gettext as _
 from accounts.roles import COORDINATOR, has_role
 from coaching.constants import MeetingStatus
 from coaching.models import Meeting
-from courses.constants import BookingStatus, CancelReason, CourseStatus, SessionStatus
+from courses.constants import (
+    PARTICIPANT_STATUS,
+    BookingStatus,
+    CancelReason,
+    CourseStatus,
+    SessionStatus,
+)
 from courses.models import Booking, Course, CourseSession
 from places.constants import Region
 
@@ -174,7 +180,8 @@ def booking_event(booking: Booking, *, withdrawn: int | None = None) -> CourseSe
     attendee = Attendee(_person(booking.learner), partstat="ACCEPTED", rsvp=False)
     return course_event(
         booking.course,
-        include_online_link=booking.status == BookingStatus.CONFIRMED,
+        # The participant's own copy: the same rule as the course page and the API.
+        include_online_link=booking.status == PARTICIPANT_STATUS,
         sequence_offset=max(offset, 0),
         organizer=office(),
         attendees=(attendee,),

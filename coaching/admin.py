@@ -9,9 +9,11 @@ logged (coaching.services.read_notes) and happens on the mentorship page.
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from backend.admin import CoordinatorAdmin, ReadOnlyAdmin, ReadOnlyInline
 
+from . import selectors
 from .models import (
     CoachingRequest,
     CoachProfile,
@@ -30,8 +32,8 @@ class CoachProfileAdmin(CoordinatorAdmin):
     ``save_coach_profile`` on the coach's own page, so they are read-only here;
     profiles are created there too."""
 
-    list_display = ["user", "municipality", "capacity", "is_active", "volunteer_agreement_signed",
-                    "police_certificate_seen_on"]  # fmt: skip
+    list_display = ["user", "municipality", "capacity", "load", "is_active",
+                    "volunteer_agreement_signed", "police_certificate_seen_on"]  # fmt: skip
     list_filter = ["is_active", "is_volunteer", "volunteer_agreement_signed",
                    "municipality__region"]  # fmt: skip
     list_select_related = ["user", "municipality"]
@@ -44,6 +46,14 @@ class CoachProfileAdmin(CoordinatorAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_queryset(self, request):
+        return selectors.with_load(super().get_queryset(request))
+
+    @admin.display(description=_("Load"), ordering="load")
+    def load(self, profile) -> int:
+        """Active mentees plus open proposals, as matching counts them."""
+        return profile.load
 
 
 @admin.register(CoachingRequest)

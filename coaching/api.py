@@ -24,6 +24,7 @@ from . import selectors, services
 from .constants import (
     MAX_AVAILABILITY_RANGES,
     MAX_LANGUAGES,
+    OTHER_LANGUAGE_CODES,
     SKILL_CHOICES,
     EndReason,
     Gender,
@@ -142,7 +143,7 @@ class CoachingRequestSerializer(serializers.ModelSerializer):
         max_length=len(SKILL_CHOICES),
     )
     languages = serializers.ListField(
-        child=serializers.ChoiceField(choices=LANGUAGE_CODES),
+        child=serializers.ChoiceField(choices=OTHER_LANGUAGE_CODES),
         required=False,
         max_length=MAX_LANGUAGES,
     )
@@ -171,18 +172,14 @@ class CoachingRequestSerializer(serializers.ModelSerializer):
             "closed_at",
         ]  # fmt: skip
         read_only_fields = ["status", "created_at", "matched_at", "closed_at"]
+        extra_kwargs = {"notes": {"max_length": 2000}}  # as on the page
+        # One request per programme is the service's rule (and error), not a serializer's.
+        validators: list = []
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
         data["learner"] = instance.learner_id
         return data
-
-    def validate(self, attrs):
-        if attrs.get("programme") == Programme.CARE_LANGUAGE and not attrs.get("care_facility"):
-            raise serializers.ValidationError(
-                {"care_facility": _("Name the care facility where you work.")}
-            )
-        return attrs
 
 
 class CoachingRequestViewSet(
@@ -229,22 +226,24 @@ class CoachingRequestViewSet(
 # --- Proposals ---------------------------------------------------------------------------------------
 
 
-class RequestForCoachSerializer(serializers.ModelSerializer):
-    """What a coach needs to decide, and nothing more: no contact details before accepting."""
+class RequestForCoachSerializer(serializers.Serializer):
+    """What a coach needs to decide, and nothing more: ``selectors.before_accepting``."""
 
-    first_name = serializers.SerializerMethodField()
-    municipality_name = serializers.CharField(source="municipality.name", read_only=True)
+    id = serializers.IntegerField()
+    first_name = serializers.CharField(help_text="Empty when the learner gave no name.")
+    programme = serializers.ChoiceField(choices=Programme.choices)
+    goals = serializers.ListField(child=serializers.ChoiceField(choices=SKILL_CHOICES))
+    languages = serializers.ListField(child=serializers.CharField())
+    german_level = serializers.ChoiceField(choices=GermanLevel.choices)
+    municipality_name = serializers.CharField()
+    availability = TimeRangeSerializer(many=True)
+    online_ok = serializers.BooleanField()
+    care_facility = serializers.CharField()
+    shift_pattern = serializers.CharField()
+    notes = serializers.CharField()
 
-    class Meta:
-        model = CoachingRequest
-        fields = [
-            "id", "first_name", "programme", "goals", "languages", "german_level",
-            "municipality_name", "availability", "online_ok", "care_facility", "shift_pattern",
-            "notes",
-        ]  # fmt: skip
-
-    def get_first_name(self, request) -> str:
-        return request.learner.get_short_name() if request.learner.full_name else ""
+    def to_representation(self, instance):
+        return {"id": instance.pk, **selectors.before_accepting(instance)}
 
 
 class ProposalSerializer(serializers.ModelSerializer):
@@ -567,10 +566,7 @@ class MeetingViewSet(UserLanguageMixin, viewsets.GenericViewSet):
     allowed_roles = {"move": {COACH, COORDINATOR}, "cancel": {COACH, COORDINATOR}}
 
     def get_queryset(self):
-        visible = selectors.visible_mentorships(self.request.user)
-        return Meeting.objects.filter(mentorship__in=visible.values("pk")).select_related(
-            "mentorship"
-        )
+        return selectors.workable_meetings(self.request.user)
 
     @extend_schema(summary="Move a meeting", request=MoveMeetingSerializer)
     @action(detail=True, methods=["post"])

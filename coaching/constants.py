@@ -4,6 +4,11 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.languages import LANGUAGE_CODES
+
+# The languages a learner names besides German (which every coaching speaks).
+OTHER_LANGUAGE_CODES = [code for code in LANGUAGE_CODES if code != "de"]
+
 
 class Programme(models.TextChoices):
     JOBCOACHING = "jobcoaching", _("Jobcoaching")
@@ -70,6 +75,10 @@ class RequestStatus(models.TextChoices):
     PROPOSED = "proposed", _("Coach proposed")
     MATCHED = "matched", _("Matched")
     CLOSED = "closed", _("Closed")
+
+
+# Requests still under way: a learner has at most one of these per programme.
+ACTIVE_REQUEST_STATUSES = (RequestStatus.OPEN, RequestStatus.PROPOSED, RequestStatus.MATCHED)
 
 
 class ProposalStatus(models.TextChoices):

@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
-from common.languages import LANGUAGE_CODES, language_name
+from common.languages import language_name
 from common.validators import validate_single_line
 from places.models import Municipality
 
 from .constants import (
+    OTHER_LANGUAGE_CODES,
     SKILL_CHOICES,
     EndReason,
     Gender,
@@ -38,9 +39,9 @@ WEEKDAY_CHOICES = [("", _("(no day)")), *((str(day), name) for day, name in WEEK
 
 
 def language_choices():
-    """Languages besides German (which every coaching speaks), by their name."""
+    """Languages besides German, by their name."""
     return sorted(
-        ((code, language_name(code)) for code in LANGUAGE_CODES if code != "de"),
+        ((code, language_name(code)) for code in OTHER_LANGUAGE_CODES),
         key=lambda choice: choice[1],
     )
 
@@ -176,21 +177,13 @@ class CoachingRequestForm(AvailabilityForm):
         self.add_availability_fields([])
         self.availability_required_message = _("Give at least one time when you could meet.")
 
+    # The service names the weekly times "availability"; the page shows them as rows.
+    service_field_names = {"availability": "slot_0_day"}
+
     def clean(self):
+        """Only the shape; ``services.check_request`` says which requests can be matched."""
         cleaned = super().clean()
         cleaned["availability"] = self.availability_from_rows(cleaned)
-        languages = cleaned.get("languages") or []
-        # Without a common language the coach and learner need at least B1 German:
-        # the matching engine's own rule, said before anyone waits for nothing.
-        if not languages and cleaned.get("german_level") in (
-            GermanLevel.NONE, GermanLevel.A1, GermanLevel.A2,
-        ):  # fmt: skip
-            self.add_error(
-                "languages",
-                _("Choose at least one language you speak, so we find a coach you understand."),
-            )
-        if cleaned.get("programme") == Programme.CARE_LANGUAGE and not cleaned.get("care_facility"):
-            self.add_error("care_facility", _("Name the care facility where you work."))
         return cleaned
 
     def service_fields(self) -> dict:

@@ -3,8 +3,9 @@ and mentorships with meetings, notes and milestones.
 
 Weekly availability is stored as a JSON list of
 ``{"weekday": 0-6, "start": "HH:MM", "end": "HH:MM"}``; coaches' languages as
-``[{"code": "ar", "level": "fluent"}]``. Validation of both lives in
-``coaching/validation.py`` and runs in the services.
+``[{"code": "ar", "level": "fluent"}]``. Their shape is checked at the doors
+(``coaching.api`` serializers, ``coaching.forms``); what makes a request
+matchable is checked once, in ``coaching.services.check_request``.
 """
 
 from datetime import date, timedelta
@@ -17,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from common.validators import validate_single_line
 
 from .constants import (
+    ACTIVE_REQUEST_STATUSES,
+    OPEN_PROPOSAL_STATUSES,
     POLICE_CERTIFICATE_VALID_YEARS,
     EndReason,
     Gender,
@@ -129,6 +132,14 @@ class CoachingRequest(models.Model):
         verbose_name = _("coaching request")
         verbose_name_plural = _("coaching requests")
         indexes = [models.Index(fields=["status", "programme"])]
+        constraints = [
+            # The rule is coaching.services.create_request's; this catches the race.
+            models.UniqueConstraint(
+                fields=["learner", "programme"],
+                condition=Q(status__in=list(ACTIVE_REQUEST_STATUSES)),
+                name="one_active_request_per_programme",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.learner} ({self.programme})"
@@ -190,7 +201,7 @@ class MatchProposal(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["request"],
-                condition=Q(status__in=["proposed", "approved"]),
+                condition=Q(status__in=list(OPEN_PROPOSAL_STATUSES)),
                 name="one_open_proposal_per_request",
             )
         ]

@@ -9,7 +9,8 @@ from collections import Counter
 from datetime import date
 from statistics import median
 
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.roles import COACH, COORDINATOR, LEARNER, has_role
@@ -17,6 +18,7 @@ from places.models import Municipality
 
 from . import matching
 from .constants import (
+    ACTIVE_REQUEST_STATUSES,
     OPEN_PROPOSAL_STATUSES,
     SUCCESSFUL_ENDINGS,
     MeetingStatus,
@@ -115,24 +117,44 @@ def run_with_results(run_id: int) -> MatchingRun:
 # --- Capacity -----------------------------------------------------------------------------
 
 
+def _count_per_coach(queryset) -> Subquery:
+    return Subquery(
+        queryset.filter(coach_id=OuterRef("user_id"))
+        .order_by()
+        .values("coach_id")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def with_load(profiles):
+    """Annotate coach profiles with their load: active mentees plus proposals still
+    open (waiting for approval or for the coach's answer), and ``load``, the sum.
+    The one count matching (free places), the dashboard and the admin use."""
+    return profiles.annotate(
+        active_mentees=Coalesce(
+            _count_per_coach(Mentorship.objects.filter(ended_at__isnull=True)), Value(0)
+        ),
+        open_proposals=Coalesce(
+            _count_per_coach(MatchProposal.objects.filter(status__in=OPEN_PROPOSAL_STATUSES)),
+            Value(0),
+        ),
+    ).annotate(load=F("active_mentees") + F("open_proposals"))
+
+
 def coach_loads(coach_ids=None) -> dict[int, int]:
-    """Active mentees plus proposals still open, per coach user id."""
-    mentorships = Mentorship.objects.filter(ended_at__isnull=True)
-    proposals = MatchProposal.objects.filter(status__in=OPEN_PROPOSAL_STATUSES)
+    """Each coach's load (``with_load``), per coach user id."""
+    profiles = CoachProfile.objects.all()
     if coach_ids is not None:
-        mentorships = mentorships.filter(coach_id__in=coach_ids)
-        proposals = proposals.filter(coach_id__in=coach_ids)
-    loads: Counter[int] = Counter()
-    for queryset in (mentorships, proposals):
-        for row in queryset.values("coach_id").annotate(n=Count("pk")).order_by():
-            loads[row["coach_id"]] += row["n"]
-    return dict(loads)
+        profiles = profiles.filter(user_id__in=list(coach_ids))
+    return dict(with_load(profiles).values_list("user_id", "load").order_by())
 
 
 # --- The engine's input --------------------------------------------------------------------
 
 
-def _time_ranges(availability: list[dict]) -> tuple[matching.TimeRange, ...]:
+def time_ranges(availability: list[dict]) -> tuple[matching.TimeRange, ...]:
     def minutes(text: str) -> int:
         hours, mins = text.split(":")
         return int(hours) * 60 + int(mins)
@@ -150,7 +172,7 @@ def engine_request(request: CoachingRequest) -> matching.RequestInput:
         languages=tuple(request.languages),
         german_level=request.german_level,
         municipality=request.municipality_id,
-        availability=_time_ranges(request.availability),
+        availability=time_ranges(request.availability),
         online_ok=request.online_ok,
         gender_preference=request.coach_gender_preference,
         goals=tuple(request.goals),
@@ -165,7 +187,7 @@ def engine_coach(profile: CoachProfile, load: int, today: date) -> matching.Coac
         municipality=profile.municipality_id,
         travel_radius_km=float(profile.travel_radius_km),
         online_ok=profile.online_ok,
-        availability=_time_ranges(profile.availability),
+        availability=time_ranges(profile.availability),
         capacity=profile.capacity,
         load=load,
         skills=tuple(profile.skills),
@@ -248,9 +270,44 @@ def mentorship_figures() -> dict:
     }
 
 
+# --- What a coach sees before accepting -------------------------------------------------------
+
+
+def first_name(person) -> str:
+    """A person's first name, or nothing: never the email address, which is contact data."""
+    parts = (person.full_name or "").split()
+    return parts[0] if parts else ""
+
+
+def before_accepting(request: CoachingRequest) -> dict:
+    """What a coach may know of a learner before accepting: the first name and the
+    needs, no contact details. The proposal pages and the API show exactly this
+    (reads ``request.learner`` and ``request.municipality``: select them)."""
+    return {
+        "first_name": first_name(request.learner),
+        "programme": request.programme,
+        "goals": list(request.goals),
+        "languages": list(request.languages),
+        "german_level": request.german_level,
+        "municipality_name": request.municipality.name,
+        "availability": list(request.availability),
+        "online_ok": request.online_ok,
+        "care_facility": request.care_facility,
+        "shift_pattern": request.shift_pattern,
+        "notes": request.notes,
+    }
+
+
 # --- What the web pages show -----------------------------------------------------------------
 
-ACTIVE_REQUEST_STATUSES = (RequestStatus.OPEN, RequestStatus.PROPOSED, RequestStatus.MATCHED)
+
+def programmes_asked_for(learner) -> set[str]:
+    """The programmes in which a learner has a request under way (at most one each)."""
+    return set(
+        CoachingRequest.objects.filter(
+            learner=learner, status__in=ACTIVE_REQUEST_STATUSES
+        ).values_list("programme", flat=True)
+    )
 
 
 def learner_active_requests(learner):
@@ -277,13 +334,24 @@ def learner_active_requests(learner):
     )
 
 
+def may_work_on(user, mentorship: Mentorship) -> bool:
+    """Who works on a mentorship (meetings, notes, milestones, its end): its coach,
+    while they hold the coach role, and coordinators. ``workable_mentorships`` is
+    the same rule as a query; the services ask this one before every change."""
+    if has_role(user, COORDINATOR):
+        return True
+    return has_role(user, COACH) and mentorship.coach_id == user.pk
+
+
 def workable_mentorships(user):
-    """Mentorships a person works on: a coach their own, coordinators all.
+    """Mentorships a person works on (``may_work_on``): a coach their own, coordinators all.
 
     Narrower than ``visible_mentorships``: a learner sees their coaching on
     their own page, never this working view with the coach's notes.
     """
-    queryset = Mentorship.objects.select_related("coach", "learner", "request__municipality")
+    queryset = Mentorship.objects.select_related(
+        "coach", "learner", "request__learner", "request__municipality"
+    )
     if has_role(user, COORDINATOR):
         return queryset
     if has_role(user, COACH):
@@ -292,6 +360,8 @@ def workable_mentorships(user):
 
 
 def workable_meetings(user):
+    """The meetings a person may move or cancel: those of ``workable_mentorships``
+    (the pages and the API both load meetings through this)."""
     return Meeting.objects.filter(
         mentorship__in=workable_mentorships(user).values("pk")
     ).select_related("mentorship__learner", "mentorship__coach")

@@ -4,7 +4,7 @@ The flow: a learner (or a coordinator for them) asks for a coach → a
 coordinator runs matching (or proposes a coach by hand) → approves a proposal
 → the coach accepts (a mentorship begins) or declines with a reason (the
 request is open again, and this coach is never proposed for it again); an
-approved proposal nobody answers expires after seven days → meetings, notes
+approved proposal nobody answers expires (PROPOSAL_ANSWER_DAYS) → meetings, notes
 and milestones → the mentorship ends with a reason. Each step that concerns
 someone else queues a notification in the same transaction.
 """
@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import COACH, COORDINATOR, has_role
+from accounts.roles import COACH, has_role
 from accounts.services import log_access
 from common.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from common.validators import check_fields
@@ -31,7 +31,9 @@ from .constants import (
     MEETING_MAX_HOURS,
     MILESTONE_MAX_DAYS_BACK,
     PROPOSAL_ANSWER_DAYS,
+    GermanLevel,
     MeetingStatus,
+    Programme,
     ProposalStatus,
     RequestStatus,
 )
@@ -48,6 +50,16 @@ from .models import (
 )
 
 # --- Errors a user can cause -------------------------------------------------------------
+
+
+class InvalidRequest(DomainError):
+    """A coaching request that breaks a rule of matching (see ``check_request``)."""
+
+    code = "validation_error"
+
+
+class RequestExists(Conflict):
+    code = "request_exists"
 
 
 class RequestNotOpen(Conflict):
@@ -92,18 +104,50 @@ def save_coach_profile(*, user, **fields) -> CoachProfile:
     return profile
 
 
+def check_request(fields: dict) -> None:
+    """Refuse a request the matching could never serve, before anyone waits for nothing.
+
+    The matching engine's own hard rules, said at the door: below B1 German
+    a learner needs a language in common with the coach besides German; the
+    pair needs an hour a week in common, so the request must offer one; and
+    language coaching in care work happens at the learner's care facility.
+    Every field that breaks a rule is named at once.
+    """
+    problems: dict[str, list] = {}
+    german_level = fields.get("german_level") or GermanLevel.NONE
+    if matching.needs_helper_language_at(german_level) and not matching.helper_languages(
+        fields.get("languages") or []
+    ):
+        problems["languages"] = [
+            _("Choose at least one language you speak, so we find a coach you understand.")
+        ]
+    if (
+        fields.get("programme") == Programme.CARE_LANGUAGE
+        and not (fields.get("care_facility") or "").strip()
+    ):
+        problems["care_facility"] = [_("Name the care facility where you work.")]
+    weekly = matching.weekly_minutes(selectors.time_ranges(fields.get("availability") or []))
+    if weekly < matching.MIN_OVERLAP_MINUTES:
+        problems["availability"] = [_("Give at least one hour a week when you could meet.")]
+    if problems:
+        raise InvalidRequest(_("Please check the highlighted fields."), fields=problems)
+
+
 def create_request(*, learner, created_by, **fields) -> CoachingRequest:
-    open_same = CoachingRequest.objects.filter(
-        learner=learner,
-        programme=fields["programme"],
-        status__in=[RequestStatus.OPEN, RequestStatus.PROPOSED, RequestStatus.MATCHED],
-    )
-    if open_same.exists():
-        raise Conflict(
-            _("There is already an active coaching request in this programme."),
-            code="request_exists",
-        )
-    return CoachingRequest.objects.create(learner=learner, created_by=created_by, **fields)
+    """A learner asks for a coach (or the office for them): one request under way per
+    programme, so a learner may have a jobcoach and language coaching in care at once."""
+    check_request(fields)
+    already = _("There is already an active coaching request in this programme.")
+    if fields["programme"] in selectors.programmes_asked_for(learner):
+        raise RequestExists(already, fields={"programme": [already]})
+    request = CoachingRequest(learner=learner, created_by=created_by, **fields)
+    check_fields(request, "care_facility", "shift_pattern", "notes")
+    try:
+        with transaction.atomic():
+            request.save()
+            return request
+    except IntegrityError as error:  # the same request sent twice at once
+        raise RequestExists(already, fields={"programme": [already]}) from error
 
 
 @transaction.atomic
@@ -256,16 +300,11 @@ def propose_by_hand(
         created_by=by,
         approved_by=by,
         approved_at=now,
-        expires_at=now + timedelta(days=PROPOSAL_ANSWER_DAYS),
+        expires_at=answer_deadline(now),
     )
     request.status = RequestStatus.PROPOSED
     request.save(update_fields=["status"])
-    notify(
-        recipient=coach,
-        kind=Kind.MATCH_PROPOSED,
-        key=f"proposal:{proposal.pk}",
-        payload={"proposal": proposal.pk},
-    )
+    _tell_the_coach(proposal)
     return proposal, warnings
 
 
@@ -278,15 +317,43 @@ def approve_proposal(*, proposal: MatchProposal, by) -> MatchProposal:
     proposal.status = ProposalStatus.APPROVED
     proposal.approved_by = by
     proposal.approved_at = now
-    proposal.expires_at = now + timedelta(days=PROPOSAL_ANSWER_DAYS)
+    proposal.expires_at = answer_deadline(now)
     proposal.save(update_fields=["status", "approved_by", "approved_at", "expires_at"])
+    _tell_the_coach(proposal)
+    return proposal
+
+
+def answer_deadline(now: datetime | None = None) -> datetime:
+    """Until when a coach may answer a proposal that reaches them now."""
+    return (now or timezone.now()) + timedelta(days=PROPOSAL_ANSWER_DAYS)
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else ""
+
+
+def _tell_the_coach(proposal: MatchProposal) -> None:
     notify(
         recipient=proposal.coach,
         kind=Kind.MATCH_PROPOSED,
         key=f"proposal:{proposal.pk}",
-        payload={"proposal": proposal.pk},
+        payload={"proposal": proposal.pk, "until": _iso(proposal.expires_at)},
     )
-    return proposal
+
+
+def approve_all_proposals(*, run: MatchingRun, by) -> int:
+    """Approve every proposal of a run still waiting, each in its own transaction,
+    so one that cannot be approved (withdrawn meanwhile) does not stop the others.
+    Returns how many were approved."""
+    approved = 0
+    waiting = run.proposals.filter(status=ProposalStatus.PROPOSED).order_by("pk")
+    for proposal in waiting:
+        try:
+            approve_proposal(proposal=proposal, by=by)
+        except DomainError:
+            continue
+        approved += 1
+    return approved
 
 
 def _answerable(proposal: MatchProposal, coach) -> MatchProposal:
@@ -383,7 +450,7 @@ def expire_stale_proposals(now: datetime | None = None) -> int:
                     recipient=proposal.approved_by,
                     kind=Kind.PROPOSAL_EXPIRED,
                     key=f"proposal:{proposal.pk}",
-                    payload={"proposal": proposal.pk},
+                    payload={"proposal": proposal.pk, "until": _iso(proposal.expires_at)},
                 )
             expired += 1
     return expired
@@ -392,12 +459,8 @@ def expire_stale_proposals(now: datetime | None = None) -> int:
 # --- Mentorships ---------------------------------------------------------------------------------
 
 
-def _may_work_on(user, mentorship: Mentorship) -> bool:
-    return mentorship.coach_id == user.pk or has_role(user, COORDINATOR)
-
-
 def _active_for(user, mentorship: Mentorship) -> None:
-    if not _may_work_on(user, mentorship):
+    if not selectors.may_work_on(user, mentorship):
         raise NotAllowed(_("Only the coach and the coordination office can do this."))
     if not mentorship.is_active:
         raise MentorshipEnded(_("This coaching has ended."))
@@ -494,7 +557,7 @@ def cancel_meeting(*, meeting: Meeting, by) -> Meeting:
         .select_related("mentorship")
         .get(pk=meeting.pk)
     )
-    if not _may_work_on(by, meeting.mentorship):
+    if not selectors.may_work_on(by, meeting.mentorship):
         raise NotAllowed(_("Only the coach and the coordination office can do this."))
     if meeting.status != MeetingStatus.SCHEDULED:
         raise MeetingNotChangeable(_("This meeting is already cancelled."))
@@ -514,7 +577,7 @@ def add_note(*, mentorship: Mentorship, author, text: str) -> CoachNote:
 
 def read_notes(*, mentorship: Mentorship, reader) -> list[CoachNote]:
     """The notes on a mentee; a coordinator's reading is written to the access log."""
-    if not _may_work_on(reader, mentorship):
+    if not selectors.may_work_on(reader, mentorship):
         raise NotAllowed(_("Only the coach and the coordination office can read notes."))
     notes = list(selectors.notes_of(mentorship))
     if reader.pk != mentorship.coach_id and notes:
@@ -528,7 +591,7 @@ def read_notes(*, mentorship: Mentorship, reader) -> list[CoachNote]:
 
 
 def record_milestone(*, mentorship: Mentorship, by, kind: str, occurred_on, note: str = ""):
-    if not _may_work_on(by, mentorship):
+    if not selectors.may_work_on(by, mentorship):
         raise NotAllowed(_("Only the coach and the coordination office can do this."))
     today = timezone.localdate()
     if occurred_on > today:

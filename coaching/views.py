@@ -11,7 +11,7 @@ someone else's object answers 404. Every form works without JavaScript
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,7 +19,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.page_access import RolePageMixin
-from accounts.roles import COACH, COORDINATOR, LEARNER
+from accounts.roles import COACHES, COORDINATORS, LEARNERS
 from common.errors import DomainError
 from common.languages import language_name
 from common.web import safe_next, show_domain_error
@@ -48,9 +48,6 @@ from .forms import (
 )
 from .models import CoachProfile
 
-LEARNERS = frozenset({LEARNER})
-COACHES = frozenset({COACH})
-COORDINATORS = frozenset({COORDINATOR})
 STAFF = COACHES | COORDINATORS
 LEARNERS_AND_OFFICE = LEARNERS | COORDINATORS
 
@@ -68,32 +65,41 @@ def _choice(choices, value) -> str:
 
 
 def request_needs(request) -> list[tuple[str, str]]:
-    """What a coach needs to know to decide: needs, not identity.
+    """What a coach needs to know to decide, in words: ``selectors.before_accepting``.
 
-    The learner's name and contact details are shown only once the coach
+    The learner's full name and contact details are shown only once the coach
     has accepted (on the mentorship page).
     """
-    needs: list[tuple[str, str]] = [
-        (_("Programme"), _choice(Programme.choices, request.programme)),
+    seen = selectors.before_accepting(request)
+    needs: list[tuple[str, str]] = []
+    if seen["first_name"]:
+        needs.append((_("First name"), seen["first_name"]))
+    needs += [
+        (_("Programme"), _choice(Programme.choices, seen["programme"])),
         (
             _("Languages"),
-            ", ".join(language_name(c) for c in request.languages) or _("German only"),
+            ", ".join(language_name(c) for c in seen["languages"]) or _("German only"),
         ),
-        (_("German"), _choice(GermanLevel.choices, request.german_level)),
-        (_("Lives in"), request.municipality.name),
-        (_("Available"), "; ".join(availability_text(request.availability))),
-        (_("Online is fine"), _("yes") if request.online_ok else _("no")),
+        (_("German"), _choice(GermanLevel.choices, seen["german_level"])),
+        (_("Lives in"), seen["municipality_name"]),
+        (_("Available"), "; ".join(availability_text(seen["availability"]))),
+        (_("Online is fine"), _("yes") if seen["online_ok"] else _("no")),
     ]
-    if request.goals:
-        goals = ", ".join(_choice(SKILL_CHOICES, g) for g in request.goals)
+    if seen["goals"]:
+        goals = ", ".join(_choice(SKILL_CHOICES, g) for g in seen["goals"])
         needs.append((_("Wants help with"), goals))
-    if request.care_facility:
-        needs.append((_("Care facility"), request.care_facility))
-    if request.shift_pattern:
-        needs.append((_("Shifts"), _choice(ShiftPattern.choices, request.shift_pattern)))
-    if request.notes:
-        needs.append((_("Good to know"), request.notes))
+    if seen["care_facility"]:
+        needs.append((_("Care facility"), seen["care_facility"]))
+    if seen["shift_pattern"]:
+        needs.append((_("Shifts"), _choice(ShiftPattern.choices, seen["shift_pattern"])))
+    if seen["notes"]:
+        needs.append((_("Good to know"), seen["notes"]))
     return needs
+
+
+def _deadline(proposal) -> str:
+    """Until when the coach may answer, as the reader's language writes it."""
+    return formats.date_format(timezone.localtime(proposal.expires_at), "SHORT_DATETIME_FORMAT")
 
 
 def explain(proposal):
@@ -127,17 +133,20 @@ class MyCoachingView(RolePageMixin, TemplateView):
             item.current_mentorship = mentorship_of(item)
             item.availability_text = availability_text(item.availability)
             item.programme_label = _choice(Programme.choices, item.programme)
-        if not requests and form is None:
+        # One request under way per programme (the service's rule): offer the others.
+        asked_for = {item.programme for item in requests}
+        still_free = [value for value in Programme.values if value not in asked_for]
+        if still_free and form is None:
             form = CoachingRequestForm(
-                initial={"municipality": self.request.user.home_municipality_id}
+                initial={
+                    "municipality": self.request.user.home_municipality_id,
+                    "programme": still_free[0] if requests else None,
+                }
             )
-        context.update(requests=requests, form=form, RequestStatus=RequestStatus)
+        context.update(requests=requests, form=form)
         return context
 
     def post(self, request):
-        if selectors.learner_active_requests(request.user).exists():
-            messages.info(request, _("You have already asked for a coach."))
-            return redirect("coaching:mine")
         form = CoachingRequestForm(request.POST)
         if form.is_valid():
             try:
@@ -145,7 +154,7 @@ class MyCoachingView(RolePageMixin, TemplateView):
                     learner=request.user, created_by=request.user, **form.service_fields()
                 )
             except DomainError as error:
-                show_domain_error(form, error)
+                show_domain_error(form, error, CoachingRequestForm.service_field_names)
             else:
                 messages.success(request, _("Thank you. We are looking for a coach for you."))
                 return redirect("coaching:mine")
@@ -587,7 +596,7 @@ class ProposalApproveView(RolePageMixin, View):
         proposal = get_object_or_404(visible, pk=pk)
         error = None
         try:
-            services.approve_proposal(proposal=proposal, by=request.user)
+            proposal = services.approve_proposal(proposal=proposal, by=request.user)
         except DomainError as refusal:
             error = str(refusal.message)
         if request.htmx:
@@ -598,8 +607,8 @@ class ProposalApproveView(RolePageMixin, View):
         else:
             messages.success(
                 request,
-                _("Approved: %(coach)s has 7 days to answer.")
-                % {"coach": proposal.coach.get_full_name()},
+                _("Approved: %(coach)s has until %(deadline)s to answer.")
+                % {"coach": proposal.coach.get_full_name(), "deadline": _deadline(proposal)},
             )
         default = (
             reverse("coaching:run", args=[proposal.run_id])
@@ -616,13 +625,7 @@ class RunApproveAllView(RolePageMixin, View):
 
     def post(self, request, pk):
         run = get_object_or_404(selectors.runs(), pk=pk)
-        approved = 0
-        for proposal in run.proposals.filter(status=ProposalStatus.PROPOSED):
-            try:
-                services.approve_proposal(proposal=proposal, by=request.user)
-            except DomainError:
-                continue
-            approved += 1
+        approved = services.approve_all_proposals(run=run, by=request.user)
         messages.success(
             request,
             ngettext("%(n)s proposal approved.", "%(n)s proposals approved.", approved)
@@ -649,6 +652,7 @@ class ProposeView(RolePageMixin, TemplateView):
             "form": form,
             "violated": list(violated),
             "is_open": coaching_request.status == RequestStatus.OPEN,
+            "answer_deadline": services.answer_deadline(),
         }
 
     def get(self, request, pk):
@@ -662,7 +666,7 @@ class ProposeView(RolePageMixin, TemplateView):
         violated: list[str] = []
         if form.is_valid():
             try:
-                _proposal, warnings = services.propose_by_hand(
+                proposal, warnings = services.propose_by_hand(
                     request=coaching_request, coach=form.cleaned_data["coach"].user,
                     by=request.user, override=form.cleaned_data["override"],
                 )  # fmt: skip
@@ -685,6 +689,10 @@ class ProposeView(RolePageMixin, TemplateView):
                         % {"rules": "; ".join(str(w) for w in warnings)},
                     )
                 else:
-                    messages.success(request, _("Proposed: the coach has 7 days to answer."))
+                    messages.success(
+                        request,
+                        _("Proposed: the coach has until %(deadline)s to answer.")
+                        % {"deadline": _deadline(proposal)},
+                    )
                 return redirect("coaching:requests")
         return self.render_to_response(self.context(coaching_request, form, violated))

@@ -61,8 +61,8 @@ class CourseSerializer(serializers.ModelSerializer):
         required=False,
         help_text="On creation: draft or published (default published).",
     )
-    seats_left = serializers.SerializerMethodField()
-    childcare_places_left = serializers.SerializerMethodField()
+    seats_left = serializers.IntegerField(read_only=True)
+    childcare_places_left = serializers.IntegerField(read_only=True)
     waitlist_length = serializers.IntegerField(read_only=True)
     distance_km = serializers.FloatField(read_only=True, allow_null=True, default=None)
     my_booking_status = serializers.CharField(read_only=True, allow_null=True, default=None)
@@ -81,19 +81,11 @@ class CourseSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         extra_kwargs = {"seats": {"min_value": 1}}
 
-    def get_seats_left(self, course) -> int:
-        return max(course.seats - course.seats_taken, 0)
-
-    def get_childcare_places_left(self, course) -> int:
-        return max(course.childcare_places - course.childcare_taken, 0)
-
     def to_representation(self, course):
+        """Seats left come from ``selectors.with_places_left``; the online link only for
+        those ``selectors.may_see_online_link`` admits (as on the course page)."""
         data = super().to_representation(course)
-        user = self.context["request"].user
-        may_see_link = getattr(course, "viewer_is_participant", False) or has_role(
-            user, COORDINATOR
-        )
-        if not may_see_link:
+        if not selectors.may_see_online_link(self.context["request"].user, course):
             data["online_meeting_link"] = None
         return data
 

@@ -41,6 +41,8 @@ class BookingStatus(models.TextChoices):
 # Bookings in these states hold a seat (and their childcare places).
 HOLDING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.OFFERED)
 ACTIVE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.OFFERED, BookingStatus.WAITLISTED)
+# A booking in this state makes its learner a participant, who sees the online link.
+PARTICIPANT_STATUS = BookingStatus.CONFIRMED
 
 
 class CancelReason(models.TextChoices):

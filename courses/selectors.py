@@ -10,6 +10,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     FloatField,
     IntegerField,
     OuterRef,
@@ -19,14 +20,21 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.roles import COORDINATOR, has_role
 from places.models import Municipality
 from places.selectors import municipalities_within
 
-from .constants import ACTIVE_STATUSES, HOLDING_STATUSES, BookingStatus, CourseStatus, Format
+from .constants import (
+    ACTIVE_STATUSES,
+    HOLDING_STATUSES,
+    PARTICIPANT_STATUS,
+    BookingStatus,
+    CourseStatus,
+    Format,
+)
 from .models import Booking, Course, CourseSession
 
 _holding = Q(bookings__status__in=HOLDING_STATUSES)
@@ -69,17 +77,45 @@ def visible_courses(user):
     return Course.objects.filter(status__in=[CourseStatus.PUBLISHED, CourseStatus.CANCELLED])
 
 
+def with_places_left(queryset):
+    """Annotate seats and childcare places taken and left (never below zero, e.g. after
+    a coordinator lowered the seats). The one count of what is free that pages, the
+    API and the dashboard show; the booking rule counts the same holding bookings
+    under the capacity lock (``capacity_taken``)."""
+    return queryset.annotate(
+        seats_taken=Count("bookings", filter=_holding),
+        childcare_taken=Coalesce(Sum("bookings__childcare_places", filter=_holding), 0),
+    ).annotate(
+        seats_left=Greatest(F("seats") - F("seats_taken"), Value(0)),
+        childcare_places_left=Greatest(F("childcare_places") - F("childcare_taken"), Value(0)),
+    )
+
+
+def may_see_online_link(user, course: Course) -> bool:
+    """Confirmed participants and coordinators see a course's online link; nobody
+    else (a leaked link is a stranger in class). Reads ``viewer_is_participant``
+    from ``with_availability`` when it is there."""
+    if has_role(user, COORDINATOR):
+        return True
+    if not user.is_authenticated:
+        return False
+    participant = getattr(course, "viewer_is_participant", None)
+    if participant is None:
+        participant = Booking.objects.filter(
+            course=course, learner=user, status=PARTICIPANT_STATUS
+        ).exists()
+    return bool(participant)
+
+
 def with_availability(queryset, user):
     """Annotate seats and childcare places left, the waiting list's length and,
     for a signed-in user, whether they hold a confirmed place (which reveals
-    the online meeting link) and their own booking's status."""
+    the online meeting link, ``may_see_online_link``) and their own booking's status."""
     queryset = queryset.select_related("provider", "venue", "municipality", "venue__municipality")
     if not queryset.query.order_by:
         # Aggregating queries ignore Meta.ordering; pages need a stable order.
         queryset = queryset.order_by(*Course._meta.ordering)
-    queryset = queryset.annotate(
-        seats_taken=Count("bookings", filter=_holding),
-        childcare_taken=Coalesce(Sum("bookings__childcare_places", filter=_holding), 0),
+    queryset = with_places_left(queryset).annotate(
         waitlist_length=Count("bookings", filter=Q(bookings__status=BookingStatus.WAITLISTED)),
     )
     if user.is_authenticated:
@@ -88,7 +124,7 @@ def with_availability(queryset, user):
         )
         queryset = queryset.annotate(
             my_booking_status=Subquery(own.values("status")[:1]),
-            viewer_is_participant=Exists(own.filter(status=BookingStatus.CONFIRMED)),
+            viewer_is_participant=Exists(own.filter(status=PARTICIPANT_STATUS)),
         )
     return queryset
 

@@ -23,7 +23,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.page_access import RolePageMixin
-from accounts.roles import COORDINATOR, LEARNER, PUBLIC, has_role
+from accounts.roles import COORDINATOR, COORDINATORS, LEARNER, LEARNERS, PUBLIC, has_role
 from calendars.events import Method
 from calendars.invitations import course_invitation
 from calendars.selectors import sessions_prefetch
@@ -44,8 +44,6 @@ from .forms import (
 )
 from .models import Booking, Course, CourseSession
 
-COORDINATORS = frozenset({COORDINATOR})
-LEARNERS = frozenset({LEARNER})
 SEARCH_PAGE_SIZE = 20
 MANAGE_PAGE_SIZE = 25
 
@@ -54,10 +52,9 @@ MANAGE_PAGE_SIZE = 25
 
 
 def _describe(courses):
-    """What the templates show but cannot compute: places left, day and language names."""
+    """What the templates show but cannot compute: day and language names, the booking's
+    state in words (places left are ``selectors.with_places_left``'s annotations)."""
     for course in courses:
-        course.seats_left = max(course.seats - course.seats_taken, 0)
-        course.childcare_left = max(course.childcare_places - course.childcare_taken, 0)
         course.weekday_names = [str(WEEKDAYS[day]) for day in sorted(course.weekdays or [])]
         course.helper_language_names = [language_name(c) for c in course.helper_languages or []]
         status = getattr(course, "my_booking_status", None)
@@ -155,9 +152,7 @@ class CourseDetailView(RolePageMixin, TemplateView):
             booking_open=services.registration_open(course),
             is_learner=has_role(user, LEARNER),
             is_coordinator=has_role(user, COORDINATOR),
-            show_online_link=bool(
-                getattr(course, "viewer_is_participant", False) or has_role(user, COORDINATOR)
-            ),
+            show_online_link=selectors.may_see_online_link(user, course),
             login_url=f"{reverse('account_login')}?{urlencode({'next': self.request.path})}",
         )
         return context

@@ -21,29 +21,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from statistics import median
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coaching.constants import (
-    OPEN_PROPOSAL_STATUSES,
-    EndReason,
-    MilestoneKind,
-    Programme,
-    RequestStatus,
-)
+from coaching.constants import Programme, RequestStatus
 from coaching.models import (
     CoachingRequest,
     CoachProfile,
     MatchingRun,
-    MatchProposal,
     Mentorship,
     Milestone,
     UnmatchedRequest,
 )
-from courses.constants import HOLDING_STATUSES, BookingStatus, CourseStatus, SessionStatus
+from coaching.selectors import with_load
+from courses.constants import BookingStatus, CourseStatus, SessionStatus
 from courses.models import Booking, Course, CourseSession
+from courses.selectors import with_places_left
 from notifications.constants import Status
 from notifications.models import Notification
 from places.constants import Region
@@ -85,15 +80,6 @@ def day_range(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-def months_of(start: date, end: date) -> list[date]:
-    """First days of the months the period touches."""
-    months, month = [], start.replace(day=1)
-    while month <= end:
-        months.append(month)
-        month = (month + timedelta(days=32)).replace(day=1)
-    return months
-
-
 def _month(moment: datetime | date) -> date:
     day = timezone.localtime(moment).date() if isinstance(moment, datetime) else moment
     return day.replace(day=1)
@@ -118,14 +104,12 @@ class CourseRow:
     childcare_places: int
     childcare_taken: int
     childcare_waiting: int
+    free: int  # seats left, as the course page and the API count them
+    childcare_free: int
 
     @property
     def taken(self) -> int:
         return self.confirmed + self.offered
-
-    @property
-    def free(self) -> int:
-        return max(self.seats - self.taken, 0)
 
     @property
     def region_label(self) -> str:
@@ -138,6 +122,7 @@ class RegionRow:
     courses: int = 0
     seats: int = 0
     taken: int = 0
+    free: int = 0  # the courses' seats left, summed
     waiting: int = 0
     childcare_places: int = 0
     childcare_taken: int = 0
@@ -146,10 +131,6 @@ class RegionRow:
     @property
     def label(self) -> str:
         return region_label(self.region)
-
-    @property
-    def free(self) -> int:
-        return max(self.seats - self.taken, 0)
 
     @property
     def childcare_demand(self) -> int:
@@ -173,15 +154,13 @@ def courses_in(filters: Filters) -> QuerySet[Course]:
 
 def course_rows(filters: Filters) -> list[CourseRow]:
     """Seats, waiting list and childcare of each course running in the period (one query)."""
-    holding = Q(bookings__status__in=HOLDING_STATUSES)
     waiting = Q(bookings__status=BookingStatus.WAITLISTED)
     queryset = (
-        courses_in(filters)
+        with_places_left(courses_in(filters))
         .annotate(
             confirmed=Count("bookings", filter=Q(bookings__status=BookingStatus.CONFIRMED)),
             offered=Count("bookings", filter=Q(bookings__status=BookingStatus.OFFERED)),
             waiting=Count("bookings", filter=waiting),
-            childcare_taken=Coalesce(Sum("bookings__childcare_places", filter=holding), 0),
             childcare_waiting=Coalesce(Sum("bookings__childcare_places", filter=waiting), 0),
         )
         .values(
@@ -199,6 +178,8 @@ def course_rows(filters: Filters) -> list[CourseRow]:
             "childcare_places",
             "childcare_taken",
             "childcare_waiting",
+            "seats_left",
+            "childcare_places_left",
         )
         .order_by("starts_on", "title", "pk")
     )
@@ -218,6 +199,8 @@ def course_rows(filters: Filters) -> list[CourseRow]:
             childcare_places=row["childcare_places"],
             childcare_taken=row["childcare_taken"],
             childcare_waiting=row["childcare_waiting"],
+            free=row["seats_left"],
+            childcare_free=row["childcare_places_left"],
         )
         for row in queryset
     ]
@@ -232,6 +215,7 @@ def region_rows(courses: list[CourseRow], filters: Filters) -> list[RegionRow]:
         row.courses += 1
         row.seats += course.seats
         row.taken += course.taken
+        row.free += course.free
         row.waiting += course.waiting
         row.childcare_places += course.childcare_places
         row.childcare_taken += course.childcare_taken
@@ -307,10 +291,7 @@ class CoachRow:
     active_mentees: int
     open_proposals: int
     is_active: bool
-
-    @property
-    def load(self) -> int:
-        return self.active_mentees + self.open_proposals
+    load: int  # coaching.selectors.with_load: as matching counts it
 
     @property
     def free(self) -> int:
@@ -333,28 +314,14 @@ LOAD_BANDS = {
 }
 
 
-def _count_of(queryset) -> Subquery:
-    return Subquery(
-        queryset.order_by().values("coach_id").annotate(n=Count("pk")).values("n"),
-        output_field=IntegerField(),
-    )
-
-
 def coach_rows(filters: Filters) -> list[CoachRow]:
     """Each coach's mentees and open proposals against their capacity (one query)."""
-    mentorships = Mentorship.objects.filter(coach_id=OuterRef("user_id"), ended_at__isnull=True)
-    proposals = MatchProposal.objects.filter(
-        coach_id=OuterRef("user_id"), status__in=OPEN_PROPOSAL_STATUSES
-    )
-    queryset = CoachProfile.objects.annotate(
-        active_mentees=Coalesce(_count_of(mentorships), Value(0)),
-        open_proposals=Coalesce(_count_of(proposals), Value(0)),
-    )
+    queryset = with_load(CoachProfile.objects.all())
     if filters.region:
         queryset = queryset.filter(municipality__region=filters.region)
     rows = queryset.values(
         "user__full_name", "user__email", "municipality__name", "capacity", "active_mentees",
-        "open_proposals", "is_active", "user__is_active",
+        "open_proposals", "load", "is_active", "user__is_active",
     ).order_by("user__full_name", "user__email")  # fmt: skip
     return [
         CoachRow(
@@ -364,6 +331,7 @@ def coach_rows(filters: Filters) -> list[CoachRow]:
             active_mentees=row["active_mentees"],
             open_proposals=row["open_proposals"],
             is_active=row["is_active"] and row["user__is_active"],
+            load=row["load"],
         )
         for row in rows
     ]
@@ -564,10 +532,6 @@ def coaching_outcomes(filters: Filters) -> list[CoachingOutcomeRow]:
     ).values_list("mentorship__request__programme", "occurred_on", "kind"):
         row(occurred_on, programme).milestones[kind] += 1
     return sorted(rows.values(), key=lambda r: (r.month, r.programme))
-
-
-END_REASONS = EndReason.choices
-MILESTONE_KINDS = MilestoneKind.choices
 
 
 def confirmed_participants(course: Course) -> QuerySet[Booking]:

@@ -12,7 +12,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.page_access import RolePageMixin
-from accounts.roles import COORDINATOR
+from accounts.roles import COORDINATORS
 from common.errors import DomainError
 from common.web import safe_next
 from courses.constants import CourseStatus
@@ -37,7 +37,7 @@ class DashboardView(RolePageMixin, TemplateView):
     swapped (and the address updated), without it the whole page reloads.
     """
 
-    allowed_roles = {"get": frozenset({COORDINATOR})}
+    allowed_roles = {"get": COORDINATORS}
     template_name = "dashboard/index.html"
 
     def get_template_names(self):
@@ -63,7 +63,7 @@ class DashboardView(RolePageMixin, TemplateView):
 class NotificationRetryView(RolePageMixin, View):
     """Send a failed notification again (a plain form POST, then back)."""
 
-    allowed_roles = {"post": frozenset({COORDINATOR})}
+    allowed_roles = {"post": COORDINATORS}
 
     def post(self, request, pk: int):
         notification = get_object_or_404(Notification.objects.all(), pk=pk)
@@ -88,7 +88,7 @@ def _export_courses(user):
 class ExportsView(RolePageMixin, TemplateView):
     """The exports, with the period and region they are made for."""
 
-    allowed_roles = {"get": frozenset({COORDINATOR})}
+    allowed_roles = {"get": COORDINATORS}
     template_name = "dashboard/exports.html"
 
     def get_context_data(self, **kwargs):
@@ -107,7 +107,7 @@ class ExportView(RolePageMixin, View):
     """One export as a file. Unknown exports or formats are 404; a bad period or
     a missing course is a 400 page that says what to fix."""
 
-    allowed_roles = {"get": frozenset({COORDINATOR})}
+    allowed_roles = {"get": COORDINATORS}
 
     def get(self, request, name: str, fmt: str):
         export = exports.EXPORTS.get(name)

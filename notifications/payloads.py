@@ -5,6 +5,10 @@ message reads right even if the course changes later, plus the ids the
 calendar invitation is built from at delivery time.
 """
 
+from django.utils import timezone
+
+from courses.constants import SessionStatus
+
 
 def session_payload(session, **extra) -> dict:
     course = session.course
@@ -21,17 +25,18 @@ def session_payload(session, **extra) -> dict:
 
 
 def course_payload(course, **extra) -> dict:
-    first = course.sessions.filter(status="scheduled").order_by("date", "start_time").first()
+    first = (
+        course.sessions.filter(status=SessionStatus.SCHEDULED)
+        .order_by("date", "start_time")
+        .first()
+    )
     if first is not None:
         return session_payload(first, **extra)
     return {"course": course.pk, "title": course.title, **extra}
 
 
 def meeting_payload(meeting, **extra) -> dict:
-    start = meeting.starts_at
-    from django.utils import timezone
-
-    local = timezone.localtime(start)
+    local = timezone.localtime(meeting.starts_at)
     return {
         "meeting": meeting.pk,
         "mentorship": meeting.mentorship_id,

@@ -120,7 +120,11 @@ def _texts(kind: str, p: dict) -> Text:
     if kind == Kind.MATCH_PROPOSED:
         return Text(
             _("A learner would like your help"),
-            (_("Please look at the proposal in Kurslotse and say yes or no within 7 days."),),
+            (
+                _("Please look at the proposal in Kurslotse and say yes or no by %(until)s.") % c
+                if c["until"]
+                else _("Please look at the proposal in Kurslotse and say yes or no."),
+            ),
         )
     if kind == Kind.MATCH_ACCEPTED:
         return Text(
@@ -135,7 +139,11 @@ def _texts(kind: str, p: dict) -> Text:
     if kind == Kind.PROPOSAL_EXPIRED:
         return Text(
             _("A proposal was not answered"),
-            (_("The coach did not answer in 7 days. The request is open again."),),
+            (
+                _("The coach did not answer by %(until)s. The request is open again.") % c
+                if c["until"]
+                else _("The coach did not answer in time. The request is open again."),
+            ),
         )
     if kind in (Kind.MEETING_SCHEDULED, Kind.MEETING_CHANGED):
         return Text(

@@ -16,13 +16,15 @@ same rules vectorised over all pairs), ``explain`` (reasons for unmatched
 requests), ``solver``, ``availability`` (30-minute slots), ``geo``.
 """
 
-from .pairs import check_pair, score_pair
+from .availability import weekly_minutes
+from .pairs import check_pair, helper_languages, needs_helper_language_at, score_pair
 from .solver import solve, solve_greedy
 from .types import (
     GENDERS,
     GERMAN_LEVELS,
     GOALS,
     LANGUAGE_LEVELS,
+    MIN_OVERLAP_MINUTES,
     PROGRAMMES,
     SKILLS,
     CoachInput,
@@ -42,6 +44,7 @@ __all__ = [
     "GERMAN_LEVELS",
     "GOALS",
     "LANGUAGE_LEVELS",
+    "MIN_OVERLAP_MINUTES",
     "PROGRAMMES",
     "SKILLS",
     "CoachInput",
@@ -55,7 +58,10 @@ __all__ = [
     "Unmatched",
     "UnmatchedReason",
     "check_pair",
+    "helper_languages",
+    "needs_helper_language_at",
     "score_pair",
     "solve",
     "solve_greedy",
+    "weekly_minutes",
 ]

@@ -39,6 +39,11 @@ def slot_mask(ranges: Iterable[TimeRange]) -> int:
     return mask
 
 
+def weekly_minutes(ranges: Iterable[TimeRange]) -> int:
+    """Minutes a week ``ranges`` cover, counted in whole slots as overlaps are."""
+    return slot_mask(ranges).bit_count() * SLOT_MINUTES
+
+
 def overlap_minutes(a: Iterable[TimeRange], b: Iterable[TimeRange]) -> int:
     """Minutes a week that both sides are available, counted in whole slots."""
     return (slot_mask(a) & slot_mask(b)).bit_count() * SLOT_MINUTES

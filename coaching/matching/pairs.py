@@ -65,12 +65,22 @@ CONSTRAINT_CODES = (
 )
 
 
+def needs_helper_language_at(german_level: str) -> bool:
+    """Below B1 a learner and a coach need a language in common besides German."""
+    return GERMAN_LEVELS.index(german_level) < HELPER_LANGUAGE_BELOW
+
+
 def needs_helper_language(request: RequestInput) -> bool:
-    return GERMAN_LEVELS.index(request.german_level) < HELPER_LANGUAGE_BELOW
+    return needs_helper_language_at(request.german_level)
+
+
+def helper_languages(codes) -> set[str]:
+    """The languages that count as a common language: any but German."""
+    return {code for code in codes if code != GERMAN}
 
 
 def learner_languages(request: RequestInput) -> set[str]:
-    return {code for code in request.languages if code != GERMAN}
+    return helper_languages(request.languages)
 
 
 def shared_languages(request: RequestInput, coach: CoachInput) -> dict[str, str]:

@@ -41,6 +41,8 @@ SKILLS = (
 )
 
 MINUTES_PER_DAY = 1440
+# A pair needs at least this much time a week in common (a hard rule).
+MIN_OVERLAP_MINUTES = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +116,6 @@ class CoachInput:
         if self.travel_radius_km < 0:
             raise ValueError(f"coach {self.id}: travel_radius_km must be >= 0")
 
-    @property
-    def free_places(self) -> int:
-        return self.capacity - self.load
-
 
 @dataclass(frozen=True, slots=True)
 class MatchingInput:
@@ -126,7 +124,7 @@ class MatchingInput:
     places: tuple[Place, ...]
     # (request_id, coach_id): this coach declined this request before.
     excluded_pairs: frozenset[tuple[int, int]] = frozenset()
-    min_overlap_minutes: int = 60
+    min_overlap_minutes: int = MIN_OVERLAP_MINUTES
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,13 +33,18 @@ def book(course, learner):
     return course_services.book_course(course=course, learner=learner, children_ages=[])
 
 
-def make_mentorship(coach=None, learner=None) -> Mentorship:
+def make_mentorship(
+    coach=None, learner=None, programme="jobcoaching", request_status="matched"
+) -> Mentorship:
+    """A running mentorship. A learner has one matched request per programme; tests that
+    need more mentorships for one learner (query counts) give the others a closed request:
+    the feed reads mentorships, not requests."""
     coach = coach or make_coach(name="Cem Coach")
     learner = learner or UserFactory(roles=[LEARNER], full_name="Lina Lernende")
     request = CoachingRequest.objects.create(
-        learner=learner, created_by=learner, programme="jobcoaching", languages=["ar"],
-        german_level="A2", municipality=municipality(),
-        availability=[{"weekday": 0, "start": "09:00", "end": "12:00"}], status="matched",
+        learner=learner, created_by=learner, programme=programme, languages=["ar"],
+        german_level="A2", municipality=municipality(), care_facility="Haus der Pflege",
+        availability=[{"weekday": 0, "start": "09:00", "end": "12:00"}], status=request_status,
     )  # fmt: skip
     return Mentorship.objects.create(request=request, coach=coach, learner=learner)
 

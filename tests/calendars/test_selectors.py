@@ -272,7 +272,7 @@ def test_feed_events_hold_confirmed_courses_and_own_meetings_only(learner, other
     cancelled = make_meeting(mine, days=5)
     coaching_services.cancel_meeting(meeting=cancelled, by=mine.coach)
     make_meeting(make_mentorship(learner=other_learner))  # someone else's
-    ended = make_mentorship(learner=learner)
+    ended = make_mentorship(learner=learner, programme="care_language")
     make_meeting(ended)  # cancelled by ending the mentorship, which leaves the feed
     coaching_services.end_mentorship(mentorship=ended, by=ended.coach, reason="goal_reached")
 
@@ -329,10 +329,10 @@ def test_feed_costs_the_same_number_of_queries_for_one_or_many_events(
             book(course, learner)
             book(course, coordinator)
             course_services.cancel_session(session=course.sessions.first())
-            m = make_mentorship(learner=learner)
+            m = make_mentorship(learner=learner, request_status="closed")
             make_meeting(m)
             make_meeting(m, days=4)
-            make_mentorship(coach=m.coach, learner=coordinator)
+            make_mentorship(coach=m.coach, learner=coordinator, request_status="closed")
         return learner, coordinator
 
     def count(user, region):

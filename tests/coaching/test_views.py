@@ -106,7 +106,18 @@ def test_learner_asks_for_a_coach_and_then_sees_that_we_look_for_one():
     assert request.languages == ["ar"]
     page = response.content.decode()
     assert "Waiting for a coach" in page
-    assert 'name="slot_0_day"' not in page  # no second form while one request runs
+    # One request under way per programme: the form now offers the other one.
+    assert "Ask for a coach in another programme" in page
+    assert response.context["form"]["programme"].initial == "care_language"
+
+
+def test_learner_with_a_request_in_every_programme_sees_no_form():
+    learner = person(LEARNER)
+    open_request(learner)
+    open_request(learner, programme="care_language", care_facility="Haus der Pflege")
+    page = client_for(learner).get("/coaching/").content.decode()
+    assert page.count("Waiting for a coach") == 2
+    assert 'name="slot_0_day"' not in page
 
 
 @pytest.mark.parametrize(
@@ -169,7 +180,7 @@ def test_learner_with_a_coach_sees_the_coach_and_the_next_meeting_but_no_notes()
 # --- Coaches: proposals -------------------------------------------------------------------------
 
 
-def test_coach_sees_the_needs_and_the_reasons_but_not_who_the_learner_is():
+def test_coach_sees_the_needs_the_reasons_and_the_first_name_but_no_contact():
     coach = make_coach()
     coach.preferred_language = "en"
     coach.save()
@@ -181,7 +192,8 @@ def test_coach_sees_the_needs_and_the_reasons_but_not_who_the_learner_is():
     assert f"/coach/proposals/{proposal.pk}/accept/" in page
     assert "Speaks Arabic (fluent)" in page
     assert "Bad Rappenau" in page
-    assert "Amal" not in page and learner.email not in page and "0171" not in page
+    assert "<dd>Amal</dd>" in page
+    assert "Unique-Name" not in page and learner.email not in page and "0171" not in page
 
 
 def test_decline_without_a_reason_is_refused_and_changes_nothing():

@@ -125,7 +125,7 @@ def test_search_cards_show_seats_childcare_and_waiting_list(client, learner, oth
     response = client.get("/courses/", headers={"accept-language": "en"})
     assert "Full: waiting list" in response.content.decode()
     card = response.context["courses"][0]
-    assert (card.seats_left, card.childcare_left, card.waitlist_length) == (0, 1, 1)
+    assert (card.seats_left, card.childcare_places_left, card.waitlist_length) == (0, 1, 1)
 
 
 def test_htmx_search_answers_only_the_results_with_the_new_count(client):

@@ -65,8 +65,11 @@ def profile_data(w, role):
 
 
 def request_data(w, role):
+    # The world's learner already has a jobcoach; one request per programme, so the
+    # other programme.
     return {
-        "programme": "jobcoaching", "languages": ["ar"], "german_level": "A2",
+        "programme": "care_language", "care_facility": "Haus der Pflege",
+        "languages": ["ar"], "german_level": "A2",
         "municipality": municipality().pk, "slot_0_day": "0", "slot_0_start": "09:00",
         "slot_0_end": "11:00",
     }  # fmt: skip

@@ -1,0 +1,13 @@
+"""The courses' status choices for every template, so pages compare
+``booking.status == BookingStatus.CONFIRMED`` instead of a string."""
+
+from .constants import BookingStatus, CourseStatus, Format, SessionStatus
+
+
+def statuses(request) -> dict:
+    return {
+        "BookingStatus": BookingStatus,
+        "CourseStatus": CourseStatus,
+        "Format": Format,
+        "SessionStatus": SessionStatus,
+    }
