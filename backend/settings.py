@@ -24,6 +24,18 @@ def redis_sibling_database(url: str) -> str:
     return f"{base}/{int(database) + 1}"
 
 
+def calendar_domain(hosts: list[str], from_email: str) -> str:
+    """The installation's domain for calendar UIDs: the first real host name
+    of ``ALLOWED_HOSTS`` (staging and production differ there), else the
+    domain of the sender address."""
+    for host in hosts:
+        host = host.strip().lstrip(".").lower()
+        if host and host != "*" and not host.replace(".", "").replace(":", "").isdigit():
+            return host
+    address = from_email.rpartition("<")[2].rstrip(">").strip()
+    return address.rpartition("@")[2].lower() or "kurslotse.localhost"
+
+
 VAR_DIR = BASE_DIR / "var"
 
 DEFAULT_SECRET_KEY = "insecure-embedded-default-change-me"
@@ -285,6 +297,18 @@ KURSLOTSE_CAPACITY_LOCKING = True
 # How long to wait for a capacity lock before answering "busy, retry".
 KURSLOTSE_LOCK_TIMEOUT_SECONDS = env.float("KURSLOTSE_LOCK_TIMEOUT_SECONDS", default=5.0)
 KURSLOTSE_DEFAULT_OFFER_HOURS = 48
+
+# --- Calendars ---------------------------------------------------------------
+# UIDs are course-<id>@<domain> and meeting-<id>@<domain>. Set it once per
+# installation: changing it later makes calendars show every event twice.
+KURSLOTSE_CALENDAR_DOMAIN = env.str(
+    "KURSLOTSE_CALENDAR_DOMAIN", default=calendar_domain(ALLOWED_HOSTS, DEFAULT_FROM_EMAIL)
+)
+# The ORGANIZER of every invitation (courses and coaching meetings) and the
+# Reply-To of invitation emails: a mailbox the coordination office reads,
+# since calendar replies (accept/decline) go there. If it differs from
+# DEFAULT_FROM_EMAIL, invitations say SENT-BY the sender (RFC 5545 3.2.18).
+KURSLOTSE_CALENDAR_ORGANIZER = env.str("KURSLOTSE_CALENDAR_ORGANIZER", default=DEFAULT_FROM_EMAIL)
 
 # --- REST API ----------------------------------------------------------------
 REST_FRAMEWORK = {
