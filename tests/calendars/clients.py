@@ -72,31 +72,48 @@ def icaljs_available() -> str | None:
     return None
 
 
+def _reading(data: dict) -> Reading:
+    found = data["occurrences"]
+    return Reading(
+        method=data["method"],
+        timezones=data["timezones"],
+        seen=sorted(Seen(o["start"], o["end"], o["uid"], o["status"]) for o in found),
+        sequences={int(o["sequence"]) for o in found},
+    )
+
+
+def _node(arguments: list[str], stdin: bytes) -> object:
+    done = subprocess.run(
+        [NODE, str(SCRIPT), *arguments], input=stdin, capture_output=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    return json.loads(done.stdout)
+
+
+class IcalJs:
+    """Mozilla's ical.js over one calendar, or over many in one node process."""
+
+    def __call__(self, ics: bytes) -> Reading:
+        data = _node([], ics)
+        assert isinstance(data, dict)
+        return _reading(data)
+
+    def many(self, calendars: list[bytes]) -> list[Reading]:
+        data = _node(["--many"], json.dumps([ics.decode("utf-8") for ics in calendars]).encode())
+        assert isinstance(data, list)
+        return [_reading(item) for item in data]
+
+
 @pytest.fixture(scope="session")
-def icaljs():
-    """``icaljs(ics) -> (method, timezones, [Seen])``; skips without node and
-    ical.js, but fails with KURSLOTSE_REQUIRE_SERVICES=1 (CI)."""
+def icaljs() -> IcalJs:
+    """``icaljs(ics) -> Reading``; skips without node and ical.js, but fails
+    with KURSLOTSE_REQUIRE_SERVICES=1 (CI)."""
     missing = icaljs_available()
     if missing:
         if REQUIRE_SERVICES:
             pytest.fail(missing + "; KURSLOTSE_REQUIRE_SERVICES=1 forbids skipping it")
         pytest.skip(missing)
-
-    def read(ics: bytes) -> Reading:
-        done = subprocess.run(
-            [NODE, str(SCRIPT)], input=ics, capture_output=True, timeout=60, check=False
-        )
-        assert done.returncode == 0, done.stderr.decode()
-        data = json.loads(done.stdout)
-        found = data["occurrences"]
-        return Reading(
-            method=data["method"],
-            timezones=data["timezones"],
-            seen=sorted(Seen(o["start"], o["end"], o["uid"], o["status"]) for o in found),
-            sequences={int(o["sequence"]) for o in found},
-        )
-
-    return read
+    return IcalJs()
 
 
 def python_client(ics: bytes) -> Reading:

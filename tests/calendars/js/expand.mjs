@@ -4,6 +4,8 @@
 // occurrence as JSON, in Europe/Berlin local time to the minute.
 //
 //   node expand.mjs calendar.ics        (or the calendar on stdin)
+//   node expand.mjs --many              (a JSON list of calendars on stdin,
+//                                        a JSON list of results out)
 //
 // Output: {"method": "REQUEST"|null, "timezones": [...], "occurrences":
 //   [{"uid", "start": "YYYY-MM-DDTHH:MM", "end", "status", "sequence", "summary"}]}
@@ -28,8 +30,7 @@ function berlin(time) {
   return local.format(time.toJSDate()).replace(" ", "T");
 }
 
-function main() {
-  const text = readFileSync(process.argv[2] ?? 0, "utf8");
+function expand(text) {
   const calendar = new ICAL.Component(ICAL.parse(text));
   const timezones = [];
   for (const vtimezone of calendar.getAllSubcomponents("vtimezone")) {
@@ -74,7 +75,16 @@ function main() {
   }
   occurrences.sort((a, b) => a.start.localeCompare(b.start) || a.uid.localeCompare(b.uid));
   const method = calendar.getFirstPropertyValue("method") ?? null;
-  process.stdout.write(JSON.stringify({ method, timezones, occurrences }) + "\n");
+  return { method, timezones, occurrences };
+}
+
+function main() {
+  if (process.argv[2] === "--many") {
+    const texts = JSON.parse(readFileSync(0, "utf8"));
+    process.stdout.write(JSON.stringify(texts.map(expand)) + "\n");
+  } else {
+    process.stdout.write(JSON.stringify(expand(readFileSync(process.argv[2] ?? 0, "utf8"))) + "\n");
+  }
 }
 
 try {
