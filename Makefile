@@ -18,7 +18,18 @@ $(VENV)/.installed: requirements-dev.lock
 	$(VENV)/bin/pip install --quiet -r requirements-dev.lock
 	touch $@
 
-setup: $(VENV)/.installed messages
+# Mozilla's ical.js (exact version in the lock file), to read our calendars
+# as Thunderbird does in tests/calendars/test_clients.py. Skipped with a note
+# where Debian's node/npm are missing (apt-get install nodejs npm).
+ICALJS := tests/calendars/js
+$(ICALJS)/node_modules/.package-lock.json: $(ICALJS)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(ICALJS) && npm ci --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "npm not found: the ical.js tests will skip (apt-get install nodejs npm)"; \
+	fi
+
+setup: $(VENV)/.installed messages $(ICALJS)/node_modules/.package-lock.json
 	mkdir -p var/mail var/celery-broker var/celery-processed var/celery-control
 
 messages: $(VENV)/.installed
@@ -51,4 +62,4 @@ lock: $(VENV)/.installed
 		--extra dev -o requirements-dev.lock pyproject.toml
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) var staticfiles $(ICALJS)/node_modules

@@ -24,6 +24,18 @@ def redis_sibling_database(url: str) -> str:
     return f"{base}/{int(database) + 1}"
 
 
+def calendar_domain(hosts: list[str], from_email: str) -> str:
+    """The installation's domain for calendar UIDs: the first real host name
+    of ``ALLOWED_HOSTS`` (staging and production differ there), else the
+    domain of the sender address."""
+    for host in hosts:
+        host = host.strip().lstrip(".").lower()
+        if host and host != "*" and not host.replace(".", "").replace(":", "").isdigit():
+            return host
+    address = from_email.rpartition("<")[2].rstrip(">").strip()
+    return address.rpartition("@")[2].lower() or "kurslotse.localhost"
+
+
 VAR_DIR = BASE_DIR / "var"
 
 DEFAULT_SECRET_KEY = "insecure-embedded-default-change-me"
@@ -301,6 +313,18 @@ KURSLOTSE_DEFAULT_OFFER_HOURS = 48
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("KURSLOTSE_MAX_BODY_BYTES", default=1024 * 1024)
 # JSON nested deeper than this is answered 400 (no API body needs more than 4).
 KURSLOTSE_MAX_JSON_DEPTH = 20
+
+# --- Calendars ---------------------------------------------------------------
+# UIDs are course-<id>@<domain> and meeting-<id>@<domain>. Set it once per
+# installation: changing it later makes calendars show every event twice.
+KURSLOTSE_CALENDAR_DOMAIN = env.str(
+    "KURSLOTSE_CALENDAR_DOMAIN", default=calendar_domain(ALLOWED_HOSTS, DEFAULT_FROM_EMAIL)
+)
+# The ORGANIZER of every invitation (courses and coaching meetings) and the
+# Reply-To of invitation emails: a mailbox the coordination office reads,
+# since calendar replies (accept/decline) go there. If it differs from
+# DEFAULT_FROM_EMAIL, invitations say SENT-BY the sender (RFC 5545 3.2.18).
+KURSLOTSE_CALENDAR_ORGANIZER = env.str("KURSLOTSE_CALENDAR_ORGANIZER", default=DEFAULT_FROM_EMAIL)
 
 # --- REST API ----------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -3,8 +3,9 @@
 What makes Outlook, Google and Apple *update* an event instead of adding a
 second one, and how each rule is kept here:
 
-- The same UID for an object everywhere (``course-<id>@kurslotse``,
-  ``meeting-<id>@kurslotse``), in invitations and in feeds alike.
+- The same UID for an object everywhere (``course-<id>@<domain>``,
+  ``meeting-<id>@<domain>``, the installation's ``KURSLOTSE_CALENDAR_DOMAIN``),
+  in invitations, downloads and feeds alike.
 - SEQUENCE raised only by us, with every change (``events.series_sequence``
   for courses, ``Meeting.sequence`` for meetings); a CANCEL carries a
   SEQUENCE above the last REQUEST because the cancelling service raised it
@@ -15,6 +16,21 @@ second one, and how each rule is kept here:
 - DTSTART/DTEND/EXDATE/RECURRENCE-ID all with ``TZID=Europe/Berlin`` and a
   VTIMEZONE for it; RRULE ``UNTIL`` in UTC (``…Z``), as RFC 5545 demands when
   DTSTART has a zone.
+- LAST-MODIFIED is when what the event shows last changed (the selectors
+  derive it from the course, its sessions, its venue, the booking or the
+  meeting); in feeds DTSTAMP is the same moment, so unchanged data gives the
+  same bytes (stable ETags) and a change moves both.
+
+**The VTIMEZONE is written as Outlook, Google and Apple write it**: one
+STANDARD and one DAYLIGHT component with yearly rules (last Sunday of March
+02:00 → CEST, last Sunday of October 03:00 → CET), valid for every year
+since the EU rules of 1996. Zones generated from zoneinfo as a list of
+one-off transitions (DTSTART plus RDATE lists) are misread by Mozilla's
+ical.js (Thunderbird), which ignores DTSTART when RDATE is present and reads
+only the first RDATE value: sessions after a clock change came out an hour
+late (18:00 shown as 19:00), and classic Outlook is reported to do the same.
+``tests/calendars/test_clients.py`` expands what we send with ical.js and
+recurring-ical-events and compares it with the plan.
 
 A course series is one master VEVENT (weekly RRULE, EXDATE for the dates
 without a session) plus one overriding VEVENT (same UID, RECURRENCE-ID = the
@@ -36,12 +52,21 @@ remove it, and nothing claims it takes place.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import WEEKLY, rrule
-from icalendar import Calendar, Event, vCalAddress, vDuration, vRecur
+from icalendar import (
+    Calendar,
+    Event,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vCalAddress,
+    vDuration,
+    vRecur,
+)
 
 from .events import Attendee, CalendarEvent, CourseSeries, MeetingEvent, Method, Person
 
@@ -51,6 +76,36 @@ PRODID = "-//Kurslotse//Kurslotse//DE"
 FEED_REFRESH = timedelta(hours=12)
 ICAL_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 INVITATION_FILENAME = "invite.ics"
+
+
+# --- The time zone ---------------------------------------------------------------------------
+
+
+def berlin_timezone() -> Timezone:
+    """Europe/Berlin as one DAYLIGHT and one STANDARD rule (see the module docstring).
+
+    1970 is the conventional first DTSTART of such rules (Outlook writes
+    1601, Google 1970); the rules give the right offset for every year since
+    1996, when the EU's last-Sunday-of-October rule began.
+    """
+    zone = Timezone()
+    zone.add("tzid", TZID)
+    zone.add("x-lic-location", TZID)
+    daylight = TimezoneDaylight()
+    daylight.add("tzname", "CEST")
+    daylight.add("tzoffsetfrom", timedelta(hours=1))
+    daylight.add("tzoffsetto", timedelta(hours=2))
+    daylight.add("dtstart", datetime(1970, 3, 29, 2, 0, 0))
+    daylight.add("rrule", vRecur(freq="YEARLY", bymonth=3, byday="-1SU"))
+    standard = TimezoneStandard()
+    standard.add("tzname", "CET")
+    standard.add("tzoffsetfrom", timedelta(hours=2))
+    standard.add("tzoffsetto", timedelta(hours=1))
+    standard.add("dtstart", datetime(1970, 10, 25, 3, 0, 0))
+    standard.add("rrule", vRecur(freq="YEARLY", bymonth=10, byday="-1SU"))
+    zone.add_component(daylight)
+    zone.add_component(standard)
+    return zone
 
 
 # --- Course series --------------------------------------------------------------------------
@@ -97,6 +152,8 @@ def _address(person: Person) -> vCalAddress:
     address = vCalAddress(f"mailto:{person.email}")
     if person.name:
         address.params["CN"] = person.name
+    if person.sent_by:
+        address.params["SENT-BY"] = f"mailto:{person.sent_by}"
     return address
 
 
@@ -120,6 +177,7 @@ def _common(
     """Properties every component of one event carries (master and overrides)."""
     component.add("uid", event.uid)
     component.add("dtstamp", stamp.astimezone(UTC))
+    component.add("last-modified", event.stamp.astimezone(UTC))
     component.add("sequence", event.sequence)
     component.add("summary", event.summary)
     if description:
@@ -178,12 +236,6 @@ def course_components(series: CourseSeries, *, stamp: datetime) -> list[Event]:
     return components
 
 
-def _course_span(series: CourseSeries) -> tuple[date, date]:
-    days = [series.starts_on, series.ends_on]
-    days += [s.date for s in series.sessions] + [s.original_date for s in series.sessions]
-    return min(days), max(days)
-
-
 # --- Coaching meetings ----------------------------------------------------------------------
 
 
@@ -202,10 +254,6 @@ def meeting_component(meeting: MeetingEvent, *, stamp: datetime) -> Event:
     return component
 
 
-def _meeting_span(meeting: MeetingEvent) -> tuple[date, date]:
-    return meeting.starts_at.astimezone(BERLIN).date(), meeting.ends_at.astimezone(BERLIN).date()
-
-
 # --- Calendars ------------------------------------------------------------------------------
 
 
@@ -215,36 +263,26 @@ def _components(event: CalendarEvent, *, stamp: datetime) -> list[Event]:
     return [meeting_component(event, stamp=stamp)]
 
 
-def _span(event: CalendarEvent) -> tuple[date, date]:
-    return _course_span(event) if isinstance(event, CourseSeries) else _meeting_span(event)
+def has_dates(event: CalendarEvent) -> bool:
+    """Whether the event has any date to put into a calendar."""
+    return isinstance(event, MeetingEvent) or bool(rule_dates(event))
 
 
 def _calendar(method: Method | None) -> Calendar:
+    """A calendar with its VTIMEZONE, always: even a feed without events is a
+    valid calendar then (RFC 5545 needs at least one component)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     if method is not None:
         calendar.add("method", method.value)
+    calendar.add_component(berlin_timezone())
     return calendar
 
 
-def _add_timezone(calendar: Calendar, events: Iterable[CalendarEvent]) -> None:
-    """A VTIMEZONE for Europe/Berlin generated from zoneinfo by icalendar, with
-    the transitions from the first year of the events to two years after the
-    last (deterministic for the same events, so feed ETags stay stable)."""
-    spans = [_span(event) for event in events]
-    if not spans:
-        return
-    first = min(start for start, _ in spans)
-    last = max(end for _, end in spans)
-    calendar.add_missing_timezones(
-        first_date=date(first.year, 1, 1), last_date=date(last.year + 2, 1, 1)
-    )
-
-
 def invitation(event: CalendarEvent, method: Method | str, *, now: datetime | None = None) -> bytes:
-    """An iTIP message (RFC 5546) for one event: METHOD:REQUEST or METHOD:CANCEL.
+    """An iTIP message (RFC 5546) for one event: METHOD:REQUEST, CANCEL or PUBLISH.
 
     REQUEST: the whole event — for a course series the master and its
     overrides, all with one UID — sent on booking confirmation, on meeting
@@ -257,9 +295,15 @@ def invitation(event: CalendarEvent, method: Method | str, *, now: datetime | No
     and marks the course cancelled (+1), and a learner leaving a course that
     goes on is covered by ``selectors.booking_event`` (its
     ``sequence_offset``). DTSTAMP is ``now`` (when the message is made).
+
+    PUBLISH: the whole event without ATTENDEEs (RFC 5546 3.2.1 allows none) —
+    a file a person downloads and imports; the same UID and SEQUENCE as the
+    invitations, so a later REQUEST by email updates what was imported.
     """
     method = Method(method)
     stamp = now or datetime.now(UTC)
+    if method is Method.PUBLISH:
+        event = replace(event, attendees=())
     components = _components(event, stamp=stamp)
     if not components:
         raise ValueError(f"{event.uid} has no date to invite to")
@@ -270,16 +314,17 @@ def invitation(event: CalendarEvent, method: Method | str, *, now: datetime | No
     calendar = _calendar(method)
     for component in components:
         calendar.add_component(component)
-    _add_timezone(calendar, [event])
     return calendar.to_ical()
 
 
 def feed(events: Iterable[CalendarEvent], *, name: str, refresh: timedelta = FEED_REFRESH) -> bytes:
     """A subscription calendar (no METHOD): every event's current state.
 
-    DTSTAMP is each event's ``stamp`` (in a calendar without METHOD it means
-    the last revision), so the same data always gives the same bytes and the
-    feed's ETag only changes when something did. Events are ordered by UID.
+    DTSTAMP and LAST-MODIFIED are each event's ``stamp`` (in a calendar
+    without METHOD DTSTAMP means the last revision), so the same data always
+    gives the same bytes and the feed's ETag only changes when something did.
+    Events are ordered by UID. Without events the feed is still a valid
+    calendar: the VTIMEZONE is always there.
     """
     events = sorted(events, key=lambda event: event.uid)
     calendar = _calendar(None)
@@ -291,7 +336,6 @@ def feed(events: Iterable[CalendarEvent], *, name: str, refresh: timedelta = FEE
     for event in events:
         for component in _components(event, stamp=event.stamp):
             calendar.add_component(component)
-    _add_timezone(calendar, events)
     return calendar.to_ical()
 
 

@@ -14,16 +14,28 @@ from datetime import date, datetime, time
 
 
 class Method(enum.StrEnum):
-    """iTIP methods (RFC 5546) Kurslotse sends. Feeds carry no METHOD."""
+    """iTIP methods (RFC 5546) Kurslotse sends. Feeds carry no METHOD.
+
+    REQUEST and CANCEL go by email to attendees; PUBLISH is a file someone
+    downloads to put into their own calendar (no attendees, nothing to answer).
+    """
 
     REQUEST = "REQUEST"
     CANCEL = "CANCEL"
+    PUBLISH = "PUBLISH"
+
+
+# The right-hand side of UIDs when no installation domain is given (the
+# selectors always give ``settings.KURSLOTSE_CALENDAR_DOMAIN``).
+DEFAULT_UID_DOMAIN = "kurslotse.invalid"
 
 
 @dataclass(frozen=True)
 class Person:
     name: str
     email: str
+    # As ORGANIZER: the address that sends on this person's behalf (SENT-BY).
+    sent_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,8 +63,10 @@ class Session:
 class CourseSeries:
     """A weekly course: the rule it was planned with, plus what became of each date.
 
-    ``stamp`` is when the data was last revised (DTSTAMP in feeds, which have
-    no METHOD; invitations stamp the time they are built instead).
+    ``stamp`` is when what the event shows last changed (LAST-MODIFIED
+    everywhere, and DTSTAMP in feeds, which have no METHOD; invitations stamp
+    DTSTAMP with the time they are built instead). ``domain`` is the
+    installation's, for globally unique UIDs.
     """
 
     course_id: int
@@ -68,14 +82,16 @@ class CourseSeries:
     exception_dates: tuple[date, ...] = ()
     sessions: tuple[Session, ...] = ()
     cancelled: bool = False
+    course_sequence: int = 0
     sequence_offset: int = 0
     url: str = ""
     organizer: Person | None = None
     attendees: tuple[Attendee, ...] = field(default=())
+    domain: str = DEFAULT_UID_DOMAIN
 
     @property
     def uid(self) -> str:
-        return course_uid(self.course_id)
+        return course_uid(self.course_id, self.domain)
 
     @property
     def sequence(self) -> int:
@@ -98,29 +114,37 @@ class MeetingEvent:
     url: str = ""
     organizer: Person | None = None
     attendees: tuple[Attendee, ...] = field(default=())
+    domain: str = DEFAULT_UID_DOMAIN
 
     @property
     def uid(self) -> str:
-        return meeting_uid(self.meeting_id)
+        return meeting_uid(self.meeting_id, self.domain)
 
 
 CalendarEvent = CourseSeries | MeetingEvent
 
 
-def course_uid(course_id: int) -> str:
-    """The one UID of a course series, in every invitation and every feed."""
-    return f"course-{course_id}@kurslotse"
+def course_uid(course_id: int, domain: str = DEFAULT_UID_DOMAIN) -> str:
+    """The one UID of a course series, in every invitation and every feed.
+
+    The installation's domain makes it globally unique (RFC 5545 3.8.4.7):
+    two installations, or staging and production, never share a UID in
+    someone's calendar.
+    """
+    return f"course-{course_id}@{domain}"
 
 
-def meeting_uid(meeting_id: int) -> str:
-    return f"meeting-{meeting_id}@kurslotse"
+def meeting_uid(meeting_id: int, domain: str = DEFAULT_UID_DOMAIN) -> str:
+    return f"meeting-{meeting_id}@{domain}"
 
 
 def series_sequence(series: CourseSeries) -> int:
     """SEQUENCE of a course series (master and every override share it).
 
     The sum of its sessions' sequences, plus 1 once the course is cancelled,
-    plus ``sequence_offset``. Every move or cancellation of a session raises
+    plus ``course_sequence`` (raised by ``courses.services`` with every change
+    of what the whole series shows: title, description, place, times, online
+    link), plus ``sequence_offset``. Every move or cancellation of a session raises
     that session's sequence by one (``courses.services``), so the sum rises
     with every change; the maximum would not (moving two different sessions
     once each leaves the maximum at 1, and the second update would be ignored
@@ -133,5 +157,6 @@ def series_sequence(series: CourseSeries) -> int:
     return (
         sum(session.sequence for session in series.sessions)
         + (1 if series.cancelled else 0)
+        + series.course_sequence
         + series.sequence_offset
     )

@@ -20,14 +20,15 @@ from courses.constants import BookingStatus, CancelReason, CourseStatus
 from courses.models import Booking
 
 from . import selectors
-from .builders import invitation, invitation_mime_parts
+from .builders import has_dates, invitation, invitation_mime_parts
 from .events import CalendarEvent, Method
 
 
 def course_invitation(booking: Booking, method: Method | str, *, now=None) -> bytes:
     """The learner's invitation to the course of ``booking`` (REQUEST on
-    confirmation and after every change of a session; CANCEL when they leave
-    or the course is cancelled — build it after the service ran)."""
+    confirmation and after every change; CANCEL when they leave or the course
+    is cancelled — build it after the service ran; PUBLISH for the file they
+    download from "my bookings")."""
     return invitation(selectors.booking_event(booking), method, now=now)
 
 
@@ -76,7 +77,9 @@ def invitation_for(
     *, kind: str, object_id: int, method: str, recipient, now: datetime | None = None
 ) -> tuple[str, bytes] | None:
     """``(mimetype, ics)`` for ``EmailMultiAlternatives.attach_alternative``,
-    or None when there is nothing (left) to invite to.
+    or None when there is nothing (left) to invite to — a booking cancelled
+    meanwhile, or a course without any date; the message then goes out
+    without the file and its text does not mention one.
 
     ``kind`` is ``"course"`` or ``"meeting"``. The texts are in the
     recipient's language. The mimetype is ``text/calendar; method=…`` without
@@ -91,7 +94,7 @@ def invitation_for(
             event = _meeting_event(object_id, wanted, recipient)
         else:
             raise ValueError(f"unknown calendar kind {kind!r}")
-        if event is None:
+        if event is None or not has_dates(event):
             return None
         ics = invitation(event, wanted, now=now)
     return invitation_mime_parts(ics, wanted).django_mimetype, ics

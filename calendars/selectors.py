@@ -5,12 +5,22 @@ places, and which links a person may see. Course online links only go to
 confirmed participants (``include_online_link``); meeting links only ever
 reach the meeting's two participants (the only people whose invitations and
 feeds contain the meeting). Coaches' notes are never read here.
+
+Who organizes (RFC 6047): every invitation — course or coaching meeting — is
+organized by the coordination office's mailbox (``office()``, the setting
+``KURSLOTSE_CALENDAR_ORGANIZER``), the address the emails come from (or, when
+the two differ, ORGANIZER carries SENT-BY the sender). See ``meeting_event``
+for why the coach is an attendee rather than the organizer.
+
+LAST-MODIFIED (``stamp``) is the latest change of anything the event shows:
+the course, its sessions and its venue (plus, for one learner's copy, their
+booking), or the meeting.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -35,6 +45,7 @@ from .events import Attendee, CalendarEvent, CourseSeries, MeetingEvent, Person,
 
 # Courses of a region feed that ended longer ago than this drop out of it.
 REGION_FEED_HISTORY = timedelta(days=365)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _COURSE_RELATED = ("venue", "municipality")
 
@@ -56,9 +67,26 @@ def _person(user) -> Person:
 
 
 def office() -> Person:
-    """The organizer of course invitations: the coordination office's address."""
-    name, email = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return Person(name=name or "Kurslotse", email=email or settings.DEFAULT_FROM_EMAIL)
+    """The organizer of every invitation: the coordination office's mailbox,
+    where calendar replies arrive. SENT-BY names the sender address when the
+    emails come from another one (``DEFAULT_FROM_EMAIL``)."""
+    name, email = parseaddr(settings.KURSLOTSE_CALENDAR_ORGANIZER)
+    email = email or settings.KURSLOTSE_CALENDAR_ORGANIZER
+    sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    sent_by = sender if sender and sender.lower() != email.lower() else ""
+    return Person(name=name or "Kurslotse", email=email, sent_by=sent_by)
+
+
+def _domain() -> str:
+    return settings.KURSLOTSE_CALENDAR_DOMAIN
+
+
+def course_stamp(course: Course, sessions: Iterable[CourseSession]) -> datetime:
+    """When anything a course's calendar event shows last changed."""
+    moments = [course.updated_at, *(s.updated_at for s in sessions)]
+    if course.venue is not None:
+        moments.append(course.venue.updated_at)
+    return max(moments).astimezone(UTC)
 
 
 def _cancelled(summary: str) -> str:
@@ -78,6 +106,24 @@ def _course_location(course: Course, include_online_link: bool) -> str:
     if include_online_link and course.online_meeting_link:
         return course.online_meeting_link
     return _("Online")
+
+
+def course_calendar_facts(course: Course) -> dict[str, object]:
+    """Everything of a course (and its venue) that its calendar event shows to
+    a participant, by aspect — ``courses.services`` compares these before and
+    after a change to decide whether calendars must be updated. Keep it in
+    step with ``course_event`` below: a field read there is an aspect here."""
+    venue = course.venue
+    return {
+        "title": (course.title, course.level),
+        "description": course.description.strip(),
+        "place": (
+            course.municipality.name if course.municipality else None,
+            (venue.name, venue.street, venue.postal_code) if venue else None,
+        ),
+        "times": (course.start_time, course.end_time),
+        "online_link": course.online_meeting_link,
+    }
 
 
 def _course_description(
@@ -101,11 +147,13 @@ def course_event(
     sequence_offset: int = 0,
     organizer: Person | None = None,
     attendees: tuple[Attendee, ...] = (),
+    changed_at: datetime | None = None,
 ) -> CourseSeries:
     """A course series as planned, with its moved and cancelled sessions.
 
     Reads ``course.sessions.all()`` (prefetch it: ``courses_for_calendar``),
-    ``course.venue`` and ``course.municipality``.
+    ``course.venue`` and ``course.municipality``. ``changed_at`` is a later
+    change that only this copy shows (a learner's booking), for LAST-MODIFIED.
     """
     sessions = list(course.sessions.all())
     cancelled = course.status == CourseStatus.CANCELLED
@@ -134,10 +182,12 @@ def course_event(
             for s in sessions
         ),
         cancelled=cancelled,
+        course_sequence=course.calendar_sequence,
         sequence_offset=sequence_offset,
-        stamp=course.updated_at.astimezone(UTC),
+        stamp=max(course_stamp(course, sessions), (changed_at or EPOCH).astimezone(UTC)),
         organizer=organizer,
         attendees=attendees,
+        domain=_domain(),
     )
 
 
@@ -178,6 +228,7 @@ def booking_event(booking: Booking, *, withdrawn: int | None = None) -> CourseSe
     )
     offset = 2 * withdrawn - (1 if left_this_one else 0)
     attendee = Attendee(_person(booking.learner), partstat="ACCEPTED", rsvp=False)
+    moments = [m for m in (booking.confirmed_at, booking.cancelled_at) if m is not None]
     return course_event(
         booking.course,
         # The participant's own copy: the same rule as the course page and the API.
@@ -185,6 +236,7 @@ def booking_event(booking: Booking, *, withdrawn: int | None = None) -> CourseSe
         sequence_offset=max(offset, 0),
         organizer=office(),
         attendees=(attendee,),
+        changed_at=max(moments, default=None),
     )
 
 
@@ -192,10 +244,25 @@ def booking_event(booking: Booking, *, withdrawn: int | None = None) -> CourseSe
 
 
 def meeting_event(meeting: Meeting) -> MeetingEvent:
-    """A coaching meeting for its two participants: the coach organizes, the
-    learner is asked to answer (RSVP). Reads ``meeting.mentorship`` with its
-    coach and learner (select them). The online link is shown: both readers
-    take part; nobody else ever gets this event."""
+    """A coaching meeting for its two participants, organized by the office.
+
+    ORGANIZER is the office mailbox (``office()``), the address the
+    invitation emails come from; the coach (CHAIR, already accepted) and the
+    learner (asked to answer, RSVP) are both ATTENDEEs, and both receive every
+    REQUEST and CANCEL. Why not the coach as ORGANIZER: the message is sent
+    by Kurslotse, not from the coach's mailbox, so Gmail and Outlook would
+    flag an organizer who is not the sender ("may not be from the
+    organizer"; SENT-BY is ignored by Outlook), the learner's accept/decline
+    would go to the coach's private address instead of a mailbox the office
+    reads, and the coach's own calendar would get an invitation organized by
+    themselves, which Google and Outlook treat as their own event they can
+    neither accept nor get updates for. With the office as organizer the
+    coach's calendar shows the meeting like any invitation and updates it
+    with every change (changes are made in Kurslotse, never in a client).
+
+    Reads ``meeting.mentorship`` with its coach and learner (select them).
+    The online link is shown: both readers take part; nobody else ever gets
+    this event."""
     mentorship = meeting.mentorship
     coach, learner = mentorship.coach, mentorship.learner
     summary = _("Coaching: %(coach)s and %(learner)s") % {
@@ -212,16 +279,17 @@ def meeting_event(meeting: Meeting) -> MeetingEvent:
         summary=_cancelled(summary) if cancelled else summary,
         starts_at=meeting.starts_at,
         ends_at=meeting.ends_at,
-        stamp=meeting.created_at.astimezone(UTC),
+        stamp=meeting.updated_at.astimezone(UTC),
         sequence=meeting.sequence,
         description=description,
         location=location,
         cancelled=cancelled,
-        organizer=_person(coach),
+        organizer=office(),
         attendees=(
             Attendee(_person(learner), partstat="NEEDS-ACTION", rsvp=True),
             Attendee(_person(coach), role="CHAIR", partstat="ACCEPTED", rsvp=False),
         ),
+        domain=_domain(),
     )
 
 

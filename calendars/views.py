@@ -1,5 +1,7 @@
-"""The private calendar feed: ``GET /calendars/<token>.ics``, no login; and the
-page where a signed-in person finds (and renews) their feed link.
+"""The private calendar feed: ``GET /calendars/<token>.ics``, no login; the
+page where a signed-in person finds (and renews) their feed link; and the
+``.ics`` download of one booking (``/bookings/<id>/calendar.ics``, routed in
+``courses/urls.py`` next to the other "my bookings" pages).
 
 The token in the URL is the only credential, so it never reaches a log line
 of ours: unknown tokens answer a plain 404 that Django's request logger is
@@ -8,8 +10,9 @@ user's id instead of the URL. Web server access logs are outside Django;
 production should not log query paths of ``/calendars/`` (see README).
 
 Polling calendars revalidate cheaply: the ETag is a hash of the body, and
-``If-None-Match`` answers 304. There is no Last-Modified: session moves and
-meeting changes keep no timestamp, so a date could only lie.
+``If-None-Match`` answers 304. The events carry LAST-MODIFIED; the response
+has no Last-Modified header, because a feed also changes when an event
+leaves it (a cancelled booking), which no event's timestamp records.
 """
 
 import hashlib
@@ -18,20 +21,25 @@ import logging
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, get_conditional_response
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from accounts.page_access import RolePageMixin
-from accounts.roles import SIGNED_IN
+from accounts.roles import LEARNER, SIGNED_IN
+from courses.constants import BookingStatus
+from courses.selectors import my_bookings
 
 from . import selectors, services
-from .builders import feed
+from .builders import feed, has_dates
+from .events import Method
+from .invitations import course_invitation
 
 logger = logging.getLogger(__name__)
 
@@ -124,3 +132,36 @@ class SubscriptionRotateView(RolePageMixin, TemplateView):
             ),
         )
         return redirect("calendars:subscription")
+
+
+# --- One booking as a file ------------------------------------------------------------------
+
+
+class BookingCalendarView(RolePageMixin, View):
+    """The course of one's confirmed booking as an ``.ics`` file to import.
+
+    ``METHOD:PUBLISH`` without attendees: a download is not an invitation to
+    answer (a REQUEST would make clients offer accept/decline buttons and
+    send replies). It is the same event (UID, SEQUENCE) as the invitations
+    by email, so later updates by email replace the imported one.
+    """
+
+    allowed_roles = {"get": frozenset({LEARNER})}
+
+    def get(self, request, pk):
+        booking = get_object_or_404(
+            my_bookings(request.user)
+            .filter(status=BookingStatus.CONFIRMED)
+            .select_related("learner", "course__venue", "course__municipality")
+            .prefetch_related(selectors.sessions_prefetch("course__")),
+            pk=pk,
+        )
+        if not has_dates(selectors.booking_event(booking)):
+            raise Http404("This course has no date yet.")
+        ics = course_invitation(booking, Method.PUBLISH)
+        response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="kurslotse-course-{booking.course_id}.ics"'
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response

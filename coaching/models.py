@@ -266,6 +266,7 @@ class Meeting(models.Model):
     )
     sequence = models.PositiveIntegerField(default=0, help_text="iCalendar SEQUENCE")
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, help_text="iCalendar LAST-MODIFIED")
 
     class Meta:
         ordering = ["starts_at", "pk"]

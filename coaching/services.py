@@ -488,19 +488,21 @@ def _check_times(starts_at: datetime, ends_at: datetime) -> None:
         raise InvalidInput(message, fields={"ends_at": [message]})
 
 
-def _tell_the_others(meeting: Meeting, by, kind: str) -> None:
-    """The other participants hear of it, with an invitation that updates their calendar."""
+def _tell_participants(meeting: Meeting, kind: str) -> None:
+    """Both participants get the invitation that updates their calendar — the
+    coach too, even when they made the change in Kurslotse: the office
+    organizes every meeting and both are attendees (``calendars.selectors.
+    meeting_event`` says why), so nothing else puts it into their calendar."""
     mentorship = meeting.mentorship
     method = "CANCEL" if meeting.status == MeetingStatus.CANCELLED else "REQUEST"
     payload = meeting_payload(meeting, **calendar("meeting", meeting.pk, method))
     for person in (mentorship.learner, mentorship.coach):
-        if person.pk != by.pk:
-            notify(
-                recipient=person,
-                kind=kind,
-                key=f"meeting:{meeting.pk}:{meeting.sequence}",
-                payload=payload,
-            )
+        notify(
+            recipient=person,
+            kind=kind,
+            key=f"meeting:{meeting.pk}:{meeting.sequence}",
+            payload=payload,
+        )
 
 
 @transaction.atomic
@@ -523,7 +525,7 @@ def schedule_meeting(
     )
     check_fields(meeting, "place", "online_link")
     meeting.save()
-    _tell_the_others(meeting, by, Kind.MEETING_SCHEDULED)
+    _tell_participants(meeting, Kind.MEETING_SCHEDULED)
     return meeting
 
 
@@ -546,7 +548,7 @@ def move_meeting(*, meeting: Meeting, by, starts_at, ends_at, place=None, online
     check_fields(meeting, "place", "online_link")
     meeting.sequence += 1
     meeting.save()
-    _tell_the_others(meeting, by, Kind.MEETING_CHANGED)
+    _tell_participants(meeting, Kind.MEETING_CHANGED)
     return meeting
 
 
@@ -563,8 +565,8 @@ def cancel_meeting(*, meeting: Meeting, by) -> Meeting:
         raise MeetingNotChangeable(_("This meeting is already cancelled."))
     meeting.status = MeetingStatus.CANCELLED
     meeting.sequence += 1
-    meeting.save(update_fields=["status", "sequence"])
-    _tell_the_others(meeting, by, Kind.MEETING_CANCELLED)
+    meeting.save(update_fields=["status", "sequence", "updated_at"])
+    _tell_participants(meeting, Kind.MEETING_CANCELLED)
     return meeting
 
 

@@ -4,13 +4,16 @@ Courses are created and changed in their schedule on the coordinators' course
 pages, which run the services (sessions are generated, participants told
 about changes); bookings change only through the booking services, which
 hold the capacity lock and move the waiting list. Here coordinators correct
-descriptions and look things up.
+descriptions and look things up — and a change that calendars show (title,
+description, place, online link) goes through ``services.update_course`` like
+from any other door, so participants get the updated invitation.
 """
 
 from django.contrib import admin
 
 from backend.admin import CoordinatorAdmin, ReadOnlyAdmin, ReadOnlyInline
 
+from . import services
 from .models import Booking, Course, CourseSession, Provider
 
 
@@ -45,8 +48,17 @@ class CourseAdmin(CoordinatorAdmin):
     autocomplete_fields = ["municipality", "venue", "provider"]
     readonly_fields = ["format", "seats", "childcare_places", "childcare_min_age",
                        "childcare_max_age", "starts_on", "ends_on", "weekdays", "start_time",
-                       "end_time", "exception_dates", "status", "created_at", "updated_at"]  # fmt: skip
+                       "end_time", "exception_dates", "status", "calendar_sequence",
+                       "created_at", "updated_at"]  # fmt: skip
     inlines = [SessionInline]
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Changes go through the service that tells participants' calendars."""
+        if not change:  # pragma: no cover - adding is switched off above
+            super().save_model(request, obj, form, change)
+            return
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        services.update_course(course=obj, by=request.user, **changes)
 
     def has_add_permission(self, request, *args) -> bool:
         return False

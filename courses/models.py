@@ -122,6 +122,11 @@ class Course(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=CourseStatus.choices, default=CourseStatus.DRAFT
     )
+    calendar_sequence = models.PositiveIntegerField(
+        default=0,
+        help_text="Raised with every change of what the whole series shows in calendars "
+        "(courses.services.course_calendar_changed); part of its iCalendar SEQUENCE.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -221,6 +226,7 @@ class CourseSession(models.Model):
         _("note"), max_length=300, blank=True, validators=[validate_single_line]
     )
     sequence = models.PositiveIntegerField(default=0, help_text="iCalendar SEQUENCE")
+    updated_at = models.DateTimeField(auto_now=True, help_text="iCalendar LAST-MODIFIED")
 
     class Meta:
         ordering = ["date", "start_time", "pk"]

@@ -201,7 +201,7 @@ def cancel_session(*, session: CourseSession, note: str = "") -> CourseSession:
     session.note = note
     check_fields(session, "note")
     session.sequence += 1
-    session.save(update_fields=["status", "note", "sequence"])
+    session.save(update_fields=["status", "note", "sequence", "updated_at"])
     _tell_participants(session, Kind.SESSION_CANCELLED)
     return session
 
@@ -248,7 +248,7 @@ def move_session(
     session.note = note
     check_fields(session, "note")
     session.sequence += 1
-    session.save(update_fields=["date", "start_time", "end_time", "note", "sequence"])
+    session.save(update_fields=["date", "start_time", "end_time", "note", "sequence", "updated_at"])
     _tell_participants(session, Kind.SESSION_MOVED, old_date=old_date.isoformat())
     return session
 
@@ -500,3 +500,114 @@ def expire_stale_offers(now: datetime | None = None) -> int:
             expired += len(stale)
             offer_free_places(course, now)
     return expired
+
+
+# --- Changes that people's calendars show -------------------------------------------
+# Every door that changes a course's or a venue's details (admin today, the
+# course editing pages and API later) calls these, so whatever a calendar
+# shows — title, description, place, times, online link — reaches every
+# confirmed participant as an updated invitation with a raised SEQUENCE.
+
+# Not changed here: the schedule (new dates mean new sessions), capacity
+# (needs the waiting list) and status (publish_course, cancel_course).
+SCHEDULE_FIELDS = frozenset({"starts_on", "ends_on", "weekdays", "exception_dates"})
+CAPACITY_FIELDS = frozenset({"seats", "childcare_places", "childcare_min_age", "childcare_max_age"})
+FIXED_FIELDS = frozenset({"id", "status", "calendar_sequence", "created_at", "updated_at"})
+
+
+def _changed_aspects(before: dict, after: dict) -> list[str]:
+    return [aspect for aspect in after if before.get(aspect) != after[aspect]]
+
+
+def course_calendar_changed(course: Course, changed: list[str]) -> None:
+    """Raise the course's calendar SEQUENCE and send each confirmed participant
+    the updated invitation (``Kind.COURSE_CHANGED``, naming what changed).
+
+    Call inside the transaction of the change, after saving it; the invitation
+    itself is built at delivery from the state of that moment.
+    """
+    Course.objects.filter(pk=course.pk).update(
+        calendar_sequence=F("calendar_sequence") + 1, updated_at=timezone.now()
+    )
+    course.refresh_from_db(fields=["calendar_sequence", "updated_at"])
+    payload = course_payload(
+        course, changed=sorted(changed), **calendar("course", course.pk, "REQUEST")
+    )
+    confirmed = course.bookings.filter(status=BookingStatus.CONFIRMED).select_related("learner")
+    for booking in confirmed.order_by("pk"):
+        notify(
+            recipient=booking.learner,
+            kind=Kind.COURSE_CHANGED,
+            key=f"course:{course.pk}:{course.calendar_sequence}",
+            payload=payload,
+        )
+
+
+@transaction.atomic
+def update_course(*, course: Course, by=None, **changes) -> Course:
+    """Change a course's details (any field but its schedule, capacity and
+    status); if what calendars show changed, everyone hears of it.
+
+    A new ``start_time``/``end_time`` also moves the sessions of today and
+    later that kept the course's times; earlier ones keep the times they had
+    (calendars then show them as they took place). Invariants are the
+    model's (``Course.clean``: a ``ValidationError`` changes nothing).
+    """
+    refused = set(changes) & (SCHEDULE_FIELDS | CAPACITY_FIELDS | FIXED_FIELDS)
+    if refused:
+        raise ValueError(f"update_course does not change {sorted(refused)}")
+    from calendars.selectors import course_calendar_facts
+
+    lock_course_capacity([course.pk])  # the one lock order: capacity first, then rows
+    course = (
+        Course.objects.select_for_update(of=("self",))
+        .select_related("venue", "municipality")
+        .get(pk=course.pk)
+    )
+    before = course_calendar_facts(course)
+    old_times = (course.start_time, course.end_time)
+    for name, value in changes.items():
+        setattr(course, name, value)
+    course.full_clean()
+    course.save()
+    if (course.start_time, course.end_time) != old_times:
+        course.sessions.filter(
+            date__gte=timezone.localdate(), start_time=old_times[0], end_time=old_times[1]
+        ).update(start_time=course.start_time, end_time=course.end_time, updated_at=timezone.now())
+    changed = _changed_aspects(before, course_calendar_facts(course))
+    if changed:
+        course_calendar_changed(course, changed)
+    return course
+
+
+@transaction.atomic
+def update_venue(*, venue, by=None, **changes):
+    """Change a venue; the courses that meet there and have not ended send
+    their participants an update if their calendars show the change (the
+    place's name or address)."""
+    from calendars.selectors import course_calendar_facts
+    from places.models import Venue
+
+    upcoming = Course.objects.filter(venue_id=venue.pk, ends_on__gte=timezone.localdate()).exclude(
+        status=CourseStatus.CANCELLED
+    )
+    course_ids = sorted(upcoming.values_list("pk", flat=True))
+    lock_course_capacity(course_ids)
+    venue = Venue.objects.select_for_update().get(pk=venue.pk)
+    courses = list(
+        Course.objects.filter(pk__in=course_ids)
+        .select_related("venue", "municipality")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    before = {course.pk: course_calendar_facts(course) for course in courses}
+    for name, value in changes.items():
+        setattr(venue, name, value)
+    venue.full_clean()
+    venue.save()
+    for course in courses:
+        course.venue = venue
+        changed = _changed_aspects(before[course.pk], course_calendar_facts(course))
+        if changed:
+            course_calendar_changed(course, changed)
+    return venue

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from calendars.views import BookingCalendarView
+
 from . import views
 
 app_name = "courses"
@@ -14,7 +16,7 @@ urlpatterns = [
     path("bookings/", views.MyBookingsView.as_view(), name="my_bookings"),
     path("bookings/<int:pk>/accept/", views.AcceptOfferView.as_view(), name="booking_accept"),
     path("bookings/<int:pk>/cancel/", views.CancelBookingView.as_view(), name="booking_cancel"),
-    path("bookings/<int:pk>/calendar.ics", views.BookingCalendarView.as_view(), name="booking_ics"),
+    path("bookings/<int:pk>/calendar.ics", BookingCalendarView.as_view(), name="booking_ics"),
     # Coordinators: run courses.
     path("manage/courses/", views.ManageCoursesView.as_view(), name="manage"),
     path("manage/courses/new/", views.CreateCourseView.as_view(), name="manage_create"),

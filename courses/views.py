@@ -24,9 +24,6 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.page_access import RolePageMixin
 from accounts.roles import COORDINATOR, COORDINATORS, LEARNER, LEARNERS, PUBLIC, has_role
-from calendars.events import Method
-from calendars.invitations import course_invitation
-from calendars.selectors import sessions_prefetch
 from common.errors import Busy, DomainError
 from common.languages import language_name
 from common.web import show_domain_error
@@ -244,29 +241,6 @@ class CancelBookingView(RolePageMixin, TemplateView):
                 _("Your booking for “%(course)s” is cancelled.") % {"course": booking.course.title},
             )
         return redirect("courses:my_bookings")
-
-
-class BookingCalendarView(RolePageMixin, View):
-    """The course series as an .ics file: the same event (UID, SEQUENCE) as the
-    invitations by email, so later updates by email replace it in the calendar."""
-
-    allowed_roles = {"get": LEARNERS}
-
-    def get(self, request, pk):
-        booking = get_object_or_404(
-            selectors.my_bookings(request.user)
-            .filter(status=BookingStatus.CONFIRMED)
-            .select_related("learner")
-            .prefetch_related(sessions_prefetch("course__")),
-            pk=pk,
-        )
-        ics = course_invitation(booking, Method.REQUEST)
-        response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="kurslotse-course-{booking.course_id}.ics"'
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
 
 
 # --- Coordinators: run courses ---------------------------------------------------------------

@@ -52,7 +52,14 @@ class EmailChannel:
     def build(self, notification: Notification) -> EmailMultiAlternatives:
         recipient = notification.recipient
         language = recipient.preferred_language or settings.LANGUAGE_CODE
-        text = render(notification.kind, notification.payload, language)
+        # The invitation first: the text mentions the calendar file only if it is attached.
+        invitation = calendar_invitation(notification)
+        text = render(
+            notification.kind,
+            notification.payload,
+            language,
+            calendar_attached=invitation is not None,
+        )
         with override(language):
             context = {
                 "text": text,
@@ -69,12 +76,14 @@ class EmailChannel:
             headers={"X-Kurslotse-Notification": notification.idempotency_key},
         )
         message.attach_alternative(html, "text/html")
-        invitation = calendar_invitation(notification)
         if invitation is not None:
             from calendars.mail import attach_invitation
 
             _content_type, ics = invitation
             attach_invitation(message, ics, notification.payload["calendar"]["method"])
+            # Replies to an invitation (accept/decline, or a plain answer) go
+            # to the organizer's mailbox, which the office reads (RFC 6047).
+            message.reply_to = [settings.KURSLOTSE_CALENDAR_ORGANIZER]
         return message
 
 

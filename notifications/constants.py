@@ -14,6 +14,7 @@ class Kind(models.TextChoices):
     SESSION_MOVED = "session_moved", _("A course date has moved")
     SESSION_CANCELLED = "session_cancelled", _("A course date is cancelled")
     COURSE_CANCELLED = "course_cancelled", _("A course is cancelled")
+    COURSE_CHANGED = "course_changed", _("A course has changed")
     SESSION_REMINDER = "session_reminder", _("Your course tomorrow")
     MEETING_REMINDER = "meeting_reminder", _("Your meeting soon")
     MATCH_PROPOSED = "match_proposed", _("A learner was proposed to you")

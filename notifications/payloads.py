@@ -25,13 +25,15 @@ def session_payload(session, **extra) -> dict:
 
 
 def course_payload(course, **extra) -> dict:
-    first = (
-        course.sessions.filter(status=SessionStatus.SCHEDULED)
-        .order_by("date", "start_time")
-        .first()
+    """The course with its next scheduled date (today or later; for a course
+    that has ended, its last one), or without a date if it has none."""
+    scheduled = course.sessions.filter(status=SessionStatus.SCHEDULED)
+    session = (
+        scheduled.filter(date__gte=timezone.localdate()).order_by("date", "start_time").first()
+        or scheduled.order_by("-date", "-start_time").first()
     )
-    if first is not None:
-        return session_payload(first, **extra)
+    if session is not None:
+        return session_payload(session, **extra)
     return {"course": course.pk, "title": course.title, **extra}
 
 

@@ -4,6 +4,11 @@ Each kind has a subject and a few short lines, filled from the payload the
 change wrote (a snapshot: title, date, place), and rendered in the
 recipient's language at delivery time. The email templates
 (templates/notifications/email.*) and the inbox API share these texts.
+
+A line that points to the calendar file ("the dates are in the attached
+calendar file") is only there when the file is: ``render(...,
+calendar_attached=True)`` is passed by the email channel once it has the
+invitation in hand; the inbox has no attachments and never says so.
 """
 
 from dataclasses import dataclass
@@ -47,15 +52,38 @@ def _course(payload: dict) -> dict:
     }
 
 
-def _texts(kind: str, p: dict) -> Text:
+def _only(condition: bool, *lines: str) -> tuple[str, ...]:
+    return lines if condition else ()
+
+
+def _changes(p: dict) -> str:
+    words = {
+        "title": _("the title"),
+        "description": _("the description"),
+        "place": _("the place"),
+        "times": _("the times"),
+        "online_link": _("the online link"),
+    }
+    return ", ".join(str(words[key]) for key in p.get("changed", ()) if key in words)
+
+
+def _texts(kind: str, p: dict, attached: bool) -> Text:
     c = _course(p)
     if kind == Kind.BOOKING_CONFIRMED:
         return Text(
             _("Your place in %(title)s is confirmed") % c,
             (
                 _("Good news: you have a place in the course %(title)s.") % c,
-                _("The first date: %(date)s, %(time)s.") % c,
-                _("The dates are in the calendar file attached to this message."),
+                *_only(bool(p.get("date")), _("The first date: %(date)s, %(time)s.") % c),
+                *_only(attached, _("The dates are in the calendar file attached to this message.")),
+            ),
+        )
+    if kind == Kind.COURSE_CHANGED:
+        return Text(
+            _("Changes to %(title)s") % c,
+            (
+                _("The course %(title)s has changed: %(changes)s.") % {**c, "changes": _changes(p)},
+                *_only(attached, _("Your calendar is updated with this message.")),
             ),
         )
     if kind == Kind.BOOKING_WAITLISTED:
@@ -96,7 +124,7 @@ def _texts(kind: str, p: dict) -> Text:
             (
                 _("The course date on %(old_date)s has moved.") % c,
                 _("New date: %(date)s, %(time)s.") % c,
-                _("Your calendar is updated with this message."),
+                *_only(attached, _("Your calendar is updated with this message.")),
             ),
         )
     if kind == Kind.SESSION_CANCELLED:
@@ -150,7 +178,7 @@ def _texts(kind: str, p: dict) -> Text:
             _("Meeting on %(date)s") % c,
             (
                 _("Your meeting: %(date)s, %(time)s, %(place)s.") % c,
-                _("The date is in the calendar file attached to this message."),
+                *_only(attached, _("The date is in the calendar file attached to this message.")),
             ),
         )
     if kind == Kind.MEETING_CANCELLED:
@@ -168,7 +196,8 @@ def _texts(kind: str, p: dict) -> Text:
     return Text(str(kind), ())
 
 
-def render(kind: str, payload: dict, language: str) -> Text:
-    """The subject and lines of a notification in ``language``."""
+def render(kind: str, payload: dict, language: str, *, calendar_attached: bool = False) -> Text:
+    """The subject and lines of a notification in ``language``; the lines
+    about a calendar file only with ``calendar_attached``."""
     with translation.override(language):
-        return _texts(kind, payload)
+        return _texts(kind, payload, calendar_attached)

@@ -1,4 +1,9 @@
-"""Municipalities and venues in the admin."""
+"""Municipalities and venues in the admin.
+
+A venue's name or address is in the calendars of every course that meets
+there: changes go through ``courses.services.update_venue``, which sends the
+participants of those courses an updated invitation.
+"""
 
 from django.contrib import admin
 
@@ -32,3 +37,13 @@ class VenueAdmin(CoordinatorAdmin):
     list_select_related = ["municipality"]
     search_fields = ["name", "street", "municipality__name"]
     autocomplete_fields = ["municipality"]
+    readonly_fields = ["updated_at"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        from courses.services import update_venue
+
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        update_venue(venue=obj, by=request.user, **changes)

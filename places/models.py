@@ -50,6 +50,7 @@ class Venue(models.Model):
         verbose_name=_("municipality"),
     )
     accessibility_notes = models.TextField(_("accessibility notes"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True, help_text="iCalendar LAST-MODIFIED")
 
     class Meta:
         ordering = ["municipality__name", "name"]

@@ -5,6 +5,7 @@ import hashlib
 import logging
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
@@ -86,7 +87,7 @@ def test_feed_url_works_without_login_and_is_a_calendar(learner):
     assert response["Cache-Control"] == "private, max-age=900"
     calendar = parse(response.content)
     assert "METHOD" not in calendar
-    assert feed_uids(response) == {f"course-{course.pk}@kurslotse"}
+    assert feed_uids(response) == {f"course-{course.pk}@{settings.KURSLOTSE_CALENDAR_DOMAIN}"}
     assert len(occurrences(response.content)) == 5
 
 
@@ -167,11 +168,11 @@ def test_meetings_including_cancelled_ones_but_no_private_notes(mentorship):
     coaching_services.cancel_meeting(meeting=cancelled, by=mentorship.coach)
     response = fetch(services.feed_token(mentorship.learner))
     assert feed_uids(response) == {
-        f"meeting-{meeting.pk}@kurslotse",
-        f"meeting-{cancelled.pk}@kurslotse",
+        f"meeting-{meeting.pk}@{settings.KURSLOTSE_CALENDAR_DOMAIN}",
+        f"meeting-{cancelled.pk}@{settings.KURSLOTSE_CALENDAR_DOMAIN}",
     }
     statuses = {o.uid: o.status for o in occurrences(response.content)}
-    assert statuses[f"meeting-{cancelled.pk}@kurslotse"] == "CANCELLED"
+    assert statuses[f"meeting-{cancelled.pk}@{settings.KURSLOTSE_CALENDAR_DOMAIN}"] == "CANCELLED"
     assert b"Sorgen" not in response.content
     assert feed_uids(fetch(services.feed_token(mentorship.coach))) == feed_uids(response)
     stranger = make_mentorship(learner=UserFactory(roles=[LEARNER]))
@@ -192,7 +193,7 @@ def test_region_feed_for_coordinators():
     spring_course(municipality=municipality("Neckarsulm"))
     token = services.feed_token(coordinator)
     response = fetch(token, "?region=nw")
-    assert feed_uids(response) == {f"course-{north_west.pk}@kurslotse"}
+    assert feed_uids(response) == {f"course-{north_west.pk}@{settings.KURSLOTSE_CALENDAR_DOMAIN}"}
     assert ZOOM.encode() not in response.content
     with translation.override(coordinator.preferred_language):
         region_name = str(Region.NORTH_WEST.label)

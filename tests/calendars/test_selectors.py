@@ -4,6 +4,7 @@ through the services, and the invitations each recipient gets."""
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -153,7 +154,7 @@ def test_booking_invitations_rise_through_leaving_and_booking_again(learner):
     )
     assert sequence_of(request_ics) < sequence_of(cancel_ics) < sequence_of(again_ics)
     uids = {str(vevents(ics)[0]["UID"]) for ics in (request_ics, cancel_ics, again_ics)}
-    assert uids == {f"course-{course.pk}@kurslotse"}
+    assert uids == {f"course-{course.pk}@{settings.KURSLOTSE_CALENDAR_DOMAIN}"}
 
 
 def test_course_cancel_invitation_follows_the_last_request(learner, coordinator):
@@ -218,7 +219,9 @@ def test_meeting_invitation_for_both_participants_and_nobody_else(mentorship):
             kind="meeting", object_id=meeting.pk, method="REQUEST", recipient=person
         )
         event = vevents(ics)[0]
-        assert str(event["ORGANIZER"]) == f"mailto:{mentorship.coach.email}"
+        # The office organizes (RFC 6047: the sender); the coach is an attendee.
+        assert str(event["ORGANIZER"]) == f"mailto:{selectors.office().email}"
+        assert f"mailto:{mentorship.coach.email}" in [str(a) for a in event["ATTENDEE"]]
         assert str(event["LOCATION"]) == "Café"
         assert "https://meet.example.org/x" in str(event["DESCRIPTION"])
     stranger = UserFactory(roles=[LEARNER])
@@ -278,14 +281,16 @@ def test_feed_events_hold_confirmed_courses_and_own_meetings_only(learner, other
 
     events = selectors.feed_events(learner)
     assert uids(events) == {
-        f"course-{confirmed.pk}@kurslotse",
-        f"meeting-{meeting.pk}@kurslotse",
-        f"meeting-{cancelled.pk}@kurslotse",
+        f"course-{confirmed.pk}@{settings.KURSLOTSE_CALENDAR_DOMAIN}",
+        f"meeting-{meeting.pk}@{settings.KURSLOTSE_CALENDAR_DOMAIN}",
+        f"meeting-{cancelled.pk}@{settings.KURSLOTSE_CALENDAR_DOMAIN}",
     }
     by_uid = {event.uid: event for event in events}
-    assert by_uid[f"meeting-{cancelled.pk}@kurslotse"].cancelled
+    assert by_uid[f"meeting-{cancelled.pk}@{settings.KURSLOTSE_CALENDAR_DOMAIN}"].cancelled
     # the coach's feed shows the same meetings
-    assert f"meeting-{meeting.pk}@kurslotse" in uids(selectors.feed_events(mine.coach))
+    assert f"meeting-{meeting.pk}@{settings.KURSLOTSE_CALENDAR_DOMAIN}" in uids(
+        selectors.feed_events(mine.coach)
+    )
 
 
 def test_a_course_cancelled_under_a_confirmed_booking_stays_in_the_feed_as_cancelled(
@@ -305,7 +310,7 @@ def test_region_courses_for_a_coordinator_without_online_links():
     spring_course(municipality=municipality("Neckarsulm"))  # NE
     spring_course(format=Format.ONLINE, municipality=None, online_meeting_link=ZOOM)  # no region
     events = selectors.feed_events(coordinator, region="NW")
-    assert uids(events) == {f"course-{north_west.pk}@kurslotse"}
+    assert uids(events) == {f"course-{north_west.pk}@{settings.KURSLOTSE_CALENDAR_DOMAIN}"}
     assert ZOOM.encode() not in feed(events, name="x")
 
 

@@ -5,6 +5,7 @@ Every refused input shows a message tied to its field and changes nothing."""
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
@@ -374,7 +375,9 @@ def test_calendar_file_of_a_booking_is_the_course_series(learner_client, learner
     assert "attachment" in response["Content-Disposition"]
     calendar = Calendar.from_ical(response.content)
     events = [c for c in calendar.walk("VEVENT")]
-    assert {str(e["UID"]) for e in events} == {f"course-{course.pk}@kurslotse"}
+    assert {str(e["UID"]) for e in events} == {
+        f"course-{course.pk}@{settings.KURSLOTSE_CALENDAR_DOMAIN}"
+    }
     assert "RRULE" in events[0]
 
 

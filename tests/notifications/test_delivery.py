@@ -5,6 +5,7 @@ import smtplib
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
@@ -246,7 +247,10 @@ def test_cancelling_a_course_sends_a_cancel_for_the_event(learner, coordinator):
     course_services.cancel_course(course=course, by=coordinator)
     cancel = calendar_of(email_rows(kind="course_cancelled").get())
     assert str(cancel["METHOD"]) == "CANCEL"
-    assert str(cancel.walk("VEVENT")[0]["UID"]) == f"course-{course.pk}@kurslotse"
+    assert (
+        str(cancel.walk("VEVENT")[0]["UID"])
+        == f"course-{course.pk}@{settings.KURSLOTSE_CALENDAR_DOMAIN}"
+    )
 
 
 def test_sweep_does_not_hand_a_recently_enqueued_row_to_the_broker_again(learner):

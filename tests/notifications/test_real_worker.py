@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -210,7 +211,7 @@ def test_a_booking_confirmation_arrives_with_a_calendar_request(rig):
     parsed = Calendar.from_ical(calendar.get_payload(decode=True))
     assert parsed["METHOD"] == "REQUEST"
     event = parsed.walk("VEVENT")[0]
-    assert str(event["UID"]) == f"course-{booking.course_id}@kurslotse"
+    assert str(event["UID"]) == f"course-{booking.course_id}@{settings.KURSLOTSE_CALENDAR_DOMAIN}"
     assert emails().get().status == Status.SENT
 
 
