@@ -47,7 +47,7 @@ from django.conf import settings
 from django.db import OperationalError, connection
 from django.db.models import QuerySet
 
-from common.errors import Busy
+from common.errors import Busy, transient_database_error
 
 from .models import Booking, Course, CourseSession
 
@@ -84,7 +84,12 @@ def lock_course_capacity(course_ids: Iterable[int]) -> None:
             cursor.execute(f"SET LOCAL lock_timeout = {timeout_ms}")
             cursor.execute(f"SELECT {calls}", keys)
     except OperationalError as error:
-        raise Busy() from error
+        # Not free in time: "busy". The server going away while we waited is
+        # "unavailable"; anything else is a bug and stays one.
+        answer = transient_database_error(error)
+        if answer is None:
+            raise
+        raise (Busy() if isinstance(answer, Busy) else answer) from error
 
 
 def lock_rows(queryset: QuerySet[Row]) -> list[Row]:

@@ -9,6 +9,7 @@ connection is pointed at a local port where nothing listens, then back.
 """
 
 import sqlite3
+import threading
 import uuid
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -24,10 +25,12 @@ from accounts.roles import LEARNER
 from common.errors import api_exception_handler, transient_database_error
 from courses import services
 from courses.constants import BookingStatus
+from courses.locking import capacity_lock_key
 from courses.models import Booking
 
 from .factories import CourseFactory, UserFactory
 from .mailcatcher import free_port
+from .servers import wait_for
 
 
 @contextmanager
@@ -153,3 +156,62 @@ def test_a_locked_sqlite_database_is_busy(tmp_path):
         other.execute("BEGIN IMMEDIATE")
     holder.rollback()
     assert transient_database_error(caught.value).code == "busy"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_cut_by_the_server_mid_request_answers_503_and_the_retry_books_once(
+    settings,
+):
+    """PostgreSQL restarting (here: pg_terminate_backend, as a restart or a
+    failover does) cuts the connection of a request in flight."""
+    settings.KURSLOTSE_LOCK_TIMEOUT_SECONDS = 30
+    course = CourseFactory()
+    learner = UserFactory(roles=[LEARNER])
+    url, key = f"/api/v1/courses/{course.pk}/bookings/", str(uuid.uuid4())
+    answers = []
+
+    def book_in_a_request():
+        api = APIClient()
+        api.force_authenticate(learner)
+        try:
+            answers.append(
+                api.post(url, {"children_ages": []}, format="json", HTTP_IDEMPOTENCY_KEY=key)
+            )
+        finally:
+            connection.close()
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    with psycopg.connect(**params, autocommit=True) as admin:
+        with admin.transaction():
+            # Hold the course's lock, so the request waits inside its transaction.
+            admin.execute("SELECT pg_advisory_xact_lock(%s)", [capacity_lock_key(course.pk)])
+            request = threading.Thread(target=book_in_a_request)
+            request.start()
+            waiting = wait_for_a_backend_waiting_on_a_lock(admin)
+            admin.execute("SELECT pg_terminate_backend(%s)", [waiting])
+        request.join(timeout=30)
+
+    assert answers[0].status_code == 503
+    assert answers[0].json()["error"]["code"] == "unavailable"
+    assert not Booking.objects.filter(course=course).exists()
+    retry = APIClient()
+    retry.force_authenticate(learner)
+    again = retry.post(url, {"children_ages": []}, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert again.status_code == 201
+    assert Booking.objects.filter(course=course).count() == 1
+
+
+def wait_for_a_backend_waiting_on_a_lock(admin) -> int:
+    def waiting():
+        # Inside a transaction the statistics views keep their first snapshot.
+        admin.execute("SELECT pg_stat_clear_snapshot()")
+        row = admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()
+        return row[0] if row else None
+
+    wait_for(lambda: waiting() is not None, timeout=30, what="the request to wait")
+    return waiting()
