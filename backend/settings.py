@@ -156,6 +156,11 @@ else:
     # than the request), checked before each request so a restart is survived.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that does not answer is "unavailable" (503) after this many
+    # seconds, not a request hanging for the operating system's TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 IS_POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -223,21 +228,48 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Seconds any one step of talking to the mail server may take (connect, each
+# reply). A server that accepts and never answers fails the delivery for now;
+# the outbox tries again later, so a worker is never stuck on it.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kurslotse <kurslotse@localhost>")
 
 # --- Redis, cache and Celery ----------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Every Redis call is bounded: connecting, and each answer, in seconds.
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=1.0)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=2.0)
+# After Redis failed once, skip it for this long before trying again (the
+# cache treats itself as empty, notifications wait for the sweep).
+KURSLOTSE_REDIS_OUTAGE_PAUSE_SECONDS = env.float(
+    "KURSLOTSE_REDIS_OUTAGE_PAUSE_SECONDS", default=5.0
+)
 if REDIS_URL:
     # The cache gets its own Redis database: clearing the cache (FLUSHDB) must
-    # never delete queued Celery messages.
+    # never delete queued Celery messages. While Redis is away the cache is
+    # empty rather than an error (common/cache.py).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "common.cache.DegradingRedisCache",
             "LOCATION": env.str("REDIS_CACHE_URL", default=redis_sibling_database(REDIS_URL)),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": 3600,
+        # A publish gives up at once when Redis is away (no reconnect loop:
+        # kombu otherwise retries for seconds per message) and never waits on
+        # a Redis that accepts and does not answer. The outbox row stays
+        # queued and the sweep sends it later (notifications/services.py).
+        "max_retries": 0,
+        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+        "socket_timeout": REDIS_SOCKET_TIMEOUT,
+        "retry_on_timeout": False,
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # kombu's filesystem transport: a real broker in a folder, no server.
@@ -263,7 +295,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # any task runs; reminders are rows found by the sweep, never long-ETA tasks.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {"notifications.tasks.deliver": {"queue": "notifications"}}
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+# Publishing never retries (the sweep does); a worker that lost Redis keeps
+# reconnecting (broker_connection_retry) until it is back.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 KURSLOTSE_SITE_NAME = env.str("KURSLOTSE_SITE_NAME", default="Landkreis Heilbronn")
 CELERY_BEAT_SCHEDULE = {

@@ -27,3 +27,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
 ]
+
+# A busy or unreachable database answers 503 with Retry-After, not 500.
+handler500 = "common.views.server_error"

@@ -25,7 +25,7 @@ from notifications.constants import Kind
 from notifications.payloads import calendar, meeting_payload
 from notifications.services import notify
 
-from . import matching, selectors
+from . import locking, matching, selectors
 from .constants import (
     MEETING_MAX_DAYS_AHEAD,
     MEETING_MAX_HOURS,
@@ -153,7 +153,7 @@ def create_request(*, learner, created_by, **fields) -> CoachingRequest:
 @transaction.atomic
 def close_request(*, request: CoachingRequest, by) -> CoachingRequest:
     """Withdraw a request that has no mentorship yet (e.g. the learner found work)."""
-    request = CoachingRequest.objects.select_for_update().get(pk=request.pk)
+    request = locking.lock_request(request.pk)
     if request.status not in (RequestStatus.OPEN, RequestStatus.PROPOSED):
         raise RequestNotOpen(_("Only open requests can be withdrawn."))
     request.proposals.filter(status__in=[ProposalStatus.PROPOSED, ProposalStatus.APPROVED]).update(
@@ -277,7 +277,7 @@ def propose_by_hand(
     recorded on the proposal and returned as warnings. A coordinator's own
     proposal needs no second approval: it goes to the coach at once.
     """
-    request = CoachingRequest.objects.select_for_update().get(pk=request.pk)
+    request = locking.lock_request(request.pk)
     if request.status != RequestStatus.OPEN:
         raise RequestNotOpen(_("This request is not open for a new proposal."))
     data, engine_request, engine_coach = _engine_pair(request, coach)
@@ -310,7 +310,7 @@ def propose_by_hand(
 
 @transaction.atomic
 def approve_proposal(*, proposal: MatchProposal, by) -> MatchProposal:
-    proposal = MatchProposal.objects.select_for_update().get(pk=proposal.pk)
+    proposal = locking.lock_proposal(proposal.pk)
     if proposal.status != ProposalStatus.PROPOSED:
         raise ProposalNotOpen(_("Only proposals waiting for approval can be approved."))
     now = timezone.now()
@@ -357,11 +357,7 @@ def approve_all_proposals(*, run: MatchingRun, by) -> int:
 
 
 def _answerable(proposal: MatchProposal, coach) -> MatchProposal:
-    proposal = (
-        MatchProposal.objects.select_for_update(of=("self",))
-        .select_related("request")
-        .get(pk=proposal.pk)
-    )
+    proposal = locking.lock_proposal(proposal.pk)
     if proposal.coach_id != coach.pk:
         raise NotAllowed(_("Only the proposed coach can answer."))
     if proposal.status != ProposalStatus.APPROVED:
@@ -435,11 +431,7 @@ def expire_stale_proposals(now: datetime | None = None) -> int:
     stale = MatchProposal.objects.filter(status=ProposalStatus.APPROVED, expires_at__lte=now)
     for proposal_id in stale.values_list("pk", flat=True):
         with transaction.atomic():
-            proposal = (
-                MatchProposal.objects.select_for_update(of=("self",))
-                .select_related("request", "approved_by")
-                .get(pk=proposal_id)
-            )
+            proposal = locking.lock_proposal(proposal_id)
             if proposal.status != ProposalStatus.APPROVED:
                 continue
             proposal.status = ProposalStatus.EXPIRED
@@ -531,11 +523,7 @@ def schedule_meeting(
 
 @transaction.atomic
 def move_meeting(*, meeting: Meeting, by, starts_at, ends_at, place=None, online_link=None):
-    meeting = (
-        Meeting.objects.select_for_update(of=("self",))
-        .select_related("mentorship")
-        .get(pk=meeting.pk)
-    )
+    meeting = locking.lock_meeting(meeting.pk)
     _active_for(by, meeting.mentorship)
     if meeting.status != MeetingStatus.SCHEDULED:
         raise MeetingNotChangeable(_("A cancelled meeting cannot be moved."))
@@ -554,11 +542,7 @@ def move_meeting(*, meeting: Meeting, by, starts_at, ends_at, place=None, online
 
 @transaction.atomic
 def cancel_meeting(*, meeting: Meeting, by) -> Meeting:
-    meeting = (
-        Meeting.objects.select_for_update(of=("self",))
-        .select_related("mentorship")
-        .get(pk=meeting.pk)
-    )
+    meeting = locking.lock_meeting(meeting.pk)
     if not selectors.may_work_on(by, meeting.mentorship):
         raise NotAllowed(_("Only the coach and the coordination office can do this."))
     if meeting.status != MeetingStatus.SCHEDULED:
@@ -616,7 +600,7 @@ def record_milestone(*, mentorship: Mentorship, by, kind: str, occurred_on, note
 
 @transaction.atomic
 def end_mentorship(*, mentorship: Mentorship, by, reason: str) -> Mentorship:
-    mentorship = Mentorship.objects.select_for_update().get(pk=mentorship.pk)
+    mentorship = locking.lock_mentorship(mentorship.pk)
     _active_for(by, mentorship)
     now = timezone.now()
     mentorship.ended_at = now
@@ -625,7 +609,8 @@ def end_mentorship(*, mentorship: Mentorship, by, reason: str) -> Mentorship:
     CoachingRequest.objects.filter(pk=mentorship.request_id).update(
         status=RequestStatus.CLOSED, closed_at=now
     )
-    for meeting in mentorship.meetings.filter(status=MeetingStatus.SCHEDULED, starts_at__gt=now):
+    scheduled = mentorship.meetings.filter(status=MeetingStatus.SCHEDULED, starts_at__gt=now)
+    for meeting in scheduled.order_by("pk"):
         cancel_meeting(meeting=meeting, by=by)
     for person in (mentorship.learner, mentorship.coach):
         if person.pk != by.pk:

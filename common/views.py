@@ -1,8 +1,12 @@
 """Pages of the frame that belong to no app, and the answers to requests
 that never reach a view (no such route, a body over the limit)."""
 
-from django.http import JsonResponse
+import sys
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.views import defaults
 from django.views.generic import RedirectView
@@ -11,7 +15,7 @@ from rest_framework.exceptions import NotFound
 from accounts.page_access import RolePageMixin
 from accounts.roles import PUBLIC
 
-from .errors import error_body
+from .errors import error_body, transient_database_error
 
 # Paths answered in JSON: our API and allauth's headless API.
 API_PREFIXES = ("/api/", "/_allauth/")
@@ -47,3 +51,31 @@ class FaviconView(RolePageMixin, RedirectView):
 
     def get_redirect_url(self, *args, **kwargs) -> str:
         return static("favicon.svg")
+
+
+def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
+    """``handler500``: what a page (or an API call that failed before DRF took
+    it, e.g. in a middleware) answers for an exception nobody handled.
+
+    A database that is busy or away is no bug: 503 with Retry-After, as a page
+    in the visitor's language or in the API's error shape. The page is
+    rendered without context processors, which would ask the database again.
+    Anything else stays Django's 500. Django has logged the exception already.
+    """
+    transient = transient_database_error(sys.exc_info()[1])
+    if transient is None:
+        return defaults.server_error(request, template_name)
+    if is_api_request(request):
+        response: HttpResponse = JsonResponse(
+            error_body(transient.code, transient.message), status=transient.status_code
+        )
+    else:
+        context = {
+            "request": request,
+            "site_name": settings.KURSLOTSE_SITE_NAME,
+            "message": transient.message,
+        }
+        response = HttpResponse(render_to_string("503.html", context), status=transient.status_code)
+    for header, value in transient.headers.items():
+        response[header] = value
+    return response

@@ -1,31 +1,61 @@
-"""Lock a course's capacity before reading it, so a rush can never oversell.
+"""Lock a course before touching it, in the one order every path shares.
 
-Modelled on pretix's ``services/locking.py``: inside the booking transaction,
-take PostgreSQL transaction-scoped advisory locks, one per course, in sorted
-order (so two transactions locking several courses can never deadlock), with
-a short ``lock_timeout``. A timeout becomes ``Busy`` (HTTP 503 with
-Retry-After), never a 500. The lock is released by COMMIT or ROLLBACK.
+The one lock order
+------------------
+Every transaction that writes a course, its sessions or its bookings takes
+its locks in this order, and in no other:
 
-Only taking capacity needs the lock; freeing it (a cancellation) does not,
-but offering the freed place to the waiting list takes capacity again and
-locks then.
+1. the **course lock** (``lock_course_capacity``): a transaction-scoped
+   advisory lock per course, all the courses it needs in one call, in
+   ascending id order;
+2. then **row locks** (``SELECT … FOR UPDATE``): the course row, then
+   session rows, then booking rows, each kind in ascending id order.
+
+Booking, cancelling a booking, accepting an offer, offering free places,
+expiring offers, cancelling a course, moving or cancelling a session: all of
+them. Two transactions that take locks in the same order can wait for each
+other but never deadlock; one path that locks a booking row first and the
+course second (as ``cancel_booking`` once did, against ``cancel_course``) is
+``deadlock detected`` on a busy morning.
+
+It is easy to get wrong by hand, so ``courses/services.py`` takes row locks
+only through the helpers here (a test checks that it has no
+``select_for_update`` of its own): ``lock_course``, ``lock_session`` and
+``lock_booking`` read the row's course id without a lock, take that course's
+lock, and only then lock and read the row, so what the caller sees is
+current. ``lock_rows`` locks the rows of a queryset in id order, for a course
+already locked.
+
+The course lock
+---------------
+Modelled on pretix's ``services/locking.py``: PostgreSQL transaction-scoped
+advisory locks with a short ``lock_timeout``. A timeout becomes ``Busy``
+(HTTP 503 with Retry-After), never a 500. The lock is released by COMMIT or
+ROLLBACK. It is what keeps a rush from overselling: whatever takes capacity
+reads what is left only while it holds the lock.
 
 SQLite has no row or advisory locks. The embedded setup opens every
 transaction with BEGIN IMMEDIATE (see settings), which holds the database's
-single write lock from the start, so the read-then-write of a booking is
-serialised there as well.
+single write lock from the start, so every write transaction is serialised
+there as a whole.
 """
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import OperationalError, connection
+from django.db.models import QuerySet
 
-from common.errors import Busy
+from common.errors import Busy, transient_database_error
+
+from .models import Booking, Course, CourseSession
 
 # Advisory locks share one 64-bit key space across the database; the top
 # byte says which kind of object a key locks, the rest is its id.
 COURSE_CAPACITY_LOCK_SPACE = 1
+
+Row = TypeVar("Row", Booking, CourseSession)
 
 
 def capacity_lock_key(course_id: int) -> int:
@@ -33,7 +63,7 @@ def capacity_lock_key(course_id: int) -> int:
 
 
 def lock_course_capacity(course_ids: Iterable[int]) -> None:
-    """Take the capacity lock of each course, in ascending id order.
+    """Take the lock of each course, in ascending id order (step 1 of the order).
 
     ``lock_timeout`` stays set for the rest of the (short) transaction, as in
     pretix; waiting longer than that anywhere in it is "busy" too.
@@ -54,4 +84,49 @@ def lock_course_capacity(course_ids: Iterable[int]) -> None:
             cursor.execute(f"SET LOCAL lock_timeout = {timeout_ms}")
             cursor.execute(f"SELECT {calls}", keys)
     except OperationalError as error:
-        raise Busy() from error
+        # Not free in time: "busy". The server going away while we waited is
+        # "unavailable"; anything else is a bug and stays one.
+        answer = transient_database_error(error)
+        if answer is None:
+            raise
+        raise (Busy() if isinstance(answer, Busy) else answer) from error
+
+
+def lock_rows(queryset: QuerySet[Row]) -> list[Row]:
+    """Lock and read the rows of ``queryset`` in ascending id order (step 2).
+
+    Only for rows of courses whose lock this transaction holds already.
+    """
+    return list(queryset.select_for_update(of=("self",)).order_by("pk"))
+
+
+def lock_course(course_id: int) -> Course:
+    """The course lock, then the course row: read fresh, for changing it."""
+    lock_course_capacity([course_id])
+    return Course.objects.select_for_update().get(pk=course_id)
+
+
+def lock_session(session_id: int) -> CourseSession:
+    """The session's course lock, then the session row (with its course, read fresh)."""
+    course_id = CourseSession.objects.values_list("course_id", flat=True).get(pk=session_id)
+    lock_course_capacity([course_id])
+    session = (
+        CourseSession.objects.select_related("course")
+        .select_for_update(of=("self",))
+        .get(pk=session_id)
+    )
+    if session.course_id != course_id:  # a session never changes course; be sure
+        raise RuntimeError(f"Session {session_id} moved to another course while being locked.")
+    return session
+
+
+def lock_booking(booking_id: int) -> Booking:
+    """The booking's course lock, then the booking row (with its course, read fresh)."""
+    course_id = Booking.objects.values_list("course_id", flat=True).get(pk=booking_id)
+    lock_course_capacity([course_id])
+    booking = (
+        Booking.objects.select_related("course").select_for_update(of=("self",)).get(pk=booking_id)
+    )
+    if booking.course_id != course_id:  # a booking never changes course; be sure
+        raise RuntimeError(f"Booking {booking_id} moved to another course while being locked.")
+    return booking

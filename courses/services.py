@@ -1,11 +1,14 @@
 """Every write about courses and bookings, one function per use case.
 
-Each function runs in one transaction. Whatever takes capacity (a booking,
-an offer to the waiting list) first locks the course's capacity
-(``lock_course_capacity``) and only then reads what is left. A rule a
-user's request breaks raises a ``DomainError`` before anything is written.
+Each function runs in one transaction. Whatever writes a course, a session
+or a booking takes its locks in the one order of ``locking.py`` — the
+course's lock first, then rows in id order — and only through its helpers;
+whatever takes capacity (a booking, an offer to the waiting list) reads what
+is left only while it holds the course's lock. A rule a user's request breaks
+raises a ``DomainError`` before anything is written.
 """
 
+import logging
 from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
@@ -14,13 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import COORDINATOR, has_role
-from common.errors import Conflict, DomainError, InvalidInput, NotAllowed
+from common.errors import Busy, Conflict, DomainError, InvalidInput, NotAllowed
 from common.validators import check_fields
 from notifications.constants import Kind
 from notifications.payloads import calendar, course_payload, session_payload
 from notifications.services import notify
 
-from . import selectors
+from . import locking, selectors
 from .constants import (
     HOLDING_STATUSES,
     MAX_CHILD_AGE,
@@ -34,9 +37,10 @@ from .constants import (
     CourseStatus,
     SessionStatus,
 )
-from .locking import lock_course_capacity
 from .models import Booking, Course, CourseSession
 from .schedule import session_dates
+
+logger = logging.getLogger(__name__)
 
 # --- Errors a user can cause ---------------------------------------------------
 
@@ -159,10 +163,10 @@ def publish_course(*, course: Course) -> Course:
 @transaction.atomic
 def cancel_course(*, course: Course, by) -> Course:
     """Cancel a whole course: every session and every active booking with it."""
-    # The capacity lock orders this against bookings in flight: each either
-    # completes first (and is cancelled here) or sees the cancelled course.
-    lock_course_capacity([course.pk])
-    course = Course.objects.select_for_update().get(pk=course.pk)
+    # The course lock orders this against bookings and cancellations in
+    # flight: each either completes first (and is cancelled here) or sees
+    # the cancelled course.
+    course = locking.lock_course(course.pk)
     if course.status == CourseStatus.CANCELLED:
         raise CourseNotChangeable(_("This course is already cancelled."))
     course.status = CourseStatus.CANCELLED
@@ -171,10 +175,14 @@ def cancel_course(*, course: Course, by) -> Course:
         status=SessionStatus.CANCELLED, sequence=F("sequence") + 1
     )
     now = timezone.now()
-    active = course.bookings.filter(status__in=[*HOLDING_STATUSES, BookingStatus.WAITLISTED])
+    active = locking.lock_rows(
+        course.bookings.filter(
+            status__in=[*HOLDING_STATUSES, BookingStatus.WAITLISTED]
+        ).select_related("learner")
+    )
     payload = course_payload(course)
     cancel_invitation = calendar("course", course.pk, "CANCEL")
-    for booking in active.select_related("learner"):
+    for booking in active:
         confirmed = booking.status == BookingStatus.CONFIRMED
         notify(
             recipient=booking.learner,
@@ -182,7 +190,7 @@ def cancel_course(*, course: Course, by) -> Course:
             key=f"course-cancelled:{course.pk}",
             payload={**payload, **cancel_invitation} if confirmed else payload,
         )
-    active.update(
+    Booking.objects.filter(pk__in=[booking.pk for booking in active]).update(
         status=BookingStatus.CANCELLED,
         cancelled_at=now,
         cancelled_by=by,
@@ -194,7 +202,7 @@ def cancel_course(*, course: Course, by) -> Course:
 
 @transaction.atomic
 def cancel_session(*, session: CourseSession, note: str = "") -> CourseSession:
-    session = CourseSession.objects.select_for_update().get(pk=session.pk)
+    session = locking.lock_session(session.pk)
     if session.status == SessionStatus.CANCELLED:
         raise SessionNotChangeable(_("This session is already cancelled."))
     session.status = SessionStatus.CANCELLED
@@ -223,11 +231,8 @@ def _tell_participants(session: CourseSession, kind: str, **extra) -> None:
 def move_session(
     *, session: CourseSession, to_date: date, start_time: time, end_time: time, note: str = ""
 ) -> CourseSession:
-    session = (
-        CourseSession.objects.select_related("course")
-        .select_for_update(of=("self",))
-        .get(pk=session.pk)
-    )
+    # The course lock also keeps two moves from both passing the clash check.
+    session = locking.lock_session(session.pk)
     if session.status == SessionStatus.CANCELLED:
         raise SessionNotChangeable(_("A cancelled session cannot be moved."))
     _check_session_date(to_date)
@@ -318,7 +323,7 @@ def book_course(*, course: Course, learner, children_ages: list[int], booked_by=
     now = timezone.now()
     try:
         with transaction.atomic():
-            lock_course_capacity([course.pk])
+            locking.lock_course_capacity([course.pk])
             # Read the course under the lock: a coordinator may have cancelled
             # it or changed its places a moment ago.
             course = Course.objects.get(pk=course.pk)
@@ -367,21 +372,25 @@ def offer_free_places(course: Course, now: datetime | None = None) -> list[Booki
     """Offer freed places to the waiting list, in order, to each booking that fits.
 
     Must run inside the transaction that freed the places; takes the
-    capacity lock itself because an offer takes capacity.
+    course's lock itself (again, which is harmless) because an offer takes
+    capacity. ``course`` must have been read under that lock.
     """
     now = now or timezone.now()
-    lock_course_capacity([course.pk])
+    locking.lock_course_capacity([course.pk])
     if course.status != CourseStatus.PUBLISHED:
         return []
     seats_left, childcare_left = read_availability(course)
     offered: list[Booking] = []
-    if seats_left < 1:
-        return offered
     for booking in selectors.waiting_list(course.pk):
         if seats_left < 1:
             break
         if not _fits(booking.childcare_places, seats_left, childcare_left):
             continue
+        seats_left -= 1
+        childcare_left -= booking.childcare_places
+        offered.append(booking)
+    # Chosen in waiting-list order, written (and so row-locked) in id order.
+    for booking in sorted(offered, key=lambda b: b.pk):
         booking.status = BookingStatus.OFFERED
         booking.offered_at = now
         booking.offer_expires_at = now + timedelta(hours=course.offer_hours)
@@ -396,9 +405,6 @@ def offer_free_places(course: Course, now: datetime | None = None) -> list[Booki
                 "until": booking.offer_expires_at.isoformat(),
             },
         )
-        seats_left -= 1
-        childcare_left -= booking.childcare_places
-        offered.append(booking)
     return offered
 
 
@@ -409,9 +415,7 @@ def _may_act_for(user, booking: Booking) -> bool:
 @transaction.atomic
 def cancel_booking(*, booking: Booking, by) -> Booking:
     """Cancel a booking; a freed place goes straight to the waiting list."""
-    booking = (
-        Booking.objects.select_for_update(of=("self",)).select_related("course").get(pk=booking.pk)
-    )
+    booking = locking.lock_booking(booking.pk)
     if not _may_act_for(by, booking):
         raise NotAllowed(_("You cannot cancel this booking."))
     if booking.status == BookingStatus.CANCELLED:
@@ -450,9 +454,7 @@ def cancel_booking(*, booking: Booking, by) -> Booking:
 
 @transaction.atomic
 def accept_offer(*, booking: Booking, by) -> Booking:
-    booking = (
-        Booking.objects.select_for_update(of=("self",)).select_related("course").get(pk=booking.pk)
-    )
+    booking = locking.lock_booking(booking.pk)
     if not _may_act_for(by, booking):
         raise NotAllowed(_("You cannot accept this offer."))
     if booking.status != BookingStatus.OFFERED:
@@ -471,35 +473,47 @@ def expire_stale_offers(now: datetime | None = None) -> int:
     """Cancel offers nobody accepted in time and pass the places on.
 
     Runs course by course, each in its own short transaction, so one busy
-    course does not hold up the others. Returns the number of expired offers.
+    course does not hold up the others: a course whose lock is not free in
+    time is skipped (and logged) and its offers expire on the next run.
+    Returns the number of expired offers.
     """
     now = now or timezone.now()
     expired = 0
     for course_id in selectors.courses_with_stale_offers(now):
-        with transaction.atomic():
-            course = Course.objects.get(pk=course_id)
-            lock_course_capacity([course.pk])
-            stale = list(
-                Booking.objects.filter(
-                    course=course, status=BookingStatus.OFFERED, offer_expires_at__lte=now
-                ).select_related("learner")
+        try:
+            expired += _expire_offers_of(course_id, now)
+        except Busy:
+            logger.warning(
+                "Offers of course %s not expired: the course was busy; the next run tries again",
+                course_id,
             )
-            Booking.objects.filter(pk__in=[b.pk for b in stale]).update(
-                status=BookingStatus.CANCELLED,
-                cancelled_at=now,
-                cancel_reason=CancelReason.OFFER_EXPIRED,
-                offer_expires_at=None,
-            )
-            for booking in stale:
-                notify(
-                    recipient=booking.learner,
-                    kind=Kind.OFFER_EXPIRED,
-                    key=f"offer-expired:{booking.pk}",
-                    payload={"course": course.pk, "title": course.title},
-                )
-            expired += len(stale)
-            offer_free_places(course, now)
     return expired
+
+
+@transaction.atomic
+def _expire_offers_of(course_id: int, now: datetime) -> int:
+    locking.lock_course_capacity([course_id])
+    course = Course.objects.get(pk=course_id)
+    stale = locking.lock_rows(
+        Booking.objects.filter(
+            course=course, status=BookingStatus.OFFERED, offer_expires_at__lte=now
+        ).select_related("learner")
+    )
+    Booking.objects.filter(pk__in=[b.pk for b in stale]).update(
+        status=BookingStatus.CANCELLED,
+        cancelled_at=now,
+        cancel_reason=CancelReason.OFFER_EXPIRED,
+        offer_expires_at=None,
+    )
+    for booking in stale:
+        notify(
+            recipient=booking.learner,
+            kind=Kind.OFFER_EXPIRED,
+            key=f"offer-expired:{booking.pk}",
+            payload={"course": course.pk, "title": course.title},
+        )
+    offer_free_places(course, now)
+    return len(stale)
 
 
 # --- Changes that people's calendars show -------------------------------------------
@@ -558,12 +572,7 @@ def update_course(*, course: Course, by=None, **changes) -> Course:
         raise ValueError(f"update_course does not change {sorted(refused)}")
     from calendars.selectors import course_calendar_facts
 
-    lock_course_capacity([course.pk])  # the one lock order: capacity first, then rows
-    course = (
-        Course.objects.select_for_update(of=("self",))
-        .select_related("venue", "municipality")
-        .get(pk=course.pk)
-    )
+    course = locking.lock_course(course.pk)  # the one lock order: capacity first, then rows
     before = course_calendar_facts(course)
     old_times = (course.start_time, course.end_time)
     for name, value in changes.items():
@@ -592,14 +601,11 @@ def update_venue(*, venue, by=None, **changes):
         status=CourseStatus.CANCELLED
     )
     course_ids = sorted(upcoming.values_list("pk", flat=True))
-    lock_course_capacity(course_ids)
-    venue = Venue.objects.select_for_update().get(pk=venue.pk)
-    courses = list(
-        Course.objects.filter(pk__in=course_ids)
-        .select_related("venue", "municipality")
-        .select_for_update(of=("self",))
-        .order_by("pk")
+    locking.lock_course_capacity(course_ids)  # the one lock order: courses, then rows
+    courses = locking.lock_rows(
+        Course.objects.filter(pk__in=course_ids).select_related("venue", "municipality")
     )
+    venue = locking.lock_rows(Venue.objects.filter(pk=venue.pk))[0]
     before = {course.pk: course_calendar_facts(course) for course in courses}
     for name, value in changes.items():
         setattr(venue, name, value)

@@ -15,12 +15,14 @@ import logging
 from datetime import datetime, timedelta
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import Conflict
+from common.outages import breaker
 
 from .channels import CHANNELS, PermanentError, TransientError
 from .constants import (
@@ -68,18 +70,32 @@ def notify(*, recipient, kind: str, key: str, payload: dict | None = None) -> li
     return rows
 
 
+# After one failed publish, the rows of the next few seconds are left to the
+# sweep at once: a course cancellation with fifty bookings must not wait fifty
+# times for a broker that is away.
+BROKER = breaker(
+    "The Celery broker (notifications wait for the sweep)",
+    lambda: settings.KURSLOTSE_REDIS_OUTAGE_PAUSE_SECONDS,
+)
+
+
 def enqueue(notification_id: int) -> None:
     """Hand a row to the workers. If the broker is unreachable, the sweep will
-    pick the row up later: the change that caused it has committed already."""
+    pick the row up later: the change that caused it has committed already.
+
+    Runs after the commit of the user's request, so it never raises: one
+    attempt, bounded by the broker's timeouts (settings), no retries."""
     from .tasks import deliver
 
+    if not BROKER.available():
+        return
     try:
         deliver.apply_async((notification_id,), retry=False)
     except Exception as error:  # the broker is down: never fail the user's request for it
-        logger.warning(
-            "Could not enqueue notification %s (%s); the sweep will retry", notification_id, error
-        )
+        logger.warning("Could not enqueue notification %s; the sweep will send it", notification_id)
+        BROKER.failed(error)
         return
+    BROKER.succeeded()
     Notification.objects.filter(pk=notification_id).update(enqueued_at=timezone.now())
 
 

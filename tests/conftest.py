@@ -72,7 +72,11 @@ def pytest_runtest_setup(item):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """The cache may be a real Redis shared by runs: start each test from empty
-    (allauth's rate limits live there)."""
+    (allauth's rate limits live there), with every server taken for up again
+    (a test that stopped Redis leaves no "skip it for a while" behind)."""
+    from common.outages import reset_all
+
+    reset_all()
     cache.clear()
 
 

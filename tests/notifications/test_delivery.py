@@ -116,9 +116,12 @@ def test_sweep_frees_rows_a_dead_worker_left_in_sending_and_delivers_them(learne
 
 
 def test_booking_succeeds_while_the_broker_is_down_and_the_sweep_delivers_later(
-    learner, django_capture_on_commit_callbacks
+    learner, django_capture_on_commit_callbacks, settings
 ):
     from backend.celery import app
+
+    # The sweep below stands for the next minute's, after the outage pause.
+    settings.KURSLOTSE_REDIS_OUTAGE_PAUSE_SECONDS = 0
 
     def use_broker(url):
         app.conf.broker_url = url
