@@ -6,8 +6,8 @@ page where a signed-in person finds (and renews) their feed link; and the
 The token in the URL is the only credential, so it never reaches a log line
 of ours: unknown tokens answer a plain 404 that Django's request logger is
 told not to log (it would print the path), and failures are logged with the
-user's id instead of the URL. Web server access logs are outside Django;
-production should not log query paths of ``/calendars/`` (see README).
+user's id instead of the URL. gunicorn's access log masks the token
+(``backend/gunicorn_logging.py``, used by the Dockerfile and docker-compose).
 
 Polling calendars revalidate cheaply: the ETag is a hash of the body, and
 ``If-None-Match`` answers 304. The events carry LAST-MODIFIED; the response
