@@ -152,3 +152,16 @@ def test_schema_writes_answers_as_they_are_sent(openapi):
     assert accept["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Mentorship"
     }
+
+
+@pytest.mark.django_db
+def test_an_api_path_no_route_matches_answers_404_in_the_error_shape(client):
+    response = client.get("/api/v1/courses/0.5/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "error": {"code": "not_found", "message": "Not found.", "fields": {}}
+    }
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
