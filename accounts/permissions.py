@@ -14,11 +14,15 @@ from rest_framework.permissions import BasePermission
 from .roles import COORDINATOR, coordinator_mfa_pending, roles_of
 
 
+def action_of(view, method: str) -> str:
+    """The key a view declares things under: the ViewSet action, else the HTTP method."""
+    return getattr(view, "action", None) or method.lower()
+
+
 def declared_roles(view, request) -> frozenset[str]:
     """The roles the view admits for this request's action (empty = nobody)."""
     table = getattr(view, "allowed_roles", None) or {}
-    action = getattr(view, "action", None) or request.method.lower()
-    return frozenset(table.get(action, ()))
+    return frozenset(table.get(action_of(view, request.method), ()))
 
 
 class MFARequired(PermissionDenied):

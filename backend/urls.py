@@ -30,3 +30,4 @@ urlpatterns = [
 
 # A busy or unreachable database answers 503 with Retry-After, not 500.
 handler500 = "common.views.server_error"
+handler404 = "common.views.not_found"

@@ -118,6 +118,7 @@ class CoachProfileView(UserLanguageMixin, APIView):
     """A coach's own profile: languages, place and radius, availability, capacity, skills."""
 
     allowed_roles = {"get": {COACH}, "put": {COACH}}
+    rule_errors = {"get": {404}}  # a coach without a profile yet
 
     @extend_schema(responses=CoachProfileSerializer)
     def get(self, request):
@@ -199,6 +200,7 @@ class CoachingRequestViewSet(
         "create": {LEARNER, COORDINATOR},
         "withdraw": {LEARNER, COORDINATOR},
     }
+    rule_errors = {"create": {409}, "withdraw": {409}}
 
     def get_queryset(self):
         return selectors.visible_requests(self.request.user)
@@ -221,6 +223,36 @@ class CoachingRequestViewSet(
     def withdraw(self, request, pk=None):
         closed = services.close_request(request=self.get_object(), by=request.user)
         return Response(self.get_serializer(closed).data)
+
+
+# --- Mentorships as answers (a coach accepting a proposal gets one) ----------------------------
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="get_full_name")
+    email = serializers.EmailField()
+    phone = serializers.CharField()
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Meeting
+        fields = ["id", "mentorship", "starts_at", "ends_at", "place", "online_link", "status",
+                  "sequence"]  # fmt: skip
+        read_only_fields = ["mentorship", "status", "sequence"]
+
+
+class MentorshipSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    request = serializers.IntegerField(source="request_id")
+    programme = serializers.CharField(source="request.programme")
+    coach = PersonSerializer()
+    learner = PersonSerializer()
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    end_reason = serializers.CharField()
+    upcoming_meetings = MeetingSerializer(source="scheduled_meetings", many=True)
 
 
 # --- Proposals ---------------------------------------------------------------------------------------
@@ -298,6 +330,7 @@ class ProposalViewSet(
         "accept": {COACH},
         "decline": {COACH},
     }
+    rule_errors = {"create": {409}, "approve": {409}, "accept": {409}, "decline": {409}}
 
     def get_queryset(self):
         return selectors.visible_proposals(self.request.user)
@@ -324,7 +357,9 @@ class ProposalViewSet(
         proposal = services.approve_proposal(proposal=self.get_object(), by=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=proposal.pk)).data)
 
-    @extend_schema(summary="Accept: the mentorship begins", request=None)
+    @extend_schema(
+        summary="Accept: the mentorship begins", request=None, responses=MentorshipSerializer
+    )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         mentorship = services.accept_proposal(proposal=self.get_object(), coach=request.user)
@@ -385,6 +420,7 @@ class MatchingRunViewSet(UserLanguageMixin, viewsets.GenericViewSet):
     """Start a matching run over all open requests; read earlier runs."""
 
     allowed_roles = {"list": {COORDINATOR}, "retrieve": {COORDINATOR}, "create": {COORDINATOR}}
+    rule_errors = {"create": {409}}  # another run is being saved
     serializer_class = MatchingRunSerializer
 
     def get_queryset(self):
@@ -412,33 +448,6 @@ class MatchingRunViewSet(UserLanguageMixin, viewsets.GenericViewSet):
 
 
 # --- Mentorships ----------------------------------------------------------------------------------------
-
-
-class PersonSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField(source="get_full_name")
-    email = serializers.EmailField()
-    phone = serializers.CharField()
-
-
-class MeetingSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Meeting
-        fields = ["id", "mentorship", "starts_at", "ends_at", "place", "online_link", "status",
-                  "sequence"]  # fmt: skip
-        read_only_fields = ["mentorship", "status", "sequence"]
-
-
-class MentorshipSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    request = serializers.IntegerField(source="request_id")
-    programme = serializers.CharField(source="request.programme")
-    coach = PersonSerializer()
-    learner = PersonSerializer()
-    started_at = serializers.DateTimeField()
-    ended_at = serializers.DateTimeField(allow_null=True)
-    end_reason = serializers.CharField()
-    upcoming_meetings = MeetingSerializer(source="scheduled_meetings", many=True)
 
 
 class NoteSerializer(serializers.Serializer):
@@ -476,6 +485,12 @@ class MentorshipViewSet(
         "notes": {COACH, COORDINATOR},
         "milestones": {LEARNER, COACH, COORDINATOR},
         "end": {COACH, COORDINATOR},
+    }
+    # The mentorship has ended (409); actions under one path answer per method.
+    rule_errors = {
+        ("meetings", "post"): {409},
+        ("notes", "post"): {409},
+        "end": {409},
     }
 
     def get_queryset(self):
@@ -564,6 +579,7 @@ class MeetingViewSet(UserLanguageMixin, viewsets.GenericViewSet):
 
     serializer_class = MeetingSerializer
     allowed_roles = {"move": {COACH, COORDINATOR}, "cancel": {COACH, COORDINATOR}}
+    rule_errors = {"move": {409}, "cancel": {409}}
 
     def get_queryset(self):
         return selectors.workable_meetings(self.request.user)

@@ -3,6 +3,8 @@
 import django_filters
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_choice_field
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -20,6 +22,7 @@ from .constants import (
     MAX_CHILD_AGE,
     MAX_CHILDREN_PER_BOOKING,
     MAX_EXCEPTION_DATES,
+    NEW_COURSE_STATUSES,
     BookingStatus,
     CourseStatus,
 )
@@ -34,6 +37,46 @@ class VenueSummarySerializer(serializers.Serializer):
     street = serializers.CharField()
     postal_code = serializers.CharField()
     accessibility_notes = serializers.CharField()
+
+
+class CourseStatusField(serializers.ChoiceField):
+    """A course's state: answers carry every state, a new course is a draft or published."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=CourseStatus.choices, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value not in dict(NEW_COURSE_STATUSES):
+            self.fail("invalid_choice", input=data)
+        return value
+
+
+class CourseStatusFieldSchema(OpenApiSerializerFieldExtension):
+    """The schema says so: the full enum in answers, draft or published in requests."""
+
+    target_class = CourseStatusField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema.update(build_choice_field(serializers.ChoiceField(choices=NEW_COURSE_STATUSES)))
+        return schema
+
+
+class OnlineLinkField(serializers.URLField):
+    """The online meeting link: coordinators write it; answers carry ``null`` for
+    everyone who may not see it (see ``CourseSerializer.to_representation``)."""
+
+
+class OnlineLinkFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = OnlineLinkField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "response":
+            schema["nullable"] = True
+        return schema
 
 
 class CourseSerializer(serializers.ModelSerializer):
@@ -56,8 +99,7 @@ class CourseSerializer(serializers.ModelSerializer):
     exception_dates = serializers.ListField(
         child=serializers.DateField(), required=False, max_length=MAX_EXCEPTION_DATES
     )
-    status = serializers.ChoiceField(
-        choices=[CourseStatus.DRAFT, CourseStatus.PUBLISHED],
+    status = CourseStatusField(
         required=False,
         help_text="On creation: draft or published (default published).",
     )
@@ -66,7 +108,7 @@ class CourseSerializer(serializers.ModelSerializer):
     waitlist_length = serializers.IntegerField(read_only=True)
     distance_km = serializers.FloatField(read_only=True, allow_null=True, default=None)
     my_booking_status = serializers.CharField(read_only=True, allow_null=True, default=None)
-    online_meeting_link = serializers.URLField(required=False, allow_blank=True)
+    online_meeting_link = OnlineLinkField(required=False, allow_blank=True)
 
     class Meta:
         model = Course
@@ -239,6 +281,7 @@ class CourseViewSet(
         "cancel": {COORDINATOR},
         "bookings": {LEARNER, COORDINATOR},
     }
+    rule_errors = {"bookings": {409}, "publish": {409}, "cancel": {409}}
 
     def get_queryset(self):
         user = self.request.user
@@ -327,6 +370,7 @@ class SessionViewSet(UserLanguageMixin, viewsets.GenericViewSet):
 
     serializer_class = SessionSerializer
     allowed_roles = {"cancel": {COORDINATOR}, "move": {COORDINATOR}}
+    rule_errors = {"cancel": {409}, "move": {409}}
 
     def get_queryset(self):
         return CourseSession.objects.select_related("course")
@@ -380,6 +424,7 @@ class BookingViewSet(
         "cancel": {LEARNER, COORDINATOR},
         "accept_offer": {LEARNER, COORDINATOR},
     }
+    rule_errors = {"cancel": {409}, "accept_offer": {409}}
 
     def get_queryset(self):
         return selectors.visible_bookings(self.request.user)

@@ -26,6 +26,10 @@ class CourseStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# A new course starts as one of these (cancelling is its own action).
+NEW_COURSE_STATUSES = [(s.value, s.label) for s in (CourseStatus.DRAFT, CourseStatus.PUBLISHED)]
+
+
 class SessionStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     CANCELLED = "cancelled", _("Cancelled")

@@ -1,6 +1,6 @@
 """The in-app inbox: every notification, in the reader's language."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -32,6 +32,11 @@ class NotificationSerializer(serializers.ModelSerializer):
         return list(self._text(notification).lines)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("unread", bool, description="`true`: only the unread ones.")]
+    )
+)
 class NotificationViewSet(
     UserLanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
