@@ -77,6 +77,7 @@ SECONDS: dict[str, float] = defaultdict(float)
 REFUSED: Counter = Counter()
 NOT_SENT: Counter = Counter()
 
+
 def _openapi_document() -> dict:
     """The schema exactly as /api/schema/ serves it (rendered, so lazy texts are plain)."""
     document = SchemaGenerator().get_schema(request=None, public=True)
