@@ -1,4 +1,4 @@
-"""The three roles, kept as Django groups, and how views declare who may use them.
+"""The four roles, kept as Django groups, and how views declare who may use them.
 
 A view lists, per action, the roles that may call it. ``PUBLIC`` admits
 anyone, signed in or not; ``SIGNED_IN`` any authenticated user. Everything a
@@ -10,7 +10,10 @@ from django.conf import settings
 LEARNER = "learner"
 COACH = "coach"
 COORDINATOR = "coordinator"
-ALL_ROLES = (LEARNER, COACH, COORDINATOR)
+# Course leaders (at the Volkshochschule or another provider): they see only the
+# courses a coordinator assigned to them (``Course.teachers``).
+TEACHER = "teacher"
+ALL_ROLES = (LEARNER, COACH, COORDINATOR, TEACHER)
 
 PUBLIC = frozenset({"anonymous", *ALL_ROLES})
 SIGNED_IN = frozenset(ALL_ROLES)
@@ -18,6 +21,7 @@ SIGNED_IN = frozenset(ALL_ROLES)
 LEARNERS = frozenset({LEARNER})
 COACHES = frozenset({COACH})
 COORDINATORS = frozenset({COORDINATOR})
+TEACHERS = frozenset({TEACHER})
 
 
 def roles_of(user) -> frozenset[str]:

@@ -48,7 +48,7 @@ class CourseAdmin(CoordinatorAdmin):
     autocomplete_fields = ["municipality", "venue", "provider"]
     readonly_fields = ["format", "seats", "childcare_places", "childcare_min_age",
                        "childcare_max_age", "starts_on", "ends_on", "weekdays", "start_time",
-                       "end_time", "exception_dates", "status", "calendar_sequence",
+                       "end_time", "exception_dates", "status", "teachers", "calendar_sequence",
                        "created_at", "updated_at"]  # fmt: skip
     inlines = [SessionInline]
 

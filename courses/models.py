@@ -115,6 +115,15 @@ class Course(models.Model):
         blank=True,
         help_text=_("Holidays, as ISO dates (YYYY-MM-DD)."),
     )
+    teachers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="courses_taught",
+        verbose_name=_("teachers"),
+        help_text=_(
+            "Course leaders who see this course, mark attendance and write to its participants."
+        ),
+    )
     registration_deadline = models.DateField(_("registration deadline"), null=True, blank=True)
     offer_hours = models.PositiveSmallIntegerField(
         _("hours to accept an offered place"), default=settings.KURSLOTSE_DEFAULT_OFFER_HOURS

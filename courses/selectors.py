@@ -23,7 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from accounts.roles import COORDINATOR, has_role
+from accounts.roles import COORDINATOR, TEACHER, has_role
 from places.models import Municipality
 from places.selectors import municipalities_within
 
@@ -75,6 +75,19 @@ def visible_courses(user):
     if has_role(user, COORDINATOR):
         return Course.objects.all()
     return Course.objects.filter(status__in=[CourseStatus.PUBLISHED, CourseStatus.CANCELLED])
+
+
+def courses_taught_by(user):
+    """The courses a teacher was assigned to (``Course.teachers``); nothing for anyone
+    else. Teachers see these and only these, whatever their state."""
+    if not has_role(user, TEACHER):
+        return Course.objects.none()
+    return Course.objects.filter(teachers=user)
+
+
+def teaches(user, course: Course) -> bool:
+    """Whether ``user`` holds the teacher role and is one of ``course``'s teachers."""
+    return courses_taught_by(user).filter(pk=course.pk).exists()
 
 
 def with_places_left(queryset):

@@ -14,7 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from accounts.roles import COACH, COORDINATOR, LEARNER
+from accounts.roles import COACH, COORDINATOR, LEARNER, TEACHER
 
 from .factories import ProviderFactory, VenueFactory, municipality
 from .world import ROLES
@@ -93,13 +93,13 @@ TABLE = [
     Row("own booking", "get", lambda w: f"/api/v1/bookings/{w.own_booking.pk}/",
         only(LEARNER, COORDINATOR), route="api:booking-detail"),
     Row("someone else's booking", "get", lambda w: f"/api/v1/bookings/{w.others_booking.pk}/",
-        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK},
+        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK, TEACHER: DENIED},
         route="api:booking-detail"),
     Row("cancel own booking", "post", lambda w: f"/api/v1/bookings/{w.own_booking.pk}/cancel/",
         only(LEARNER, COORDINATOR), route="api:booking-cancel"),
     Row("cancel someone else's booking", "post",
         lambda w: f"/api/v1/bookings/{w.others_booking.pk}/cancel/",
-        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK},
+        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK, TEACHER: DENIED},
         route="api:booking-cancel"),
     Row("accept own offer", "post",
         lambda w: f"/api/v1/bookings/{w.offered_booking.pk}/accept-offer/",
@@ -111,10 +111,10 @@ TABLE = [
         body=lambda w, r: {"date": (w.session.date + dt.timedelta(days=1)).isoformat(),
                            "start_time": "10:00", "end_time": "12:00"},
         route="api:session-move"),
-    Row("own profile", "get", lambda w: "/api/v1/me/", only(LEARNER, COACH, COORDINATOR),
+    Row("own profile", "get", lambda w: "/api/v1/me/", only(LEARNER, COACH, COORDINATOR, TEACHER),
         route="api:me"),
     Row("change own profile", "patch", lambda w: "/api/v1/me/",
-        only(LEARNER, COACH, COORDINATOR), body=lambda w, r: {"preferred_language": "en"},
+        only(LEARNER, COACH, COORDINATOR, TEACHER), body=lambda w, r: {"preferred_language": "en"},
         route="api:me"),
 ]  # fmt: skip
 
@@ -161,13 +161,13 @@ COACHING_TABLE = [
         only(LEARNER, COORDINATOR), route="api:coaching-request-detail"),
     Row("someone else's coaching request", "get",
         lambda w: f"/api/v1/coaching/requests/{c(w, 'others_request')}/",
-        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK},
+        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK, TEACHER: DENIED},
         route="api:coaching-request-detail"),
     Row("ask for a coach", "post", lambda w: "/api/v1/coaching/requests/",
         only(LEARNER, COORDINATOR), body=care_request, route="api:coaching-request-list"),
     Row("withdraw someone else's request", "post",
         lambda w: f"/api/v1/coaching/requests/{c(w, 'open_request')}/withdraw/",
-        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK},
+        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK, TEACHER: DENIED},
         route="api:coaching-request-withdraw"),
     Row("matching runs", "get", lambda w: "/api/v1/coaching/matching-runs/", only(COORDINATOR),
         route="api:matching-run-list"),
@@ -181,7 +181,7 @@ COACHING_TABLE = [
         only(COACH, COORDINATOR), route="api:proposal-detail"),
     Row("proposal to another coach", "get",
         lambda w: f"/api/v1/coaching/proposals/{c(w, 'to_other')}/",
-        {"anonymous": DENIED, LEARNER: DENIED, COACH: HIDDEN, COORDINATOR: OK},
+        {"anonymous": DENIED, LEARNER: DENIED, COACH: HIDDEN, COORDINATOR: OK, TEACHER: DENIED},
         route="api:proposal-detail"),
     Row("propose by hand", "post", lambda w: "/api/v1/coaching/proposals/", only(COORDINATOR),
         body=lambda w, r: {"request": c(w, "open_request"),
@@ -194,7 +194,7 @@ COACHING_TABLE = [
         route="api:proposal-accept"),
     Row("accept a proposal to another coach", "post",
         lambda w: f"/api/v1/coaching/proposals/{c(w, 'to_other')}/accept/",
-        {"anonymous": DENIED, LEARNER: DENIED, COACH: HIDDEN, COORDINATOR: DENIED},
+        {"anonymous": DENIED, LEARNER: DENIED, COACH: HIDDEN, COORDINATOR: DENIED, TEACHER: DENIED},
         route="api:proposal-accept"),
     Row("decline a proposal to me", "post",
         lambda w: f"/api/v1/coaching/proposals/{c(w, 'declinable')}/decline/", only(COACH),
@@ -206,7 +206,7 @@ COACHING_TABLE = [
         only(LEARNER, COACH, COORDINATOR), route="api:mentorship-detail"),
     Row("someone else's mentorship", "get",
         lambda w: f"/api/v1/coaching/mentorships/{c(w, 'others_mentorship')}/",
-        only(COORDINATOR, other=HIDDEN), route="api:mentorship-detail"),
+        only(COORDINATOR, other=HIDDEN) | {TEACHER: DENIED}, route="api:mentorship-detail"),
     Row("meetings of own mentorship", "get",
         lambda w: f"/api/v1/coaching/mentorships/{c(w, 'mentorship')}/meetings/",
         only(LEARNER, COACH, COORDINATOR), route="api:mentorship-meetings"),
@@ -222,7 +222,7 @@ COACHING_TABLE = [
         route="api:mentorship-notes"),
     Row("notes of someone else's mentee", "get",
         lambda w: f"/api/v1/coaching/mentorships/{c(w, 'others_mentorship')}/notes/",
-        {"anonymous": DENIED, LEARNER: DENIED, COACH: HIDDEN, COORDINATOR: OK},
+        {"anonymous": DENIED, LEARNER: DENIED, COACH: HIDDEN, COORDINATOR: OK, TEACHER: DENIED},
         route="api:mentorship-notes"),
     Row("milestones", "get",
         lambda w: f"/api/v1/coaching/mentorships/{c(w, 'mentorship')}/milestones/",
@@ -262,7 +262,7 @@ def inbox_entry(w, whose):
 
 
 NOTIFICATION_TABLE = [
-    Row("own inbox", "get", lambda w: "/api/v1/notifications/", only(LEARNER, COACH, COORDINATOR),
+    Row("own inbox", "get", lambda w: "/api/v1/notifications/", only(LEARNER, COACH, COORDINATOR, TEACHER),
         route="api:notification-list"),
     Row("own notification", "get", lambda w: f"/api/v1/notifications/{inbox_entry(w, 'own')}/",
         only(LEARNER, other=HIDDEN), route="api:notification-detail"),
@@ -276,9 +276,9 @@ NOTIFICATION_TABLE = [
 
 CALENDAR_TABLE = [
     Row("calendar feed URL", "get", lambda w: "/api/v1/calendar/feed/",
-        only(LEARNER, COACH, COORDINATOR), route="api:calendar-feed"),
+        only(LEARNER, COACH, COORDINATOR, TEACHER), route="api:calendar-feed"),
     Row("rotate calendar feed", "post", lambda w: "/api/v1/calendar/feed/rotate/",
-        only(LEARNER, COACH, COORDINATOR), route="api:calendar-feed-rotate"),
+        only(LEARNER, COACH, COORDINATOR, TEACHER), route="api:calendar-feed-rotate"),
 ]  # fmt: skip
 
 TABLE += COACHING_TABLE + NOTIFICATION_TABLE + CALENDAR_TABLE

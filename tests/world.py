@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from accounts.roles import COACH, COORDINATOR, LEARNER
+from accounts.roles import COACH, COORDINATOR, LEARNER, TEACHER
 from courses import services
 from courses.constants import CourseStatus
 
 from .factories import CourseFactory, UserFactory, municipality
 
-ROLES = ("anonymous", LEARNER, COACH, COORDINATOR)
+ROLES = ("anonymous", LEARNER, COACH, COORDINATOR, TEACHER)
 
 
 @dataclass
@@ -38,9 +38,11 @@ def world(db):
         LEARNER: UserFactory(roles=[LEARNER]),
         COACH: UserFactory(roles=[COACH]),
         COORDINATOR: UserFactory(roles=[COORDINATOR]),
+        TEACHER: UserFactory(roles=[TEACHER]),
     }
     someone = UserFactory(roles=[LEARNER])
     course = CourseFactory()
+    course.teachers.add(users[TEACHER])  # the teacher leads the course the learner booked
     draft = CourseFactory(status=CourseStatus.DRAFT)
     full_course = CourseFactory(seats=1)
     holder = services.book_course(course=full_course, learner=someone, children_ages=[])

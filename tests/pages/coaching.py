@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from accounts.roles import COACH, COORDINATOR, LEARNER
+from accounts.roles import COACH, COORDINATOR, LEARNER, TEACHER
 
 from ..factories import municipality
 from .table import DENIED, HIDDEN, LOGIN, OK, PageRow, only
@@ -19,7 +19,7 @@ def c(w, key):
 
 def hidden_from_coach() -> dict:
     """Another coach's object: the coach gets 404, the office sees it, learners lack the role."""
-    return {"anonymous": LOGIN, LEARNER: DENIED, COACH: HIDDEN, COORDINATOR: OK}
+    return {"anonymous": LOGIN, LEARNER: DENIED, COACH: HIDDEN, COORDINATOR: OK, TEACHER: DENIED}
 
 
 def own_open_request(w):

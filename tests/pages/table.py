@@ -9,9 +9,9 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from accounts.roles import COACH, COORDINATOR, LEARNER
+from accounts.roles import COACH, COORDINATOR, LEARNER, TEACHER
 
-ROLES = ("anonymous", LEARNER, COACH, COORDINATOR)
+ROLES = ("anonymous", LEARNER, COACH, COORDINATOR, TEACHER)
 OK, LOGIN, DENIED, HIDDEN = "ok", "login", "denied", "hidden"
 
 
@@ -38,4 +38,4 @@ def only(*roles, other=DENIED) -> dict:
 
 
 def signed_in() -> dict:
-    return only(LEARNER, COACH, COORDINATOR)
+    return only(LEARNER, COACH, COORDINATOR, TEACHER)
