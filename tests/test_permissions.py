@@ -17,11 +17,10 @@ from rest_framework.test import APIClient
 from accounts.roles import COACH, COORDINATOR, LEARNER, TEACHER
 
 from .factories import ProviderFactory, VenueFactory, municipality
+from .pages.table import DENIED, HIDDEN, OK
 from .world import ROLES
 
 pytestmark = pytest.mark.django_db
-
-OK, DENIED, HIDDEN = "ok", "denied", "hidden"
 
 
 def course_payload(w):

@@ -11,7 +11,12 @@ from dataclasses import dataclass
 
 from accounts.roles import COACH, COORDINATOR, LEARNER, TEACHER
 
-ROLES = ("anonymous", LEARNER, COACH, COORDINATOR, TEACHER)
+from ..world import ROLES
+
+__all__ = ["DENIED", "HIDDEN", "LOGIN", "OK", "ROLES", "PageRow", "everyone", "only", "signed_in"]
+
+# The outcomes, shared with the API table (tests/test_permissions.py), which has no LOGIN:
+# an API answers 401 where a page sends a visitor to the sign-in page.
 OK, LOGIN, DENIED, HIDDEN = "ok", "login", "denied", "hidden"
 
 
