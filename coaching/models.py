@@ -219,6 +219,8 @@ class UnmatchedRequest(models.Model):
 
     class Meta:
         ordering = ["request_id"]
+        verbose_name = _("unmatched request")
+        verbose_name_plural = _("unmatched requests")
 
     def __str__(self) -> str:
         return f"Run {self.run_id}: request {self.request_id} unmatched"
@@ -294,6 +296,8 @@ class CoachNote(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        verbose_name = _("coach note")
+        verbose_name_plural = _("coach notes")
 
     def __str__(self) -> str:
         return f"Note {self.pk} on mentorship {self.mentorship_id}"
@@ -315,6 +319,8 @@ class Milestone(models.Model):
 
     class Meta:
         ordering = ["occurred_on", "pk"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.occurred_on}"

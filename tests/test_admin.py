@@ -313,3 +313,33 @@ def test_a_coordinator_cannot_take_over_an_account_through_its_sign_in(
     })  # fmt: skip
     learner.refresh_from_db()
     assert learner.email != "attacker@example.org"
+
+
+OUR_APPS = ("accounts", "calendars", "coaching", "common", "courses", "dashboard", "notifications",
+            "places")  # fmt: skip
+
+
+def _in_german(text) -> bool:
+    """Whether a lazy text's message id has a German translation in our catalogue."""
+    from django.utils.translation import trans_real
+
+    msgid = getattr(text, "_args", (None,))[0] if hasattr(text, "_args") else None
+    if msgid is None:  # not marked for translation at all
+        return False
+    return msgid in trans_real.translation("de")._catalog
+
+
+def test_the_german_admin_names_every_app_and_model_in_german():
+    from django.apps import apps
+
+    untranslated = []
+    for config in apps.get_app_configs():
+        if config.label not in OUR_APPS:
+            continue
+        if not _in_german(config.verbose_name):
+            untranslated.append(config.label)
+        for model in config.get_models():
+            for text in (model._meta.verbose_name, model._meta.verbose_name_plural):
+                if not _in_german(text):
+                    untranslated.append(f"{config.label}.{model.__name__}: {text}")
+    assert untranslated == []

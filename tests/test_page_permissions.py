@@ -7,6 +7,7 @@ Rows live in ``tests/pages/<app>.py`` (``ROWS``), in the vocabulary of
 
 import importlib
 import pkgutil
+import re
 
 import pytest
 from django.conf import settings
@@ -48,6 +49,8 @@ def test_page_permission_cell(world, row, role):
     sent_to_login = status == 302 and response["Location"].startswith(login_url)
     if expected == OK:
         assert status in (200, 302) and not sent_to_login, (status, response.get("Location"))
+        if status == 200 and response["Content-Type"].startswith("text/html"):
+            _loads_htmx_only_if_it_uses_it(response.content)
         if status == 200 and row.method == "post":
             # A form answered with itself: that is fine only without errors.
             assert b'class="error-summary"' not in response.content, response.content[:2000]
@@ -59,6 +62,14 @@ def test_page_permission_cell(world, row, role):
         assert status == 404, status
     else:  # pragma: no cover - a typo in a row
         pytest.fail(f"unknown outcome {expected!r}")
+
+
+def _loads_htmx_only_if_it_uses_it(html: bytes) -> None:
+    """htmx (42 KB) is fetched only by pages that have hx- attributes, and every
+    such page has it (a page's block ``htmx`` holds ``{% htmx_script %}``)."""
+    uses = re.search(rb"\shx-(get|post|target|swap|push-url|trigger)=", html) is not None
+    loads = b"django_htmx/htmx" in html
+    assert uses == loads, "uses hx- attributes" if uses else "loads htmx without using it"
 
 
 def _page_route_names(resolver=None, namespace=""):
