@@ -9,6 +9,13 @@ from .roles import LEARNER
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix, email, context):
+        # allauth greets with the site's host ("Hallo von 127.0.0.1:8000!"); people
+        # know the programme by the district's name (templates/account/email/).
+        super().send_mail(
+            template_prefix, email, {**context, "site_name": settings.KURSLOTSE_SITE_NAME}
+        )
+
     def save_user(self, request, user, form, commit=True):
         # Whoever signs up in Arabic gets their messages in Arabic from then on.
         language = translation.get_language() or ""

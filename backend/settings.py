@@ -326,6 +326,9 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Whoever confirms their address in the browser they signed up in is signed in
+# at once, instead of being asked for the password they just chose.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 HEADLESS_CLIENTS = ("app", "browser")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

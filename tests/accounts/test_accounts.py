@@ -2,6 +2,7 @@
 email verification, and multi-factor authentication for coordinators."""
 
 import pytest
+from django.conf import settings
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core import mail
@@ -65,6 +66,9 @@ def test_signup_makes_a_learner_and_sends_a_verification_email():
     assert not EmailAddress.objects.get(user=user).verified
     assert len(mail.outbox) == 1
     assert "new.learner@example.org" in mail.outbox[0].to
+    # Greeted by the district's name, not the server's host name.
+    assert mail.outbox[0].body.startswith(f"Hallo von {settings.KURSLOTSE_SITE_NAME}!")
+    assert "testserver" not in mail.outbox[0].body.split("\n")[0]
 
 
 def test_profile_language_changes_the_language_of_api_errors(as_user, learner):
@@ -169,3 +173,21 @@ def test_learner_turns_email_notifications_off_and_on(as_user, learner):
     assert bad.status_code == 400
     learner.refresh_from_db()
     assert learner.notification_channels == []
+
+
+def test_confirming_the_address_in_the_same_browser_signs_the_new_learner_in():
+    import re
+
+    from django.test import Client
+
+    browser = Client()
+    response = browser.post(
+        "/accounts/signup/",
+        {"email": "neu@example.org", "password1": "Sehr-sicheres-Passwort-42",
+         "password2": "Sehr-sicheres-Passwort-42"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    browser.post(f"/{path}")
+    assert browser.get("/api/v1/me/").json()["email"] == "neu@example.org"
