@@ -2,8 +2,8 @@
 email verification, and multi-factor authentication for coordinators."""
 
 import pytest
-from django.conf import settings
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from rest_framework.test import APIClient
