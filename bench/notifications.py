@@ -28,9 +28,9 @@ Nothing listens anywhere but 127.0.0.1.
   (``reminders.queue_due_reminders`` → ``notify``), as beat does in production.
   The clock runs from the sweep until the last row is ``sent``.
 
-``sweep()`` enqueues at most 5,000 due rows per call. When every task it
-enqueued has run (the Redis queue and Redis' unacked set are empty, no row is
-``sending``) and rows are still queued, the benchmark calls ``sweep()`` again
+``sweep()`` enqueues at most ``notifications.services.SWEEP_BATCH`` (20,000) due
+rows per call. When every task it enqueued has run (the Redis queue and Redis'
+unacked set are empty, no row is ``sending``) and rows are still queued, the benchmark calls ``sweep()`` again
 at once, as the next beat tick would (in production that tick comes up to a
 minute later). ``--beat-interval 60`` instead sweeps every 60 s while rows are
 pending, as beat does: a sweep re-enqueues rows whose tasks still wait in Redis,
@@ -67,7 +67,6 @@ SERVICES_DIR = REPO_DIR / "var" / "services-bench-notify"
 WORK_DIR = REPO_DIR / "var" / "bench-notify"
 BENCH_PASSWORD = "bench-password-never-used-to-log-in"
 HEADER_NAME = "X-Kurslotse-Notification"
-SWEEP_LIMIT = 5000  # the slice in notifications.services.sweep
 POLL_SECONDS = 0.5
 
 

@@ -72,6 +72,10 @@ def test_menu_is_a_button_on_phones_and_a_row_of_links_on_wide_screens(page, sig
     assert not menu_link.is_visible()
     page.click(".site-menu > summary")
     assert menu_link.is_visible()
+    menu_link.focus()
+    page.keyboard.press("Escape")  # closes the menu, focus back on its button
+    assert not menu_link.is_visible()
+    assert page.evaluate("document.activeElement.matches('.site-menu > summary')")
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto("/profile/")
     assert menu_link.is_visible()
