@@ -22,6 +22,8 @@ from .constants import (
     MAX_CHILD_AGE,
     MAX_CHILDREN_PER_BOOKING,
     MAX_EXCEPTION_DATES,
+    MAX_RADIUS_KM,
+    MIN_RADIUS_KM,
     NEW_COURSE_STATUSES,
     BookingStatus,
     CourseStatus,
@@ -239,7 +241,7 @@ def _near_parameters(request) -> tuple[Municipality, float] | None:
         errors["near"] = [_("Unknown municipality.")]
     try:
         radius = float(request.query_params.get("radius_km", 15))
-        if not 1 <= radius <= 200:
+        if not MIN_RADIUS_KM <= radius <= MAX_RADIUS_KM:
             raise ValueError
     except ValueError:
         errors["radius_km"] = [_("Give a distance between 1 and 200 km.")]
@@ -287,8 +289,9 @@ class CourseViewSet(
         user = self.request.user
         queryset = selectors.visible_courses(user)
         if self.action == "list":
-            if not has_role(user, COORDINATOR) and "status" not in self.request.query_params:
-                queryset = queryset.filter(status=CourseStatus.PUBLISHED)
+            if not has_role(user, COORDINATOR):  # coordinators list every course they run
+                published_only = "status" not in self.request.query_params
+                queryset = selectors.catalogue(user, published_only=published_only)
             near = _near_parameters(self.request)
             if near:
                 queryset = selectors.within_reach(queryset, *near)

@@ -65,6 +65,9 @@ class ProviderKind(models.TextChoices):
 # Helper languages a course may offer, as ISO 639-1 codes (German is the course language).
 HELPER_LANGUAGES = {code: name for code, name in LANGUAGE_NAMES.items() if code != "de"}
 
+# The distance a search around a municipality may ask for (API and page alike).
+MIN_RADIUS_KM, MAX_RADIUS_KM = 1, 200
+
 MAX_CHILD_AGE = 17
 MAX_CHILDREN_PER_BOOKING = 8
 

@@ -13,7 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from places.constants import Region
 from places.models import Municipality, Venue
 
-from .constants import HELPER_LANGUAGES, MAX_CHILD_AGE, CourseStatus, Level
+from .constants import (
+    HELPER_LANGUAGES,
+    MAX_CHILD_AGE,
+    MAX_RADIUS_KM,
+    MIN_RADIUS_KM,
+    CourseStatus,
+    Level,
+)
 from .models import Course, Provider
 
 WEEKDAY_CHOICES = [(number, WEEKDAYS[number]) for number in range(7)]
@@ -71,6 +78,17 @@ class CourseSearchForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["near"].queryset = _municipalities()
+        self._offer_the_asked_radius()
+
+    def _offer_the_asked_radius(self) -> None:
+        """A link may ask for any distance the API accepts (1–200 km, e.g. 20):
+        it joins the choices instead of making the search fail."""
+        asked = str(self.data.get("radius_km", "")) if self.is_bound else ""
+        field = self.fields["radius_km"]
+        known = {str(value) for value, _label in field.choices}
+        if asked.isdigit() and MIN_RADIUS_KM <= int(asked) <= MAX_RADIUS_KM and asked not in known:
+            choices = [*RADIUS_CHOICES, (int(asked), _("%(n)s km") % {"n": int(asked)})]
+            field.choices = sorted(choices, key=lambda choice: choice[0])
 
     def search_arguments(self) -> dict:
         """Keyword arguments for ``selectors.search_courses``."""

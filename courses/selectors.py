@@ -219,6 +219,17 @@ TIMES_OF_DAY = {
 }
 
 
+def catalogue(user, *, today: date | None = None, published_only: bool = True):
+    """The courses a search shows: those that have not ended; for everyone but
+    coordinators only published ones (unless ``published_only`` is off, e.g. to
+    list cancelled ones). The one rule behind the search page and the API list."""
+    today = today or timezone.localdate()
+    queryset = visible_courses(user).filter(ends_on__gte=today)
+    if published_only and not has_role(user, COORDINATOR):
+        queryset = queryset.filter(status=CourseStatus.PUBLISHED)
+    return queryset
+
+
 def search_courses(
     user,
     *,
@@ -238,10 +249,7 @@ def search_courses(
     can join from home (online or hybrid), wherever they are held, so it
     replaces the search around ``near``.
     """
-    today = today or timezone.localdate()
-    queryset = visible_courses(user).filter(ends_on__gte=today)
-    if not has_role(user, COORDINATOR):
-        queryset = queryset.filter(status=CourseStatus.PUBLISHED)
+    queryset = catalogue(user, today=today)
     if level:
         queryset = queryset.filter(level=level)
     if childcare:

@@ -199,3 +199,17 @@ def test_municipalities_endpoint_lists_the_whole_district(api):
     assert {r["region"] for r in rows} == {"NE", "NW", "SW", "SE"}
     names = {r["name"] for r in rows}
     assert {"Bad Rappenau", "Eppingen", "Neckarsulm", "Wüstenrot"} <= names
+
+
+def test_the_api_catalogue_leaves_out_ended_courses_as_the_search_page_does(
+    api, as_user, coordinator
+):
+    running = CourseFactory()
+    ended = CourseFactory()
+    Course.objects.filter(pk=ended.pk).update(
+        starts_on=timezone.localdate() - dt.timedelta(days=60),
+        ends_on=timezone.localdate() - dt.timedelta(days=1),
+    )
+    assert ids(api.get("/api/v1/courses/")) == {running.pk}
+    assert api.get(f"/api/v1/courses/{ended.pk}/").status_code == 200  # still to be looked up
+    assert ids(as_user(coordinator).get("/api/v1/courses/")) == {running.pk, ended.pk}

@@ -543,3 +543,15 @@ def test_a_new_link_stops_the_old_one(learner_client):
     assert new != old
     assert learner_client.get(old.split("testserver", 1)[1]).status_code == 404
     assert learner_client.get(new.split("testserver", 1)[1]).status_code == 200
+
+
+def test_a_link_may_ask_for_any_distance_the_api_accepts(client):
+    CourseFactory(title="Near", municipality=municipality("Gundelsheim"))
+    CourseFactory(title="Far", municipality=municipality("Wüstenrot"))
+    near = municipality("Bad Rappenau").pk
+    response = client.get(f"/courses/?near={near}&radius_km=20")
+    assert response.status_code == 200
+    assert titles(response) == ["Near"]
+    assert '<option value="20" selected>' in response.content.decode()
+    refused = client.get(f"/courses/?near={near}&radius_km=500")
+    assert refused.status_code == 200 and titles(refused) == []
