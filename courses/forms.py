@@ -81,7 +81,7 @@ class CourseSearchForm(forms.Form):
         self._offer_the_asked_radius()
 
     def _offer_the_asked_radius(self) -> None:
-        """A link may ask for any distance the API accepts (1–200 km, e.g. 20):
+        """A link may ask for any distance the API accepts (1 to 200 km, e.g. 20):
         it joins the choices instead of making the search fail."""
         asked = str(self.data.get("radius_km", "")) if self.is_bound else ""
         field = self.fields["radius_km"]
