@@ -342,14 +342,15 @@ def book_course(*, course: Course, learner, children_ages: list[int], booked_by=
                 confirmed_at=now if fits else None,
                 booked_by=booked_by if booked_by and booked_by.pk != learner.pk else None,
             )
-            _tell_learner_about_booking(booking)
+            # Seats free but not the childcare places: say so, "full" would be wrong.
+            _tell_learner_about_booking(booking, childcare_full=not fits and seats_left >= 1)
             return booking
     except IntegrityError as error:
         # The partial unique index caught a simultaneous second booking.
         raise AlreadyBooked(_("You already have a booking for this course.")) from error
 
 
-def _tell_learner_about_booking(booking: Booking) -> None:
+def _tell_learner_about_booking(booking: Booking, *, childcare_full: bool = False) -> None:
     course = booking.course
     if booking.status == BookingStatus.CONFIRMED:
         notify(
@@ -364,7 +365,7 @@ def _tell_learner_about_booking(booking: Booking) -> None:
             recipient=booking.learner,
             kind=Kind.BOOKING_WAITLISTED,
             key=f"booking:{booking.pk}:waitlisted",
-            payload=course_payload(course, position=position),
+            payload=course_payload(course, position=position, childcare_full=childcare_full),
         )
 
 

@@ -90,7 +90,16 @@ def _texts(kind: str, p: dict, attached: bool) -> Text:
         return Text(
             _("You are on the waiting list for %(title)s") % c,
             (
-                _("The course %(title)s is full. You are number %(position)s on the waiting list.")
+                (
+                    _(
+                        "All childcare places in %(title)s are taken. "
+                        "You are number %(position)s on the waiting list."
+                    )
+                    if p.get("childcare_full")
+                    else _(
+                        "The course %(title)s is full. You are number %(position)s on the waiting list."
+                    )
+                )
                 % c,
                 _("When a place is free, we will write to you at once."),
             ),

@@ -10,6 +10,9 @@ from accounts.roles import LEARNER
 from courses import services
 from courses.constants import BookingStatus, CancelReason, CourseStatus
 from courses.models import Booking, CourseSession
+from notifications.constants import Kind
+from notifications.models import Notification
+from notifications.texts import render
 
 from ..factories import CourseFactory, UserFactory
 
@@ -65,6 +68,17 @@ def test_missing_childcare_place_puts_booking_on_waiting_list_even_with_free_sea
     response = book(as_user(parent_b), course, [4])
     assert response.json()["status"] == "waitlisted"
     assert response.json()["waitlist_position"] == 1
+    # The message says what is taken: the childcare places, not the course.
+    told = Notification.objects.get(recipient=parent_b, kind=Kind.BOOKING_WAITLISTED,
+                                    channel="inbox")  # fmt: skip
+    text = render(told.kind, told.payload, "de")
+    assert "Kinderbetreuung" in text.lines[0] and "voll" not in text.lines[0]
+    full = CourseFactory(seats=1)
+    book(as_user(parent_a), full)
+    book(as_user(parent_b), full)
+    told = Notification.objects.get(recipient=parent_b, kind=Kind.BOOKING_WAITLISTED,
+                                    channel="inbox", payload__course=full.pk)  # fmt: skip
+    assert "ist voll" in render(told.kind, told.payload, "de").lines[0]
 
 
 @pytest.mark.parametrize(
