@@ -33,7 +33,9 @@ def course_payload(course, **extra) -> dict:
         or scheduled.order_by("-date", "-start_time").first()
     )
     if session is not None:
-        return session_payload(session, **extra)
+        # A course already running names its next date, not "the first date".
+        started = scheduled.filter(date__lt=session.date).exists()
+        return session_payload(session, started=started, **extra)
     return {"course": course.pk, "title": course.title, **extra}
 
 

@@ -74,7 +74,15 @@ def _texts(kind: str, p: dict, attached: bool) -> Text:
             _("Your place in %(title)s is confirmed") % c,
             (
                 _("Good news: you have a place in the course %(title)s.") % c,
-                *_only(bool(p.get("date")), _("The first date: %(date)s, %(time)s.") % c),
+                *_only(
+                    bool(p.get("date")),
+                    (
+                        _("The next date: %(date)s, %(time)s, %(place)s.")
+                        if p.get("started")
+                        else _("The first date: %(date)s, %(time)s, %(place)s.")
+                    )
+                    % c,
+                ),
                 *_only(attached, _("The dates are in the calendar file attached to this message.")),
             ),
         )
