@@ -129,7 +129,9 @@ class Course(models.Model):
         _("hours to accept an offered place"), default=settings.KURSLOTSE_DEFAULT_OFFER_HOURS
     )
     status = models.CharField(
-        _("status"), max_length=16, choices=CourseStatus.choices, default=CourseStatus.DRAFT
+        # One default for every door (API, services, admin): published; the
+        # coordinators' page asks for a draft on purpose.
+        _("status"), max_length=16, choices=CourseStatus.choices, default=CourseStatus.PUBLISHED
     )
     calendar_sequence = models.PositiveIntegerField(
         default=0,

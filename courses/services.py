@@ -88,7 +88,6 @@ class CourseNotChangeable(Conflict):
 
 def create_course(**fields) -> Course:
     """Create a course and its sessions; invariants are checked by ``Course.clean``."""
-    fields.setdefault("status", CourseStatus.PUBLISHED)
     fields["exception_dates"] = [str(d) for d in fields.get("exception_dates") or []]
     course = Course(**fields)
     course.full_clean()
