@@ -484,12 +484,15 @@ class MentorshipViewSet(
         "meetings": {LEARNER, COACH, COORDINATOR},
         "notes": {COACH, COORDINATOR},
         "milestones": {LEARNER, COACH, COORDINATOR},
+        "note": {COACH, COORDINATOR},  # only its author: someone else's note is 404
+        "milestone": {COACH, COORDINATOR},
         "end": {COACH, COORDINATOR},
     }
     # The mentorship has ended (409); actions under one path answer per method.
     rule_errors = {
         ("meetings", "post"): {409},
         ("notes", "post"): {409},
+        "note": {409},
         "end": {409},
     }
 
@@ -550,6 +553,46 @@ class MentorshipViewSet(
             mentorship=mentorship, by=request.user, **payload.validated_data
         )
         return Response(MilestoneSerializer(milestone).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["PATCH"], request=NoteSerializer, responses={200: NoteSerializer},
+        summary="Rewrite one of one's own notes",
+    )  # fmt: skip
+    @extend_schema(methods=["DELETE"], responses={204: None}, summary="Delete one's own note")
+    @action(detail=True, methods=["patch", "delete"], url_path=r"notes/(?P<note_id>\d+)")
+    def note(self, request, pk=None, note_id=None):
+        mentorship = self.get_object()
+        note = get_object_or_404(
+            selectors.notes_of(mentorship).filter(author=request.user), pk=note_id
+        )
+        if request.method == "DELETE":
+            services.delete_note(note=note, by=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        payload = NoteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        note = services.edit_note(note=note, by=request.user, text=payload.validated_data["text"])
+        return Response(NoteSerializer(note).data)
+
+    @extend_schema(
+        methods=["PATCH"], request=MilestoneSerializer, responses={200: MilestoneSerializer},
+        summary="Correct a milestone (the coach or a coordinator)",
+    )  # fmt: skip
+    @extend_schema(methods=["DELETE"], responses={204: None}, summary="Delete a milestone")
+    @action(detail=True, methods=["patch", "delete"], url_path=r"milestones/(?P<milestone_id>\d+)")
+    def milestone(self, request, pk=None, milestone_id=None):
+        mentorship = self.get_object()
+        milestone = get_object_or_404(selectors.milestones_of(mentorship), pk=milestone_id)
+        if request.method == "DELETE":
+            services.delete_milestone(milestone=milestone, by=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        current = {"kind": milestone.kind, "occurred_on": milestone.occurred_on,
+                   "note": milestone.note}  # fmt: skip
+        payload = MilestoneSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        milestone = services.edit_milestone(
+            milestone=milestone, by=request.user, **{**current, **payload.validated_data}
+        )
+        return Response(MilestoneSerializer(milestone).data)
 
     @extend_schema(summary="End the mentorship, with a reason", request=EndSerializer)
     @action(detail=True, methods=["post"])

@@ -576,9 +576,58 @@ def read_notes(*, mentorship: Mentorship, reader) -> list[CoachNote]:
     return notes
 
 
+def _own_note(note: CoachNote, by) -> None:
+    """Only a note's author rewrites or deletes it: the office reads a coach's
+    words, it does not change them."""
+    _active_for(by, note.mentorship)
+    if note.author_id != by.pk:
+        raise NotAllowed(_("Only the coach who wrote a note can change or delete it."))
+
+
+def edit_note(*, note: CoachNote, by, text: str) -> CoachNote:
+    _own_note(note, by)
+    if not text.strip():
+        raise DomainError(_("The note is empty."), fields={"text": [_("The note is empty.")]})
+    note.text = text.strip()
+    note.save(update_fields=["text"])
+    return note
+
+
+def delete_note(*, note: CoachNote, by) -> None:
+    _own_note(note, by)
+    note.delete()
+
+
 def record_milestone(*, mentorship: Mentorship, by, kind: str, occurred_on, note: str = ""):
     if not selectors.may_work_on(by, mentorship):
         raise NotAllowed(_("Only the coach and the coordination office can do this."))
+    _check_milestone_date(occurred_on)
+    milestone = Milestone(
+        mentorship=mentorship, kind=kind, occurred_on=occurred_on, note=note, recorded_by=by
+    )
+    check_fields(milestone, "kind", "note")
+    milestone.save()
+    return milestone
+
+
+def edit_milestone(*, milestone: Milestone, by, kind: str, occurred_on, note: str = ""):
+    """Correct a milestone (the coach or the office): the same rules as recording it."""
+    if not selectors.may_work_on(by, milestone.mentorship):
+        raise NotAllowed(_("Only the coach and the coordination office can do this."))
+    _check_milestone_date(occurred_on)
+    milestone.kind, milestone.occurred_on, milestone.note = kind, occurred_on, note
+    check_fields(milestone, "kind", "note")
+    milestone.save(update_fields=["kind", "occurred_on", "note"])
+    return milestone
+
+
+def delete_milestone(*, milestone: Milestone, by) -> None:
+    if not selectors.may_work_on(by, milestone.mentorship):
+        raise NotAllowed(_("Only the coach and the coordination office can do this."))
+    milestone.delete()
+
+
+def _check_milestone_date(occurred_on) -> None:
     today = timezone.localdate()
     if occurred_on > today:
         raise DomainError(
@@ -590,12 +639,6 @@ def record_milestone(*, mentorship: Mentorship, by, kind: str, occurred_on, note
             "n": MILESTONE_MAX_DAYS_BACK
         }
         raise InvalidInput(message, fields={"occurred_on": [message]})
-    milestone = Milestone(
-        mentorship=mentorship, kind=kind, occurred_on=occurred_on, note=note, recorded_by=by
-    )
-    check_fields(milestone, "kind", "note")
-    milestone.save()
-    return milestone
 
 
 @transaction.atomic

@@ -696,3 +696,92 @@ class ProposeView(RolePageMixin, TemplateView):
                     )
                 return redirect("coaching:requests")
         return self.render_to_response(self.context(coaching_request, form, violated))
+
+
+# --- A coach corrects their notes, the coach or office a milestone --------------------------
+
+
+class _MentorshipRecordView(RolePageMixin, MentorshipMixin, TemplateView):
+    """Change or delete one note or milestone of a mentorship: GET shows the form
+    (with a delete button), POST saves it, POST with ``delete`` removes it."""
+
+    allowed_roles = {"get": STAFF, "post": STAFF}
+    form_class: type = NoteForm
+    anchor = ""
+
+    def get_record(self, mentorship):  # pragma: no cover - each subclass has its own
+        raise NotImplementedError
+
+    def initial(self, record) -> dict:  # pragma: no cover
+        raise NotImplementedError
+
+    def save(self, record, data) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def delete(self, record) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _page(self, mentorship, record, form):
+        return self.render_to_response({"mentorship": mentorship, "record": record, "form": form})
+
+    def get(self, request, pk, record_id):
+        mentorship = self.get_mentorship()
+        record = self.get_record(mentorship)
+        return self._page(mentorship, record, self.form_class(initial=self.initial(record)))
+
+    def post(self, request, pk, record_id):
+        mentorship = self.get_mentorship()
+        record = self.get_record(mentorship)
+        back = reverse("coaching:mentorship", args=[pk]) + self.anchor
+        form = self.form_class(request.POST)
+        try:
+            if "delete" in request.POST:
+                self.delete(record)
+                messages.success(request, _("Deleted."))
+                return redirect(back)
+            if form.is_valid():
+                self.save(record, form.cleaned_data)
+                messages.success(request, _("Your changes are saved."))
+                return redirect(back)
+        except DomainError as error:
+            show_domain_error(form, error)
+        return self._page(mentorship, record, form)
+
+
+class NoteEditView(_MentorshipRecordView):
+    template_name = "coaching/note_edit.html"
+    form_class = NoteForm
+    anchor = "?notes=show#notes"
+
+    def get_record(self, mentorship):
+        # Someone else's note is not offered for changing (the service refuses it too).
+        own = selectors.notes_of(mentorship).filter(author=self.request.user)
+        return get_object_or_404(own, pk=self.kwargs["record_id"])
+
+    def initial(self, note):
+        return {"text": note.text}
+
+    def save(self, note, data):
+        services.edit_note(note=note, by=self.request.user, text=data["text"])
+
+    def delete(self, note):
+        services.delete_note(note=note, by=self.request.user)
+
+
+class MilestoneEditView(_MentorshipRecordView):
+    template_name = "coaching/milestone_edit.html"
+    form_class = MilestoneForm
+    anchor = "#milestones"
+
+    def get_record(self, mentorship):
+        return get_object_or_404(selectors.milestones_of(mentorship), pk=self.kwargs["record_id"])
+
+    def initial(self, milestone):
+        return {"kind": milestone.kind, "occurred_on": milestone.occurred_on,
+                "note": milestone.note}  # fmt: skip
+
+    def save(self, milestone, data):
+        services.edit_milestone(milestone=milestone, by=self.request.user, **data)
+
+    def delete(self, milestone):
+        services.delete_milestone(milestone=milestone, by=self.request.user)

@@ -85,6 +85,7 @@ class CourseSearchForm(forms.Form):
         it joins the choices instead of making the search fail."""
         asked = str(self.data.get("radius_km", "")) if self.is_bound else ""
         field = self.fields["radius_km"]
+        assert isinstance(field, forms.TypedChoiceField)
         known = {str(value) for value, _label in field.choices}
         if asked.isdigit() and MIN_RADIUS_KM <= int(asked) <= MAX_RADIUS_KM and asked not in known:
             choices = [*RADIUS_CHOICES, (int(asked), _("%(n)s km") % {"n": int(asked)})]

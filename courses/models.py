@@ -131,7 +131,10 @@ class Course(models.Model):
     status = models.CharField(
         # One default for every door (API, services, admin): published; the
         # coordinators' page asks for a draft on purpose.
-        _("status"), max_length=16, choices=CourseStatus.choices, default=CourseStatus.PUBLISHED
+        _("status"),
+        max_length=16,
+        choices=CourseStatus.choices,
+        default=CourseStatus.PUBLISHED,
     )
     calendar_sequence = models.PositiveIntegerField(
         default=0,

@@ -68,7 +68,15 @@ def coaching_world(users, someone):
     """A coach with a mentee (the learner), proposals for them and for another coach."""
     from django.utils import timezone
 
-    from coaching.models import CoachingRequest, CoachProfile, MatchProposal, Meeting, Mentorship
+    from coaching.models import (
+        CoachingRequest,
+        CoachNote,
+        CoachProfile,
+        MatchProposal,
+        Meeting,
+        Mentorship,
+        Milestone,
+    )
 
     from .factories import UserFactory as Users
     from .factories import make_coach
@@ -115,10 +123,15 @@ def coaching_world(users, someone):
         request=request_of(Users(roles=[LEARNER]), "proposed"), coach=other_coach
     )
     open_request = request_of(Users(roles=[LEARNER]))
+    note = CoachNote.objects.create(mentorship=mentorship, author=coach, text="Erstes Treffen.")
+    milestone = Milestone.objects.create(mentorship=mentorship, kind="application_sent",
+                                         occurred_on=timezone.localdate(), recorded_by=coach)  # fmt: skip
+    others_note = CoachNote.objects.create(mentorship=others, author=other_coach, text="Notiz.")
     return {
         "coach": coach, "other_coach": other_coach, "mentorship": mentorship,
         "others_mentorship": others, "meeting": meeting, "to_coach": to_coach,
         "declinable": declinable, "to_other": to_other, "waiting": waiting,
         "open_request": open_request, "own_request": matched,
-        "others_request": to_other.request,
+        "others_request": to_other.request, "note": note, "milestone": milestone,
+        "others_note": others_note,
     }  # fmt: skip
