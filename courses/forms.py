@@ -86,7 +86,7 @@ class CourseSearchForm(forms.Form):
         asked = str(self.data.get("radius_km", "")) if self.is_bound else ""
         field = self.fields["radius_km"]
         assert isinstance(field, forms.TypedChoiceField)
-        known = {str(value) for value, _label in field.choices}
+        known = {str(value) for value, _label in RADIUS_CHOICES}
         if asked.isdigit() and MIN_RADIUS_KM <= int(asked) <= MAX_RADIUS_KM and asked not in known:
             choices = [*RADIUS_CHOICES, (int(asked), _("%(n)s km") % {"n": int(asked)})]
             field.choices = sorted(choices, key=lambda choice: choice[0])
