@@ -720,7 +720,7 @@ def _reschedule(
             touched[session.pk] = session
     by_planned_date = {session.original_date: session for session in sessions}
     taken_days = {s.date for s in sessions if s.status == SessionStatus.SCHEDULED}
-    added: list[CourseSession] = []
+    added: list[date] = []
     revived = 0
     for day in new_dates:
         if day in taken_days:
@@ -728,15 +728,7 @@ def _reschedule(
         taken_days.add(day)
         earlier = by_planned_date.get(day)
         if earlier is None:
-            added.append(
-                CourseSession(
-                    course=course,
-                    original_date=day,
-                    date=day,
-                    start_time=course.start_time,
-                    end_time=course.end_time,
-                )
-            )
+            added.append(day)
         elif earlier.status == SessionStatus.CANCELLED:
             earlier.status = SessionStatus.SCHEDULED
             earlier.date = day
@@ -751,7 +743,7 @@ def _reschedule(
         sorted(touched.values(), key=lambda s: s.pk),
         ["status", "date", "start_time", "end_time", "note", "sequence", "updated_at"],
     )
-    CourseSession.objects.bulk_create(added)
+    _create_sessions(course, added)  # as a new course's sessions are made
     return cancelled, len(added) + revived
 
 
