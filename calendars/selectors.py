@@ -122,6 +122,7 @@ def course_calendar_facts(course: Course) -> dict[str, object]:
             (venue.name, venue.street, venue.postal_code) if venue else None,
         ),
         "times": (course.start_time, course.end_time),
+        "weekdays": tuple(sorted(set(course.weekdays or []))),
         "online_link": course.online_meeting_link,
     }
 

@@ -559,7 +559,7 @@ class MentorshipViewSet(
         summary="Rewrite one of one's own notes",
     )  # fmt: skip
     @extend_schema(methods=["DELETE"], responses={204: None}, summary="Delete one's own note")
-    @action(detail=True, methods=["patch", "delete"], url_path=r"notes/(?P<note_id>\d+)")
+    @action(detail=True, methods=["patch", "delete"], url_path=r"notes/(?P<note_id>[0-9]+)")
     def note(self, request, pk=None, note_id=None):
         mentorship = self.get_object()
         note = get_object_or_404(
@@ -578,7 +578,9 @@ class MentorshipViewSet(
         summary="Correct a milestone (the coach or a coordinator)",
     )  # fmt: skip
     @extend_schema(methods=["DELETE"], responses={204: None}, summary="Delete a milestone")
-    @action(detail=True, methods=["patch", "delete"], url_path=r"milestones/(?P<milestone_id>\d+)")
+    @action(
+        detail=True, methods=["patch", "delete"], url_path=r"milestones/(?P<milestone_id>[0-9]+)"
+    )
     def milestone(self, request, pk=None, milestone_id=None):
         mentorship = self.get_object()
         milestone = get_object_or_404(selectors.milestones_of(mentorship), pk=milestone_id)

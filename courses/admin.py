@@ -1,20 +1,26 @@
 """Providers, courses and bookings in the admin.
 
-Courses are created and changed in their schedule on the coordinators' course
-pages, which run the services (sessions are generated, participants told
-about changes); bookings change only through the booking services, which
-hold the capacity lock and move the waiting list. Here coordinators correct
-descriptions and look things up — and a change that calendars show (title,
-description, place, online link) goes through ``services.update_course`` like
-from any other door, so participants get the updated invitation.
+Courses are created on the coordinators' course pages (sessions are
+generated); bookings change only through the booking services, which hold
+the capacity lock and move the waiting list. A course saved here goes through
+``services.update_course`` like from the edit page and the API: the same
+fields, the same checks (places taken, children booked), new places offered
+to the waiting list, participants told about what their calendars show, the
+change logged.
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 
 from backend.admin import CoordinatorAdmin, ReadOnlyAdmin, ReadOnlyInline
+from common.errors import DomainError
 
 from . import services
+from .forms import course_changes_on_form, https_links
 from .models import Booking, Course, CourseSession, Provider
+from .selectors import EDITABLE_FIELDS
 
 
 @admin.register(Provider)
@@ -34,10 +40,24 @@ class SessionInline(ReadOnlyInline):
     )  # fmt: skip
 
 
+class CourseAdminForm(forms.ModelForm):
+    """Checked as the edit page checks (``services.apply_course_changes``)."""
+
+    class Meta:
+        model = Course
+        fields = list(EDITABLE_FIELDS)
+        formfield_callback = https_links
+
+    def _post_clean(self):
+        course_changes_on_form(self)
+
+
 @admin.register(Course)
 class CourseAdmin(CoordinatorAdmin):
-    """Seats, childcare places, schedule and status are read-only: changing them
-    needs the capacity lock, new sessions or notifications (the services)."""
+    """What is fixed once a course exists (level, format, municipality, first
+    and last day, dates without a session) and its status (publish and cancel
+    are their own actions) are read-only; the rest is saved through
+    ``services.update_course``."""
 
     list_display = ["title", "level", "format", "provider", "municipality", "starts_on", "ends_on",
                     "seats", "childcare_places", "status"]  # fmt: skip
@@ -45,12 +65,23 @@ class CourseAdmin(CoordinatorAdmin):
     list_select_related = ["municipality", "provider"]
     search_fields = ["title", "municipality__name", "provider__name"]
     date_hierarchy = "starts_on"
-    autocomplete_fields = ["municipality", "venue", "provider"]
-    readonly_fields = ["format", "seats", "childcare_places", "childcare_min_age",
-                       "childcare_max_age", "starts_on", "ends_on", "weekdays", "start_time",
-                       "end_time", "exception_dates", "status", "teachers", "calendar_sequence",
-                       "created_at", "updated_at"]  # fmt: skip
+    autocomplete_fields = ["venue", "provider"]
+    form = CourseAdminForm
+    readonly_fields = ["level", "format", "municipality", "starts_on", "ends_on",
+                       "exception_dates", "status", "teachers", "calendar_sequence", "created_at",
+                       "updated_at"]  # fmt: skip
     inlines = [SessionInline]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A rule that needs the course's lock (places taken, children booked)
+        refuses inside the save, whose transaction is then rolled back: say
+        why and show the course again, unchanged."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (DomainError, ValidationError) as error:
+            text = error.message if isinstance(error, DomainError) else " ".join(error.messages)
+            self.message_user(request, text, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change) -> None:
         """Changes go through the service that tells participants' calendars."""

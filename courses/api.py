@@ -5,7 +5,12 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_choice_field
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -134,6 +139,71 @@ class CourseSerializer(serializers.ModelSerializer):
         return data
 
 
+class CourseUpdateSerializer(serializers.ModelSerializer):
+    """What a coordinator may change on a course that exists (``PATCH``, every
+    field optional). Level, format, municipality, first and last day and
+    status are fixed: sent anyway, each is refused by name (400)."""
+
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        allow_empty=False,
+        max_length=7,
+        required=False,
+        help_text="0 = Monday. Changes the sessions from today on: dates on weekdays no longer "
+        "chosen are cancelled (unless moved on their own), new weekdays get their dates.",
+    )
+    helper_languages = serializers.ListField(
+        child=serializers.CharField(max_length=3),
+        required=False,
+        max_length=len(HELPER_LANGUAGES),
+    )
+    online_meeting_link = serializers.URLField(required=False, allow_blank=True, max_length=200)
+
+    class Meta:
+        model = Course
+        fields = list(selectors.EDITABLE_FIELDS)
+        extra_kwargs = {
+            "seats": {
+                "min_value": 1,
+                "help_text": "Not below the seats taken (409 capacity_below_taken); more "
+                "seats are offered to the waiting list at once.",
+            },
+            "childcare_places": {
+                "help_text": "Not below the childcare places taken (409 capacity_below_taken)."
+            },
+            "start_time": {
+                "help_text": "For the sessions from today on that kept the course's times."
+            },
+            "end_time": {
+                "help_text": "For the sessions from today on that kept the course's times."
+            },
+        }
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The course field, e.g. `seats`.")
+    label = serializers.CharField(help_text="Its name in the caller's language.")
+    old = serializers.CharField(
+        help_text="The value before, as display text (a dash when there was none)."
+    )
+    new = serializers.CharField(help_text="The value after, as display text.")
+
+
+class CourseChangeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    by = serializers.IntegerField(source="by_id", allow_null=True, help_text="User id.")
+    by_name = serializers.SerializerMethodField()
+    changes = serializers.SerializerMethodField()
+
+    def get_by_name(self, change) -> str | None:
+        return change.by.get_full_name() if change.by else None
+
+    @extend_schema_field(FieldChangeSerializer(many=True))
+    def get_changes(self, change):
+        return selectors.describe_changes(change)
+
+
 class SessionSerializer(serializers.ModelSerializer):
     is_moved = serializers.BooleanField(read_only=True)
 
@@ -188,6 +258,10 @@ class ProviderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Provider
         fields = ["id", "name", "kind", "website"]
+
+
+# Every field of a course a client might send; the ones not editable are refused by name.
+COURSE_FIELD_NAMES = frozenset(f.name for f in Course._meta.concrete_fields)
 
 
 # --- Filters -----------------------------------------------------------------------------
@@ -262,6 +336,20 @@ def _near_parameters(request) -> tuple[Municipality, float] | None:
         ],
     ),
     create=extend_schema(summary="Create a course (coordinators)"),
+    partial_update=extend_schema(
+        summary="Change a course (coordinators; PATCH only, there is no PUT)",
+        description="Send only what changes. `level`, `format`, `municipality`, `starts_on`, "
+        "`ends_on`, `exception_dates` and `status` are fixed once a course exists: sent, each "
+        "is refused by name (400 `validation_error`); the municipality follows a new `venue`. "
+        "409 `capacity_below_taken`: fewer seats or childcare places than confirmed and offered "
+        "bookings hold (the message says how many). 409 `children_no_longer_fit`: the childcare "
+        "(ages or places) would leave out a child booked or waiting. 409 "
+        "`course_not_changeable`: the course is cancelled. More places go to the waiting list "
+        "at once; a change calendars show sends each confirmed participant one updated "
+        "invitation; every change is logged (`…/changes/`).",
+        request=CourseUpdateSerializer,
+        responses=CourseSerializer,
+    ),
 )
 class CourseViewSet(
     UserLanguageMixin,
@@ -282,8 +370,10 @@ class CourseViewSet(
         "publish": {COORDINATOR},
         "cancel": {COORDINATOR},
         "bookings": {LEARNER, COORDINATOR},
+        "partial_update": {COORDINATOR},
+        "changes": {COORDINATOR},
     }
-    rule_errors = {"bookings": {409}, "publish": {409}, "cancel": {409}}
+    rule_errors = {"bookings": {409}, "publish": {409}, "cancel": {409}, "partial_update": {409}}
 
     def get_queryset(self):
         user = self.request.user
@@ -306,6 +396,29 @@ class CourseViewSet(
         self.perform_create(serializer)
         course = self.get_queryset().get(pk=serializer.instance.pk)
         return Response(self.get_serializer(course).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        course = get_object_or_404(selectors.visible_courses(request.user), pk=pk)
+        if isinstance(request.data, dict):
+            # Fields fixed at creation are refused by name, not dropped as unknown.
+            services.check_editable(set(request.data) & COURSE_FIELD_NAMES)
+        payload = CourseUpdateSerializer(course, data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        services.update_course(course=course, by=request.user, **payload.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=course.pk)).data)
+
+    @extend_schema(
+        summary="A course's change log, newest first (paginated)",
+        responses=CourseChangeSerializer(many=True),
+        filters=False,
+    )
+    @action(
+        detail=True, methods=["get"], filterset_class=None, serializer_class=CourseChangeSerializer
+    )
+    def changes(self, request, pk=None):
+        course = get_object_or_404(selectors.visible_courses(request.user), pk=pk)
+        page = self.paginate_queryset(selectors.course_changes(course))
+        return self.get_paginated_response(CourseChangeSerializer(page, many=True).data)
 
     @extend_schema(
         summary="The concrete dates of a course, in date order (paginated)",

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError
+from common.web import show_domain_error
 from places.constants import Region
 from places.models import Municipality, Venue
 
@@ -22,6 +24,7 @@ from .constants import (
     Level,
 )
 from .models import Course, Provider
+from .selectors import EDITABLE_FIELDS
 
 WEEKDAY_CHOICES = [(number, WEEKDAYS[number]) for number in range(7)]
 RADIUS_CHOICES = [(5, _("5 km")), (10, _("10 km")), (15, _("15 km")), (25, _("25 km")),
@@ -202,7 +205,7 @@ class DateListField(forms.CharField):
         return value
 
 
-def _https_links(model_field, **kwargs):
+def https_links(model_field, **kwargs):
     """Links typed without a scheme are taken as https (Django 6's default)."""
     if isinstance(model_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
@@ -233,7 +236,7 @@ class CourseForm(forms.ModelForm):
 
     class Meta:
         model = Course
-        formfield_callback = _https_links
+        formfield_callback = https_links
         fields = [
             "title", "level", "format", "description", "what_to_bring", "provider",
             "municipality", "venue", "online_meeting_link", "seats", "childcare_places",
@@ -255,15 +258,82 @@ class CourseForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["municipality"].queryset = _municipalities()
         self.fields["municipality"].help_text = _("Leave empty for an online course.")
-        self.fields["venue"].queryset = Venue.objects.select_related("municipality").order_by(
-            "municipality__name", "name"
-        )
-        self.fields["venue"].label_from_instance = lambda venue: (
-            f"{venue.name}, {venue.street} ({venue.municipality.name})"
-        )
-        self.fields["provider"].queryset = Provider.objects.order_by("name")
-        self.fields["seats"].min_value = 1
-        self.fields["seats"].widget.attrs["min"] = 1
+        _place_and_seat_fields(self)
+
+
+def _place_and_seat_fields(form) -> None:
+    """Venue and provider choices and the seat minimum, shared by creating and editing."""
+    form.fields["venue"].queryset = Venue.objects.select_related("municipality").order_by(
+        "municipality__name", "name"
+    )
+    form.fields["venue"].label_from_instance = lambda venue: (
+        f"{venue.name}, {venue.street} ({venue.municipality.name})"
+    )
+    form.fields["provider"].queryset = Provider.objects.order_by("name")
+    form.fields["seats"].min_value = 1
+    form.fields["seats"].widget.attrs["min"] = 1
+
+
+class CourseEditForm(forms.ModelForm):
+    """What a coordinator may change on a course that exists (``selectors.EDITABLE_FIELDS``).
+
+    The course as it would be is checked by the service's rule
+    (``services.apply_course_changes``: the municipality follows a new venue,
+    then ``Course.clean``), not by the ModelForm's own model validation;
+    ``update_course`` checks again under the course's lock, with the places taken.
+    """
+
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Weekdays"),
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "For the dates from today on: dates on a weekday you remove are cancelled, "
+            "a weekday you add gets its dates up to the last day."
+        ),
+    )
+    helper_languages = CourseForm.base_fields["helper_languages"]
+
+    class Meta:
+        model = Course
+        formfield_callback = https_links
+        fields = list(EDITABLE_FIELDS)
+        widgets = {
+            name: widget
+            for name, widget in CourseForm.Meta.widgets.items()
+            if name in EDITABLE_FIELDS
+        }
+        help_texts = {
+            "seats": _("More seats are offered to the waiting list at once."),
+            "start_time": _("For the dates from today on. A date moved on its own keeps its time."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _place_and_seat_fields(self)
+
+    def _post_clean(self):
+        """The service's check of the course as it would be (see the class docstring)."""
+        course_changes_on_form(self)
+
+
+def course_changes_on_form(form) -> None:
+    """Check a course form's changes with ``services.apply_course_changes`` on
+    its instance (a copy, never saved here); refusals go on their fields."""
+    from . import services
+
+    changes = {
+        name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data
+    }
+    try:
+        services.apply_course_changes(form.instance, changes)
+    except ValidationError as error:
+        messages = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+        for name, texts in messages.items():
+            form.add_error(name if name in form.fields else None, texts)
+    except DomainError as error:
+        show_domain_error(form, error)
 
 
 class CourseFilterForm(forms.Form):

@@ -325,3 +325,38 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} → {self.course} ({self.status})"
+
+
+class CourseChange(models.Model):
+    """One saved edit of a course: who, when, and what changed, field by field.
+
+    Written by ``services.update_course`` (the edit page, the API, the admin)
+    and ``services.update_venue`` (a renamed venue changes the course's
+    place), in the transaction of the change. ``changes`` is a list of
+    ``{"field", "old", "new"}`` with plain values — names rather than ids,
+    dates as ISO text — that ``selectors.course_changes`` turns into display
+    text in the reader's language.
+    """
+
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="change_log", verbose_name=_("course")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    at = models.DateTimeField(_("changed at"), auto_now_add=True)
+    changes = models.JSONField(_("what changed"), default=list)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("course change")
+        verbose_name_plural = _("course changes")
+        indexes = [models.Index(fields=["course", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.course_id} {self.at:%Y-%m-%d %H:%M}"

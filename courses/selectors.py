@@ -308,3 +308,113 @@ def my_bookings(user):
         .annotate(current_first=current_first)
         .order_by("current_first", "course__starts_on", "-created_at", "pk")
     )
+
+
+# --- The change log of a course ---------------------------------------------------------
+
+# What a coordinator may change on a published course, in the order the edit
+# page and the change log show it (``services.update_course`` changes these).
+EDITABLE_FIELDS = (
+    "title", "description", "what_to_bring", "provider", "venue", "helper_languages",
+    "online_meeting_link", "seats", "childcare_places", "childcare_min_age",
+    "childcare_max_age", "registration_deadline", "offer_hours", "weekdays", "start_time",
+    "end_time",
+)  # fmt: skip
+# Recorded as well, though changed only through another field (the venue's).
+LOGGED_FIELDS = (*EDITABLE_FIELDS, "municipality")
+# Long texts are kept (and shown) shortened in the log.
+CHANGE_TEXT_LIMIT = 2000
+CHANGE_DISPLAY_LIMIT = 200
+# Changes the management page shows (the API pages through all of them).
+CHANGES_ON_PAGE = 20
+
+
+def venue_text(venue) -> str | None:
+    if venue is None:
+        return None
+    return ", ".join(part for part in (venue.name, venue.street, venue.postal_code) if part)
+
+
+def change_values(course: Course) -> dict[str, object]:
+    """The course's loggable fields as plain JSON values: names instead of ids
+    (the log must read right after a venue is renamed), ISO dates, ``HH:MM``."""
+    text_fields = ("title", "description", "what_to_bring", "online_meeting_link")
+    values: dict[str, object] = {
+        name: (getattr(course, name) or "")[:CHANGE_TEXT_LIMIT] for name in text_fields
+    }
+    values.update(
+        provider=course.provider.name if course.provider is not None else None,
+        venue=venue_text(course.venue),
+        municipality=course.municipality.name if course.municipality is not None else None,
+        helper_languages=list(course.helper_languages or []),
+        seats=course.seats,
+        childcare_places=course.childcare_places,
+        childcare_min_age=course.childcare_min_age,
+        childcare_max_age=course.childcare_max_age,
+        registration_deadline=(
+            course.registration_deadline.isoformat() if course.registration_deadline else None
+        ),
+        offer_hours=course.offer_hours,
+        weekdays=sorted(set(course.weekdays or [])),
+        start_time=f"{course.start_time:%H:%M}",
+        end_time=f"{course.end_time:%H:%M}",
+    )
+    return values
+
+
+def changed_values(before: dict, after: dict) -> list[dict]:
+    """``[{"field", "old", "new"}]`` for every field whose value differs, in log order."""
+    return [
+        {"field": name, "old": before.get(name), "new": after.get(name)}
+        for name in LOGGED_FIELDS
+        if before.get(name) != after.get(name)
+    ]
+
+
+def change_text(field: str, value) -> str:
+    """A logged value as display text in the active language."""
+    from django.utils import formats
+    from django.utils.dates import WEEKDAYS
+
+    from common.languages import language_name
+
+    if value in (None, "", []):
+        return "\u2013"  # an en dash: nothing
+    if field == "weekdays":
+        return ", ".join(str(WEEKDAYS[day]) for day in value if day in WEEKDAYS)
+    if field == "helper_languages":
+        return ", ".join(language_name(code) for code in value)
+    if field == "registration_deadline":
+        return formats.date_format(date.fromisoformat(value), "SHORT_DATE_FORMAT")
+    text = str(value)
+    if len(text) > CHANGE_DISPLAY_LIMIT:
+        text = text[: CHANGE_DISPLAY_LIMIT - 1].rstrip() + "…"
+    return text
+
+
+def field_label(field: str) -> str:
+    try:
+        model_field = Course._meta.get_field(field)
+    except Exception:  # a field the model no longer has: its name
+        return field
+    return str(getattr(model_field, "verbose_name", field))
+
+
+def describe_changes(change) -> list[dict]:
+    """One saved edit's field changes as display text: ``field, label, old, new``."""
+    return [
+        {
+            "field": item.get("field", ""),
+            "label": field_label(item.get("field", "")),
+            "old": change_text(item.get("field", ""), item.get("old")),
+            "new": change_text(item.get("field", ""), item.get("new")),
+        }
+        for item in change.changes or []
+    ]
+
+
+def course_changes(course: Course):
+    """A course's change log, newest first, with who made each change (one query)."""
+    from .models import CourseChange
+
+    return CourseChange.objects.filter(course=course).select_related("by").order_by("-at", "-pk")

@@ -9,11 +9,14 @@ raises a ``DomainError`` before anything is written.
 """
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import COORDINATOR, has_role
@@ -25,6 +28,7 @@ from notifications.services import notify
 
 from . import locking, selectors
 from .constants import (
+    ACTIVE_STATUSES,
     HOLDING_STATUSES,
     MAX_CHILD_AGE,
     MAX_CHILDREN_PER_BOOKING,
@@ -37,7 +41,7 @@ from .constants import (
     CourseStatus,
     SessionStatus,
 )
-from .models import Booking, Course, CourseSession
+from .models import Booking, Course, CourseChange, CourseSession
 from .schedule import session_dates
 
 logger = logging.getLogger(__name__)
@@ -247,13 +251,18 @@ def move_session(
     )
     if clash:
         raise SessionNotChangeable(_("The course already has a session on that day."))
-    old_date = session.date
+    old_date, old_start, old_end = session.date, session.start_time, session.end_time
     session.date, session.start_time, session.end_time = to_date, start_time, end_time
     session.note = note
     check_fields(session, "note")
     session.sequence += 1
     session.save(update_fields=["date", "start_time", "end_time", "note", "sequence", "updated_at"])
-    _tell_participants(session, Kind.SESSION_MOVED, old_date=old_date.isoformat())
+    _tell_participants(
+        session,
+        Kind.SESSION_MOVED,
+        old_date=old_date.isoformat(),
+        old_time=f"{old_start:%H:%M}-{old_end:%H:%M}",
+    )
     return session
 
 
@@ -516,29 +525,73 @@ def _expire_offers_of(course_id: int, now: datetime) -> int:
     return len(stale)
 
 
-# --- Changes that people's calendars show -------------------------------------------
-# Every door that changes a course's or a venue's details (admin today, the
-# course editing pages and API later) calls these, so whatever a calendar
-# shows — title, description, place, times, online link — reaches every
-# confirmed participant as an updated invitation with a raised SEQUENCE.
+# --- Editing a course, and the changes people's calendars show ---------------------------
+# One function, ``update_course``, for every door that edits a course (the
+# edit page, ``PATCH /api/v1/courses/{id}/``, the admin): places, children,
+# weekdays and times are checked here, under the course's lock, and whatever
+# a calendar shows — title, description, place, times, weekdays, online link —
+# reaches every confirmed participant as one updated invitation with a raised
+# SEQUENCE. Every saved edit is written to the course's change log.
 
-# Not changed here: the schedule (new dates mean new sessions), capacity
-# (needs the waiting list) and status (publish_course, cancel_course).
-SCHEDULE_FIELDS = frozenset({"starts_on", "ends_on", "weekdays", "exception_dates"})
-CAPACITY_FIELDS = frozenset({"seats", "childcare_places", "childcare_min_age", "childcare_max_age"})
-FIXED_FIELDS = frozenset({"id", "status", "calendar_sequence", "created_at", "updated_at"})
+# Fields fixed once a course exists, with what to do instead. Sent anyway,
+# they are refused by name (400), never silently ignored.
+FIXED_AFTER_CREATION = {
+    "level": _("The level cannot be changed once a course exists. Create a new course instead."),
+    "format": _("The format cannot be changed once a course exists. Create a new course instead."),
+    "municipality": _("The municipality follows the venue: choose another venue."),
+    "starts_on": _("The first and the last day cannot be changed once a course exists."),
+    "ends_on": _("The first and the last day cannot be changed once a course exists."),
+    "exception_dates": _("Dates without a session cannot be changed here."),
+    "status": _("Publish or cancel the course with its own buttons."),
+}
+
+
+class CapacityBelowTaken(Conflict):
+    """Fewer seats or childcare places than bookings hold: nobody is pushed out."""
+
+    code = "capacity_below_taken"
+
+
+class ChildrenNoLongerFit(Conflict):
+    """A narrower childcare (ages, places) would leave out children already booked or waiting."""
+
+    code = "children_no_longer_fit"
+
+
+@dataclass
+class CourseUpdate:
+    """What one edit did, for the page's message and the API's answer."""
+
+    course: Course
+    change: CourseChange | None = None
+    offered: list[Booking] = field(default_factory=list)
+    told: int = 0  # confirmed participants sent an updated invitation
+    sessions_cancelled: int = 0
+    sessions_added: int = 0
+
+
+def check_editable(names: Iterable[str]) -> None:
+    """Refuse, by field, whatever ``update_course`` does not change (400)."""
+    refused = {
+        name: [FIXED_AFTER_CREATION.get(name, _("This cannot be changed."))]
+        for name in sorted(set(names) - set(selectors.EDITABLE_FIELDS))
+    }
+    if refused:
+        raise InvalidInput(fields=refused)
 
 
 def _changed_aspects(before: dict, after: dict) -> list[str]:
     return [aspect for aspect in after if before.get(aspect) != after[aspect]]
 
 
-def course_calendar_changed(course: Course, changed: list[str]) -> None:
+def course_calendar_changed(course: Course, changed: list[str]) -> int:
     """Raise the course's calendar SEQUENCE and send each confirmed participant
     the updated invitation (``Kind.COURSE_CHANGED``, naming what changed).
+    Returns how many participants were told.
 
-    Call inside the transaction of the change, after saving it; the invitation
-    itself is built at delivery from the state of that moment.
+    Call inside the transaction of the change, after saving it (sessions
+    too); the invitation itself is built at delivery from the state of that
+    moment. One message per participant and change, however many fields changed.
     """
     Course.objects.filter(pk=course.pk).update(
         calendar_sequence=F("calendar_sequence") + 1, updated_at=timezone.now()
@@ -548,6 +601,7 @@ def course_calendar_changed(course: Course, changed: list[str]) -> None:
         course, changed=sorted(changed), **calendar("course", course.pk, "REQUEST")
     )
     confirmed = course.bookings.filter(status=BookingStatus.CONFIRMED).select_related("learner")
+    told = 0
     for booking in confirmed.order_by("pk"):
         notify(
             recipient=booking.learner,
@@ -555,45 +609,234 @@ def course_calendar_changed(course: Course, changed: list[str]) -> None:
             key=f"course:{course.pk}:{course.calendar_sequence}",
             payload=payload,
         )
+        told += 1
+    return told
 
 
-@transaction.atomic
-def update_course(*, course: Course, by=None, **changes) -> Course:
-    """Change a course's details (any field but its schedule, capacity and
-    status); if what calendars show changed, everyone hears of it.
+def _check_places(course: Course) -> None:
+    """Nobody is pushed out: not below the places bookings hold, and no child
+    booked or waiting left outside the childcare. Call with the course's lock held."""
+    taken_seats, taken_childcare = selectors.capacity_taken(course.pk)
+    if course.seats < taken_seats:
+        message = _(
+            "Seats taken (confirmed or offered): %(taken)s. Nobody is pushed out, so the "
+            "course needs at least %(taken)s seats."
+        ) % {"taken": taken_seats}
+        raise CapacityBelowTaken(message, fields={"seats": [message]})
+    if course.childcare_places < taken_childcare:
+        message = _(
+            "Childcare places taken (confirmed or offered): %(taken)s. Nobody is pushed out, "
+            "so the course needs at least %(taken)s childcare places."
+        ) % {"taken": taken_childcare}
+        raise CapacityBelowTaken(message, fields={"childcare_places": [message]})
+    low = course.childcare_min_age if course.childcare_min_age is not None else 0
+    high = course.childcare_max_age if course.childcare_max_age is not None else MAX_CHILD_AGE
+    fields: set[str] = set()
+    left_out: list[Booking] = []
+    with_children = course.bookings.filter(status__in=ACTIVE_STATUSES, childcare_places__gt=0)
+    for booking in with_children.order_by("created_at", "pk"):
+        ages = [int(age) for age in booking.children_ages or []]
+        wrong = set()
+        if not course.has_childcare or booking.childcare_places > course.childcare_places:
+            wrong.add("childcare_places")
+        if course.has_childcare and any(age < low for age in ages):
+            wrong.add("childcare_min_age")
+        if course.has_childcare and any(age > high for age in ages):
+            wrong.add("childcare_max_age")
+        if wrong:
+            fields |= wrong
+            left_out.append(booking)
+    if left_out:
+        ages_text = "; ".join(", ".join(str(age) for age in b.children_ages) for b in left_out)
+        message = _(
+            "Bookings whose children would no longer fit: %(n)s (children's ages: %(ages)s). "
+            "Nobody is pushed out: keep the childcare as it is, or cancel these bookings first."
+        ) % {"n": len(left_out), "ages": ages_text}
+        raise ChildrenNoLongerFit(message, fields={name: [message] for name in sorted(fields)})
 
-    A new ``start_time``/``end_time`` also moves the sessions of today and
-    later that kept the course's times; earlier ones keep the times they had
-    (calendars then show them as they took place). Invariants are the
-    model's (``Course.clean``: a ``ValidationError`` changes nothing).
+
+def _dates_for_new_weekdays(course: Course, old_weekdays: list[int], today: date) -> list[date]:
+    """The dates from today on that weekdays new to the course add — from the
+    same plan a new course gets its sessions from (``_planned_dates``)."""
+    added = set(course.weekdays) - set(old_weekdays)
+    if not added:
+        return []
+    try:
+        plan = _planned_dates(course, today)
+    except InvalidInput as error:
+        raise InvalidInput(error.message, fields={"weekdays": [error.message]}) from error
+    return [day for day in plan if day >= today and day.weekday() in added]
+
+
+def _reschedule(
+    course: Course,
+    *,
+    old_weekdays: list[int],
+    old_times: tuple[time, time],
+    new_dates: list[date],
+    today: date,
+) -> tuple[int, int]:
+    """Apply new weekdays and times to the sessions from today on; returns
+    (sessions cancelled, sessions added or taken up again).
+
+    - A session that kept the course's times gets the new times (also one moved
+      to another day: its date stays).
+    - A session as planned (its own date, the course's times) on a weekday no
+      longer chosen is cancelled — kept, with a raised SEQUENCE and a note —
+      never deleted. A session moved on its own keeps its date and time.
+    - Each date of a new weekday gets a session: one cancelled earlier for the
+      same planned date is taken up again; none is added on a day another
+      session already takes place.
+    Earlier sessions stay as they were (calendars show them as they took place).
     """
-    refused = set(changes) & (SCHEDULE_FIELDS | CAPACITY_FIELDS | FIXED_FIELDS)
-    if refused:
-        raise ValueError(f"update_course does not change {sorted(refused)}")
-    from calendars.selectors import course_calendar_facts
+    new_times = (course.start_time, course.end_time)
+    dropped = set(old_weekdays) - set(course.weekdays)
+    if not dropped and not new_dates and new_times == old_times:
+        return 0, 0
+    now = timezone.now()
+    sessions = locking.lock_rows(course.sessions.all())
+    note = _weekday_note()
+    touched: dict[int, CourseSession] = {}
+    cancelled = 0
+    for session in sessions:
+        if session.date < today:
+            continue
+        as_planned = (
+            session.date == session.original_date
+            and (session.start_time, session.end_time) == old_times
+        )
+        if (
+            session.status == SessionStatus.SCHEDULED
+            and as_planned
+            and session.original_date.weekday() in dropped
+        ):
+            session.status = SessionStatus.CANCELLED
+            session.sequence += 1
+            session.note = note
+            cancelled += 1
+            touched[session.pk] = session
+        if (session.start_time, session.end_time) == old_times and new_times != old_times:
+            session.start_time, session.end_time = new_times
+            touched[session.pk] = session
+    by_planned_date = {session.original_date: session for session in sessions}
+    taken_days = {s.date for s in sessions if s.status == SessionStatus.SCHEDULED}
+    added: list[date] = []
+    revived = 0
+    for day in new_dates:
+        if day in taken_days:
+            continue
+        taken_days.add(day)
+        earlier = by_planned_date.get(day)
+        if earlier is None:
+            added.append(day)
+        elif earlier.status == SessionStatus.CANCELLED:
+            earlier.status = SessionStatus.SCHEDULED
+            earlier.date = day
+            earlier.start_time, earlier.end_time = new_times
+            earlier.note = ""
+            earlier.sequence += 1
+            touched[earlier.pk] = earlier
+            revived += 1
+    for session in touched.values():
+        session.updated_at = now
+    CourseSession.objects.bulk_update(
+        sorted(touched.values(), key=lambda s: s.pk),
+        ["status", "date", "start_time", "end_time", "note", "sequence", "updated_at"],
+    )
+    _create_sessions(course, added)  # as a new course's sessions are made
+    return cancelled, len(added) + revived
 
-    course = locking.lock_course(course.pk)  # the one lock order: capacity first, then rows
-    before = course_calendar_facts(course)
-    old_times = (course.start_time, course.end_time)
+
+def _weekday_note() -> str:
+    """The note on a session cancelled by a change of weekdays, in the site's
+    language like a note the office types (it is shown to everyone)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(_("No session on this day any more: the course meets on other weekdays now."))
+
+
+def _record_change(course: Course, by, before: dict) -> CourseChange | None:
+    """Write the change log entry of one saved edit (nothing if nothing changed)."""
+    items = selectors.changed_values(before, selectors.change_values(course))
+    if not items:
+        return None
+    who = by if by is not None and getattr(by, "is_authenticated", False) else None
+    return CourseChange.objects.create(course=course, by=who, changes=items)
+
+
+def apply_course_changes(course: Course, changes: dict) -> None:
+    """Put ``changes`` on ``course`` in memory and check it as it would be:
+    fields fixed at creation refused (``InvalidInput``), the municipality
+    following a new venue, the model's invariants (``ValidationError``).
+
+    ``update_course`` runs it on the locked course; the edit page's and the
+    admin's forms run it on their copy first, so a refusal lands on its field.
+    Rules that need the course's lock (places taken) are ``update_course``'s.
+    """
+    check_editable(changes)
     for name, value in changes.items():
         setattr(course, name, value)
+    if "venue" in changes and course.venue is not None:
+        course.municipality = course.venue.municipality
     course.full_clean()
-    course.save()
-    if (course.start_time, course.end_time) != old_times:
-        course.sessions.filter(
-            date__gte=timezone.localdate(), start_time=old_times[0], end_time=old_times[1]
-        ).update(start_time=course.start_time, end_time=course.end_time, updated_at=timezone.now())
-    changed = _changed_aspects(before, course_calendar_facts(course))
-    if changed:
-        course_calendar_changed(course, changed)
-    return course
+    course.weekdays = sorted(set(course.weekdays))
+
+
+def update_course(*, course: Course, by=None, **changes) -> CourseUpdate:
+    """Change a published (or draft) course: details, places, childcare,
+    weekdays and times. The one door for the edit page, the API and the admin.
+
+    - Fields fixed at creation (level, format, municipality, first and last
+      day, status) are refused by name (``InvalidInput``); the municipality
+      follows a new venue. Invariants are the model's (``Course.clean``: a
+      ``ValidationError``). Nothing is changed by a refusal.
+    - Places: never below what confirmed and offered bookings hold
+      (``CapacityBelowTaken``, 409 ``capacity_below_taken``), never a
+      childcare that leaves out a child already booked or waiting
+      (``ChildrenNoLongerFit``, 409 ``children_no_longer_fit``). New places go
+      at once to the waiting list, first that fits (``offer_free_places``).
+    - Weekdays and times change the sessions from today on (``_reschedule``).
+    - If what calendars show changed, each confirmed participant gets one
+      updated invitation; every saved edit is written to the change log.
+    """
+    check_editable(changes)
+    from calendars.selectors import course_calendar_facts
+
+    today = timezone.localdate()
+    with transaction.atomic():
+        course = locking.lock_course(course.pk)  # the one lock order: course lock, then rows
+        if course.status == CourseStatus.CANCELLED:
+            raise CourseNotChangeable(_("A cancelled course cannot be changed."))
+        facts_before = course_calendar_facts(course)
+        values_before = selectors.change_values(course)
+        old_weekdays = sorted(set(course.weekdays))
+        old_times = (course.start_time, course.end_time)
+        old_places = (course.seats, course.childcare_places)
+        apply_course_changes(course, changes)
+        _check_places(course)
+        new_dates = _dates_for_new_weekdays(course, old_weekdays, today)
+        course.save()
+        cancelled, added = _reschedule(
+            course,
+            old_weekdays=old_weekdays,
+            old_times=old_times,
+            new_dates=new_dates,
+            today=today,
+        )
+        outcome = CourseUpdate(course=course, sessions_cancelled=cancelled, sessions_added=added)
+        changed = _changed_aspects(facts_before, course_calendar_facts(course))
+        if changed:
+            outcome.told = course_calendar_changed(course, changed)
+        if course.seats > old_places[0] or course.childcare_places > old_places[1]:
+            outcome.offered = offer_free_places(course)
+        outcome.change = _record_change(course, by, values_before)
+    return outcome
 
 
 @transaction.atomic
 def update_venue(*, venue, by=None, **changes):
     """Change a venue; the courses that meet there and have not ended send
     their participants an update if their calendars show the change (the
-    place's name or address)."""
+    place's name or address), and log it as a change of their venue."""
     from calendars.selectors import course_calendar_facts
     from places.models import Venue
 
@@ -603,17 +846,22 @@ def update_venue(*, venue, by=None, **changes):
     course_ids = sorted(upcoming.values_list("pk", flat=True))
     locking.lock_course_capacity(course_ids)  # the one lock order: courses, then rows
     courses = locking.lock_rows(
-        Course.objects.filter(pk__in=course_ids).select_related("venue", "municipality")
+        Course.objects.filter(pk__in=course_ids).select_related("venue", "municipality", "provider")
     )
     venue = locking.lock_rows(Venue.objects.filter(pk=venue.pk))[0]
-    before = {course.pk: course_calendar_facts(course) for course in courses}
+    before = {
+        course.pk: (course_calendar_facts(course), selectors.change_values(course))
+        for course in courses
+    }
     for name, value in changes.items():
         setattr(venue, name, value)
     venue.full_clean()
     venue.save()
     for course in courses:
         course.venue = venue
-        changed = _changed_aspects(before[course.pk], course_calendar_facts(course))
+        facts, values = before[course.pk]
+        changed = _changed_aspects(facts, course_calendar_facts(course))
         if changed:
             course_calendar_changed(course, changed)
+        _record_change(course, by, values)
     return venue

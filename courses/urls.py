@@ -21,6 +21,7 @@ urlpatterns = [
     path("manage/courses/", views.ManageCoursesView.as_view(), name="manage"),
     path("manage/courses/new/", views.CreateCourseView.as_view(), name="manage_create"),
     path("manage/courses/<int:pk>/", views.ManageCourseView.as_view(), name="manage_course"),
+    path("manage/courses/<int:pk>/edit/", views.EditCourseView.as_view(), name="manage_edit"),
     path(
         "manage/courses/<int:pk>/publish/",
         views.PublishCourseView.as_view(),

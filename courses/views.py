@@ -8,6 +8,8 @@ Every form works as a plain POST → redirect → GET; htmx only updates the
 search results in place.
 """
 
+import copy
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -34,6 +36,7 @@ from .forms import (
     DEFAULT_RADIUS_KM,
     BookingForm,
     CancelSessionForm,
+    CourseEditForm,
     CourseFilterForm,
     CourseForm,
     CourseSearchForm,
@@ -301,13 +304,84 @@ class ManageCourseView(RolePageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         course = _managed_course(self.request, self.kwargs["pk"])
         bookings = list(selectors.bookings_of_course(course))
+        changes = list(selectors.course_changes(course)[: selectors.CHANGES_ON_PAGE + 1])
+        for change in changes:
+            change.items = selectors.describe_changes(change)
         context.update(
             course=course,
             sessions=selectors.sessions_of(course),
             holding=[b for b in bookings if b.status != BookingStatus.WAITLISTED],
             waiting=[b for b in bookings if b.status == BookingStatus.WAITLISTED],
+            changes=changes[: selectors.CHANGES_ON_PAGE],
+            more_changes=len(changes) > selectors.CHANGES_ON_PAGE,
+            changes_on_page=selectors.CHANGES_ON_PAGE,
         )
         return context
+
+
+class EditCourseView(RolePageMixin, FormView):
+    """Change a course that exists: details, places, childcare, weekdays and times.
+
+    Only what the coordinator changed is sent to ``services.update_course``
+    (the door the API and the admin use too); its refusals land on the fields.
+    """
+
+    allowed_roles = {"get": COORDINATORS, "post": COORDINATORS}
+    template_name = "courses/manage/edit.html"
+    form_class = CourseEditForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.course = None
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_course(self) -> Course:
+        if self.course is None:
+            self.course = _managed_course(self.request, self.kwargs["pk"])
+        return self.course
+
+    def get_form_kwargs(self):
+        # A copy: the form checks the changes on it, the page shows the course as it is.
+        return {**super().get_form_kwargs(), "instance": copy.copy(self.get_course())}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["course"] = self.get_course()
+        context["editable"] = self.get_course().status != CourseStatus.CANCELLED
+        return context
+
+    def form_valid(self, form):
+        course = self.get_course()
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if not changes:
+            messages.info(self.request, _("Nothing was changed."))
+            return redirect("courses:manage_course", pk=course.pk)
+        try:
+            outcome = services.update_course(course=course, by=self.request.user, **changes)
+        except ValidationError as error:
+            _show_model_errors(form, error)
+            return self.form_invalid(form)
+        except Busy:
+            return _busy(self.request, self.template_name, self.get_context_data(form=form))
+        except DomainError as error:
+            show_domain_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, " ".join(_edit_outcome(outcome)))
+        return redirect("courses:manage_course", pk=course.pk)
+
+
+def _edit_outcome(outcome: services.CourseUpdate) -> list[str]:
+    """What an edit did, in words, for the message after saving."""
+    said = [_("The changes are saved.")]
+    if outcome.sessions_cancelled or outcome.sessions_added:
+        said.append(
+            _("Dates cancelled: %(cancelled)s. Dates added: %(added)s.")
+            % {"cancelled": outcome.sessions_cancelled, "added": outcome.sessions_added}
+        )
+    if outcome.offered:
+        said.append(_("Places offered to the waiting list: %(n)s.") % {"n": len(outcome.offered)})
+    if outcome.told:
+        said.append(_("Everyone with a confirmed place has been told."))
+    return said
 
 
 class PublishCourseView(RolePageMixin, View):

@@ -12,7 +12,7 @@ invitation in hand; the inbox has no attachments and never says so.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -27,17 +27,35 @@ class Text:
 
 
 def _day(iso: str | None) -> str:
-    """An ISO date as the reader's language writes it, with the weekday."""
+    """An ISO date as the reader's language writes it, with the weekday. ``E`` is
+    the month as it stands in a date (Ukrainian and Russian "4 березня", not the
+    nominative "4 Березень" that ``F`` gives)."""
     if not iso:
         return ""
-    return formats.date_format(date.fromisoformat(iso), "l, j F Y")
+    return formats.date_format(date.fromisoformat(iso), "l, j E Y")
+
+
+def _times(text: str | None) -> str:
+    """``"18:00-20:00"`` (a payload's times) as the reader's language writes times."""
+    if not text:
+        return ""
+    try:
+        parts = [time.fromisoformat(part) for part in text.split("-")]
+    except ValueError:
+        return text
+    return "\u2013".join(formats.time_format(part, "TIME_FORMAT") for part in parts)
+
+
+def _sentence(text: str) -> str:
+    """A sentence ending in a time that ends in a period itself ("7 p.m.") gets one period."""
+    return text[:-1] if text.endswith("..") else text
 
 
 def _moment(iso: str | None) -> str:
     if not iso:
         return ""
     moment = timezone.localtime(datetime.fromisoformat(iso))
-    return f"{formats.date_format(moment, 'l, j F Y')}, {moment:%H:%M}"
+    return f"{formats.date_format(moment, 'l, j E Y')}, {moment:%H:%M}"
 
 
 def _course(payload: dict) -> dict:
@@ -49,6 +67,8 @@ def _course(payload: dict) -> dict:
         "until": _moment(payload.get("until")),
         "position": payload.get("position", ""),
         "old_date": _day(payload.get("old_date")),
+        "old_time": _times(payload.get("old_time")),
+        "new_time": _times(payload.get("time")),
     }
 
 
@@ -62,6 +82,7 @@ def _changes(p: dict) -> str:
         "description": _("the description"),
         "place": _("the place"),
         "times": _("the times"),
+        "weekdays": _("the weekdays"),
         "online_link": _("the online link"),
     }
     return ", ".join(str(words[key]) for key in p.get("changed", ()) if key in words)
@@ -91,6 +112,12 @@ def _texts(kind: str, p: dict, attached: bool) -> Text:
             _("Changes to %(title)s") % c,
             (
                 _("The course %(title)s has changed: %(changes)s.") % {**c, "changes": _changes(p)},
+                *_only(
+                    bool(p.get("date")) and bool({"times", "weekdays"} & set(p.get("changed", ()))),
+                    _sentence(
+                        _("The next date: %(date)s, %(time)s.") % {**c, "time": c["new_time"]}
+                    ),
+                ),
                 *_only(attached, _("Your calendar is updated with this message.")),
             ),
         )
@@ -139,8 +166,10 @@ def _texts(kind: str, p: dict, attached: bool) -> Text:
         return Text(
             _("New date for %(title)s") % c,
             (
-                _("The course date on %(old_date)s has moved.") % c,
-                _("New date: %(date)s, %(time)s.") % c,
+                _("The course date on %(old_date)s, %(old_time)s has moved.") % c
+                if c["old_time"]
+                else _("The course date on %(old_date)s has moved.") % c,
+                _sentence(_("New date: %(date)s, %(time)s.") % {**c, "time": c["new_time"]}),
                 *_only(attached, _("Your calendar is updated with this message.")),
             ),
         )

@@ -115,6 +115,13 @@ TABLE = [
     Row("change own profile", "patch", lambda w: "/api/v1/me/",
         only(LEARNER, COACH, COORDINATOR, TEACHER), body=lambda w, r: {"preferred_language": "en"},
         route="api:me"),
+    Row("change a course", "patch", lambda w: f"/api/v1/courses/{w.course.pk}/",
+        only(COORDINATOR), body=lambda w, r: {"seats": w.course.seats + 2, "title": "Neu"},
+        route="api:course-detail"),
+    Row("change a draft", "patch", lambda w: f"/api/v1/courses/{w.draft.pk}/",
+        only(COORDINATOR), body=lambda w, r: {"weekdays": [1, 3]}, route="api:course-detail"),
+    Row("change log of a course", "get", lambda w: f"/api/v1/courses/{w.course.pk}/changes/",
+        only(COORDINATOR), route="api:course-changes"),
 ]  # fmt: skip
 
 

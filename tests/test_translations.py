@@ -63,6 +63,7 @@ def _coordinator_pages(world) -> list[str]:
         "/dashboard/", "/dashboard/exports/", "/manage/courses/", "/manage/courses/new/",
         f"/manage/courses/{world.course.pk}/", f"/manage/sessions/{world.session.pk}/move/",
         "/manage/coaching/", f"/manage/coaching/requests/{world.coaching['open_request'].pk}/propose/",
+        f"/manage/courses/{world.course.pk}/edit/",
     ]  # fmt: skip
 
 

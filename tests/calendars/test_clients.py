@@ -169,6 +169,56 @@ def test_invitations_match_the_plan_after_every_change_in_both_clients(
     assert not [o for o in expected if o.start[:10] in ("2027-05-04", "2027-11-09", "2027-08-03")]
 
 
+def test_a_change_of_weekdays_reaches_both_clients_as_planned(
+    icaljs,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    """Tuesdays become Thursdays in May (earlier Tuesdays stay where they took
+    place, a Tuesday moved on its own stays moved), then Tuesdays come back with
+    new times: after each change both clients show exactly the session plan."""
+    learner = UserFactory()
+    course = year_course()
+    uid = course_uid(course.pk, settings.KURSLOTSE_CALENDAR_DOMAIN)
+    course_services.book_course(course=course, learner=learner, children_ages=[])
+    course_services.move_session(
+        session=session(course, dt.date(2027, 6, 15)), to_date=dt.date(2027, 6, 16),
+        start_time=dt.time(18, 0), end_time=dt.time(20, 0),
+    )  # fmt: skip
+    steps = {
+        "Thursdays instead of Tuesdays": lambda: course_services.update_course(
+            course=course, weekdays=[3]
+        ),
+        "Tuesdays again, with new times": lambda: course_services.update_course(
+            course=course, weekdays=[1, 3], start_time=dt.time(18, 30), end_time=dt.time(20, 15)
+        ),
+    }
+    readings = {}
+    sequences = []
+    with time_machine.travel(dt.datetime(2027, 5, 12, 10, 0, tzinfo=BERLIN), tick=False):
+        for step, change in steps.items():
+            method, ics = last_invitation(django_capture_on_commit_callbacks, change)
+            course.refresh_from_db()
+            expected = planned(course, uid)
+            by_icaljs, _ = both_clients(icaljs, ics)
+            assert method == "REQUEST", step
+            assert by_icaljs.seen == expected, step
+            assert len(by_icaljs.sequences) == 1, step
+            sequences.append(by_icaljs.sequences.pop())
+            readings[step] = [o.start for o in expected]
+    assert sequences[0] < sequences[1]
+    thursdays_only = readings["Thursdays instead of Tuesdays"]
+    assert "2027-05-11T18:00" in thursdays_only  # the last Tuesday before the change
+    assert "2027-05-13T18:00" in thursdays_only and "2027-05-18T18:00" not in thursdays_only
+    assert "2027-06-16T18:00" in thursdays_only  # moved on its own: kept
+    assert not [o for o in thursdays_only if "2027-05-12" < o < "2027-12" and
+                dt.date.fromisoformat(o[:10]).weekday() == 1]  # fmt: skip
+    both = readings["Tuesdays again, with new times"]
+    assert "2027-05-18T18:30" in both and "2027-05-13T18:30" in both
+    assert "2027-05-11T18:00" in both  # earlier dates keep the times they had
+    assert "2027-06-16T18:30" in both and "2027-06-15T18:30" not in both
+    assert not [o for o in both if o[:10] in ("2027-08-03", "2027-08-10")]  # holidays stay free
+
+
 def test_the_feed_and_the_download_match_the_plan_in_both_clients(
     icaljs,  # noqa: F811
     django_capture_on_commit_callbacks,

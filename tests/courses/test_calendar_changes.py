@@ -218,10 +218,11 @@ def test_new_course_times_move_todays_and_later_sessions_but_not_earlier_ones():
     assert times[dt.date(2027, 1, 19)] == dt.time(17)
 
 
-def test_update_course_does_not_change_the_schedule_capacity_or_status():
+def test_update_course_refuses_what_is_fixed_at_creation_by_name():
     course = CourseFactory()
-    for field, value in (("ends_on", dt.date(2030, 1, 1)), ("seats", 2), ("status", "draft")):
-        with pytest.raises(ValueError):
+    for field, value in (("ends_on", dt.date(2030, 1, 1)), ("level", "B2"), ("status", "draft")):
+        with pytest.raises(services.InvalidInput) as refused:
             services.update_course(course=course, **{field: value})
+        assert list(refused.value.fields) == [field]
     course.refresh_from_db()
-    assert course.calendar_sequence == 0
+    assert course.calendar_sequence == 0 and course.level == "A1"

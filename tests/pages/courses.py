@@ -30,6 +30,19 @@ def _move(w, role) -> dict:
     return {"date": day.isoformat(), "start_time": "10:00", "end_time": "12:00", "note": "Raum 2"}
 
 
+def _edit(w, role) -> dict:
+    """The edit form as the page fills it, with two more seats and a new title."""
+    course = w.course
+    return {
+        "title": "Deutsch A1 (neu)", "seats": str(course.seats + 2),
+        "childcare_places": str(course.childcare_places),
+        "childcare_min_age": str(course.childcare_min_age),
+        "childcare_max_age": str(course.childcare_max_age), "offer_hours": "48",
+        "weekdays": [str(day) for day in course.weekdays],
+        "start_time": f"{course.start_time:%H:%M}", "end_time": f"{course.end_time:%H:%M}",
+    }  # fmt: skip
+
+
 ROWS = [
     # Learners and visitors: find and book.
     PageRow("course search", "get", lambda w: "/courses/", everyone(OK), route="courses:search"),
@@ -100,4 +113,10 @@ ROWS = [
     PageRow("cancel a session", "post", lambda w: f"/manage/sessions/{w.session.pk}/cancel/",
             only(COORDINATOR), route="courses:session_cancel",
             data=lambda w, role: {"note": "Krank"}),
+    PageRow("edit a course form", "get", lambda w: f"/manage/courses/{w.course.pk}/edit/",
+            only(COORDINATOR), route="courses:manage_edit"),
+    PageRow("edit a course", "post", lambda w: f"/manage/courses/{w.course.pk}/edit/",
+            only(COORDINATOR), route="courses:manage_edit", data=_edit),
+    PageRow("edit a draft form", "get", lambda w: f"/manage/courses/{w.draft.pk}/edit/",
+            only(COORDINATOR), route="courses:manage_edit"),
 ]  # fmt: skip
