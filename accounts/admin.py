@@ -12,8 +12,9 @@ from backend.admin import CoordinatorPermissions, ReadOnlyAdmin
 
 from .models import AccessLog, User
 
-# The three role groups are data the code relies on (accounts.roles); roles
-# are given on a person's page, never renamed or re-permissioned here.
+# The four role groups (learner, coach, coordinator, teacher) are data the code
+# relies on (accounts.roles); roles are given on a person's page (its groups),
+# never renamed or re-permissioned here.
 admin.site.unregister(Group)
 
 

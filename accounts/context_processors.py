@@ -5,7 +5,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .roles import COACH, COORDINATOR, LEARNER, roles_of
+from .roles import COACH, COORDINATOR, LEARNER, TEACHER, roles_of
 
 # (URL name, label, roles that see the link). Links whose page does not exist
 # in this deployment are left out rather than breaking every page.
@@ -20,8 +20,9 @@ NAVIGATION = [
     ("coaching:proposals", _("Proposals"), {COACH}),
     ("coaching:mentees", _("My mentees"), {COACH}),
     ("coaching:coach_profile", _("Availability"), {COACH}),
-    ("notifications:inbox", _("Inbox"), {LEARNER, COACH, COORDINATOR}),
-    ("accounts:profile", _("Profile"), {LEARNER, COACH, COORDINATOR}),
+    ("courses:teach", _("My courses"), {TEACHER}),
+    ("notifications:inbox", _("Inbox"), {LEARNER, COACH, COORDINATOR, TEACHER}),
+    ("accounts:profile", _("Profile"), {LEARNER, COACH, COORDINATOR, TEACHER}),
 ]
 
 

@@ -285,3 +285,11 @@ class AutoSchema(SpectacularAutoSchema):
             # A serializer writes every readable field, so an answer always has them all.
             schema["required"] = sorted(schema["properties"])
         return schema
+
+    def _unwrap_list_serializer(self, serializer, direction):
+        """A body that is a list (``many=True``) keeps its ``max_length`` as ``maxItems``."""
+        schema = super()._unwrap_list_serializer(serializer, direction)
+        limit = getattr(serializer, "max_length", None)
+        if schema and schema.get("type") == "array" and limit is not None:
+            schema["maxItems"] = limit
+        return schema

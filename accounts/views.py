@@ -14,12 +14,13 @@ from common.web import safe_next
 
 from .forms import ProfileForm
 from .page_access import RolePageMixin
-from .roles import COACH, COORDINATOR, LEARNER, PUBLIC, SIGNED_IN, roles_of
+from .roles import COACH, COORDINATOR, LEARNER, PUBLIC, SIGNED_IN, TEACHER, roles_of
 from .services import update_profile
 
 # Where each role starts its work, most powerful role first.
 START_PAGES = [
     (COORDINATOR, "dashboard:index"),
+    (TEACHER, "courses:teach"),
     (COACH, "coaching:mentees"),
     (LEARNER, "courses:my_bookings"),
 ]

@@ -418,6 +418,7 @@ SPECTACULAR_SETTINGS = {
         "GenderEnum": "coaching.constants.Gender",
         "SkillEnum": "coaching.constants.SKILL_CHOICES",
         "LanguageCodeEnum": "common.languages.LANGUAGE_CODES",
+        "AttendanceStatusEnum": "courses.constants.AttendanceStatus",
     },
 }
 

@@ -1,6 +1,7 @@
 """REST API for the course catalogue and bookings: validate, call a service, serialise."""
 
 import django_filters
+from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -16,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api import learner_to_act_for
-from accounts.roles import COORDINATOR, LEARNER, PUBLIC, has_role
+from accounts.roles import COORDINATOR, LEARNER, PUBLIC, TEACHER, has_role
 from common.api import UserLanguageMixin
 from common.idempotency import run_idempotent
 from places.models import Municipality
@@ -24,12 +25,14 @@ from places.models import Municipality
 from . import selectors, services
 from .constants import (
     HELPER_LANGUAGES,
+    MAX_ATTENDANCE_ENTRIES,
     MAX_CHILD_AGE,
     MAX_CHILDREN_PER_BOOKING,
     MAX_EXCEPTION_DATES,
     MAX_RADIUS_KM,
     MIN_RADIUS_KM,
     NEW_COURSE_STATUSES,
+    AttendanceStatus,
     BookingStatus,
     CourseStatus,
 )
@@ -264,6 +267,62 @@ class ProviderSerializer(serializers.ModelSerializer):
 COURSE_FIELD_NAMES = frozenset(f.name for f in Course._meta.concrete_fields)
 
 
+class AttendanceEntrySerializer(serializers.Serializer):
+    """One mark in ``PUT /sessions/{id}/attendance/``."""
+
+    booking = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, help_text="A confirmed booking of the session's course."
+    )
+    status = serializers.ChoiceField(choices=AttendanceStatus.choices)
+
+
+def attendance_entries(data=None):
+    return AttendanceEntrySerializer(
+        data=data, many=True, max_length=MAX_ATTENDANCE_ENTRIES, allow_empty=True
+    )
+
+
+class AttendanceSerializer(serializers.Serializer):
+    """A confirmed participant and their mark for the session (first name only)."""
+
+    booking = serializers.IntegerField(source="pk", read_only=True)
+    first_name = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(
+        choices=AttendanceStatus.choices,
+        source="attendance_status",
+        read_only=True,
+        allow_null=True,
+        help_text="null until marked.",
+    )
+    marked_at = serializers.DateTimeField(
+        source="attendance_marked_at", read_only=True, allow_null=True
+    )
+
+    def get_first_name(self, booking) -> str:
+        return selectors.first_name(booking.learner)
+
+
+class TeacherSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    full_name = serializers.CharField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+
+
+class CourseTeachersSerializer(serializers.Serializer):
+    """``{"teachers": [user ids]}``: the course's teachers, replacing the previous ones."""
+
+    teachers = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        max_length=services.MAX_TEACHERS_PER_COURSE,
+        allow_empty=True,
+        help_text="User ids of people with the teacher role.",
+    )
+
+
+class CourseTeachersAnswerSerializer(serializers.Serializer):
+    teachers = TeacherSerializer(many=True, read_only=True)
+
+
 # --- Filters -----------------------------------------------------------------------------
 
 
@@ -372,6 +431,7 @@ class CourseViewSet(
         "bookings": {LEARNER, COORDINATOR},
         "partial_update": {COORDINATOR},
         "changes": {COORDINATOR},
+        "teachers": {COORDINATOR},
     }
     rule_errors = {"bookings": {409}, "publish": {409}, "cancel": {409}, "partial_update": {409}}
 
@@ -480,13 +540,42 @@ class CourseViewSet(
         course = services.cancel_course(course=self.get_object(), by=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=course.pk)).data)
 
+    @extend_schema(
+        methods=["GET"], summary="The course's teachers", responses=CourseTeachersAnswerSerializer
+    )
+    @extend_schema(
+        methods=["PUT"],
+        summary="Set the course's teachers (people with the teacher role)",
+        request=CourseTeachersSerializer,
+        responses=CourseTeachersAnswerSerializer,
+    )
+    @action(detail=True, methods=["get", "put"], filterset_class=None, pagination_class=None)
+    def teachers(self, request, pk=None):
+        course = get_object_or_404(selectors.visible_courses(request.user), pk=pk)
+        if request.method == "PUT":
+            payload = CourseTeachersSerializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            ids = payload.validated_data["teachers"]
+            people = list(get_user_model().objects.filter(pk__in=ids))
+            missing = sorted(set(ids) - {person.pk for person in people})
+            if missing:
+                message = _("Unknown person: %(ids)s.") % {"ids": ", ".join(map(str, missing))}
+                raise serializers.ValidationError({"teachers": [message]})
+            course = services.assign_teachers(course=course, teachers=people, by=request.user)
+        teachers = course.teachers.order_by("full_name", "email", "pk")
+        return Response(CourseTeachersAnswerSerializer({"teachers": teachers}).data)
+
 
 class SessionViewSet(UserLanguageMixin, viewsets.GenericViewSet):
     """Coordinators cancel or move a single session."""
 
     serializer_class = SessionSerializer
-    allowed_roles = {"cancel": {COORDINATOR}, "move": {COORDINATOR}}
-    rule_errors = {"cancel": {409}, "move": {409}}
+    allowed_roles = {
+        "cancel": {COORDINATOR},
+        "move": {COORDINATOR},
+        "attendance": {COORDINATOR, TEACHER},
+    }
+    rule_errors = {"cancel": {409}, "move": {409}, ("attendance", "put"): {409}}
 
     def get_queryset(self):
         return CourseSession.objects.select_related("course")
@@ -517,6 +606,38 @@ class SessionViewSet(UserLanguageMixin, viewsets.GenericViewSet):
             note=data["note"],
         )
         return Response(SessionSerializer(session).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Attendance of one session: every confirmed participant and their mark",
+        responses=AttendanceSerializer(many=True),
+        filters=False,
+    )
+    @extend_schema(
+        methods=["PUT"],
+        summary="Mark attendance: present, absent or excused (all entries or none)",
+        description=(
+            'The body is a list of `{"booking": id, "status": …}`. Every booking must be a '
+            "confirmed booking of the session's course, each at most once; bookings not "
+            "listed keep their mark. A cancelled session is refused (409 "
+            "`session_cancelled`); a session still to come takes only `excused` (409 "
+            "`session_not_held`). Teachers of the course and coordinators; other "
+            "teachers get 404. Answers like GET."
+        ),
+        request=attendance_entries(),
+        responses=AttendanceSerializer(many=True),
+    )
+    @action(detail=True, methods=["get", "put"], pagination_class=None)
+    def attendance(self, request, pk=None):
+        session = get_object_or_404(selectors.attendance_sessions(request.user), pk=pk)
+        if request.method == "PUT":
+            payload = attendance_entries(request.data)
+            payload.is_valid(raise_exception=True)
+            services.record_attendance(
+                session=session, entries=payload.validated_data, by=request.user
+            )
+        participants = selectors.session_participants(session)
+        return Response(AttendanceSerializer(participants, many=True).data)
 
 
 class BookingFilter(django_filters.FilterSet):

@@ -83,3 +83,18 @@ MAX_SESSIONS = 400
 MAX_DAYS_AHEAD = 3 * 366
 # Dates without a session (holidays) one course may list.
 MAX_EXCEPTION_DATES = MAX_COURSE_DAYS
+
+
+# --- Attendance ----------------------------------------------------------------
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", _("Present")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Excused")
+
+
+# Entries one attendance request may carry (a course's participants, with room).
+MAX_ATTENDANCE_ENTRIES = 200
+# Absent this many marked sessions in a row (the latest ones): the coordinator is told.
+ABSENCE_STREAK = 3

@@ -1,11 +1,12 @@
 """The courses' status choices for every template, so pages compare
 ``booking.status == BookingStatus.CONFIRMED`` instead of a string."""
 
-from .constants import BookingStatus, CourseStatus, Format, SessionStatus
+from .constants import AttendanceStatus, BookingStatus, CourseStatus, Format, SessionStatus
 
 
 def statuses(request) -> dict:
     return {
+        "AttendanceStatus": AttendanceStatus,
         "BookingStatus": BookingStatus,
         "CourseStatus": CourseStatus,
         "Format": Format,

@@ -32,15 +32,16 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from accounts.roles import ALL_ROLES, COACH, COORDINATOR, LEARNER
+from accounts.roles import ALL_ROLES, COACH, COORDINATOR, LEARNER, TEACHER
 from accounts.services import create_person
 from coaching import demo_data as coaching_demo
 from coaching.models import CoachingRequest, CoachProfile, Mentorship
 from places.models import Municipality, Venue
 
+from . import demo_teaching as teaching_demo
 from . import selectors
 from .constants import BookingStatus, CourseStatus, Format, Level, ProviderKind
-from .models import Booking, Course, CourseSession, Provider
+from .models import Attendance, Booking, Course, CourseSession, Provider
 from .services import book_course, cancel_booking, create_course
 
 DASH = "\u2013"  # the en dash used in course titles
@@ -103,12 +104,21 @@ SPRACHCOACH_LOGIN = Login(
     "Weinsberg",
     "language coach (care work)",
 )
+TEACHER_LOGIN = Login(
+    "teacher@kurslotse.example",
+    TEACHER,
+    "Sabine Brenner",
+    "de",
+    "Bad Rappenau",
+    "teacher of two courses (one under way, with attendance marked)",
+)
 DEMO_LOGINS = (
     COORDINATOR_LOGIN,
     LEARNER_LOGIN,
     LEARNER_UK_LOGIN,
     JOBCOACH_LOGIN,
     SPRACHCOACH_LOGIN,
+    TEACHER_LOGIN,
 )
 
 
@@ -449,6 +459,7 @@ class DemoSeeder:
         self.emails: set[str] = set()
         self.coordinators: list = []
         self.taken_names: set[str] = set()
+        self.anchors: dict[str, Course] = {}  # the first block's hand-placed courses by key
 
     # -- entry point --
 
@@ -468,6 +479,13 @@ class DemoSeeder:
                 jobcoach=self.logins[JOBCOACH_LOGIN.email],
                 language_coach=self.logins[SPRACHCOACH_LOGIN.email],
                 mentee=self.logins[LEARNER_UK_LOGIN.email],
+            )
+            teaching_demo.seed(
+                teacher=self.logins[TEACHER_LOGIN.email],
+                coordinator=self.logins[COORDINATOR_LOGIN.email],
+                running=self.anchors["running"],
+                upcoming=self.anchors["learner_confirmed"],
+                today=self.today,
             )
 
     def _seed_block(self, block: int, password_hash: str) -> None:
@@ -1106,6 +1124,7 @@ class DemoSeeder:
     def _book_block(self, block: int, courses: list[tuple[Course, CoursePlan]], learners) -> None:
         rng = self.rng
         by_key = {plan.key: course for course, plan in courses if plan.key}
+        self.anchors.update(by_key)
         if block == 0:
             self._book_demo_learners(by_key, learners)
         cancellations = 0 if block == 0 else 2
@@ -1176,6 +1195,8 @@ def summary() -> dict:
         "learners": roles.get(LEARNER, 0),
         "coaches": roles.get(COACH, 0),
         "coordinators": roles.get(COORDINATOR, 0),
+        "teachers": roles.get(TEACHER, 0),
+        "attendance": Attendance.objects.count(),
         "bookings": Booking.objects.count(),
         "bookings_by_status": dict(Counter(Booking.objects.values_list("status", flat=True))),
         "bookings_with_childcare": Booking.objects.filter(
@@ -1204,9 +1225,11 @@ def summary_text(stats: dict) -> str:
             f"with a waiting list {stats['courses_with_waiting_list']}",
             f"  sessions      {stats['sessions']}",
             f"  users         {stats['users']}  (learners {stats['learners']}, "
-            f"coaches {stats['coaches']}, coordinators {stats['coordinators']})",
+            f"coaches {stats['coaches']}, coordinators {stats['coordinators']}, "
+            f"teachers {stats['teachers']})",
             f"  bookings      {stats['bookings']}  ({pairs(stats['bookings_by_status'])})",
             f"                active with childcare {stats['bookings_with_childcare']}",
+            f"  attendance    {stats['attendance']} marks",
             f"  coaching      {stats['coach_profiles']} coach profiles, requests "
             f"({pairs(stats['coaching_requests'])}), {stats['mentorships']} mentorship",
         ]

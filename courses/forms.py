@@ -5,6 +5,7 @@ in ``Course.clean``, whose messages the views attach to these fields."""
 from datetime import date
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.dates import WEEKDAYS
@@ -20,6 +21,7 @@ from .constants import (
     MAX_CHILD_AGE,
     MAX_RADIUS_KM,
     MIN_RADIUS_KM,
+    AttendanceStatus,
     CourseStatus,
     Level,
 )
@@ -375,3 +377,57 @@ class CancelSessionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("For example the reason, and whether the date is made up later."),
     )
+
+
+class TeachersForm(forms.Form):
+    """Who teaches a course: people with the teacher role (see ``services.assign_teachers``)."""
+
+    teachers = forms.ModelMultipleChoiceField(
+        label=_("Teachers"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Give someone the teacher role first (Django admin, their person's page)."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .selectors import teacher_candidates
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["teachers"]
+        field.queryset = teacher_candidates()
+        field.label_from_instance = lambda user: (
+            f"{user.full_name} ({user.email})" if user.full_name else user.email
+        )
+
+
+class AttendanceForm(forms.Form):
+    """One choice per participant: present, absent or excused. A participant
+    left without a choice keeps their mark (or stays unmarked). The button
+    "everyone else present" fills the rest in one tap."""
+
+    FILL = "everyone_else_present"
+
+    def __init__(self, *args, participants, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.participants = list(participants)
+        for booking in self.participants:
+            self.fields[f"booking_{booking.pk}"] = forms.ChoiceField(
+                label=booking.first_name or _("(no name given)"),
+                choices=AttendanceStatus.choices,
+                widget=forms.RadioSelect,
+                required=False,
+                initial=booking.attendance_status,
+            )
+
+    def entries(self, *, fill_present: bool = False) -> list[dict]:
+        """What to save: each choice made, and with ``fill_present`` everyone
+        neither chosen now nor marked before as present."""
+        entries = []
+        for booking in self.participants:
+            status = self.cleaned_data.get(f"booking_{booking.pk}") or ""
+            if not status and fill_present and not booking.attendance_status:
+                status = AttendanceStatus.PRESENT
+            if status:
+                entries.append({"booking": booking.pk, "status": status})
+        return entries

@@ -18,6 +18,7 @@ from common.validators import validate_single_line
 from .constants import (
     ACTIVE_STATUSES,
     HELPER_LANGUAGES,
+    AttendanceStatus,
     BookingStatus,
     CancelReason,
     CourseStatus,
@@ -360,3 +361,45 @@ class CourseChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Attendance(models.Model):
+    """Whether a participant came to one session: present, absent or excused.
+
+    One row per session and booking, written only by
+    ``services.record_attendance`` (teachers of the course and coordinators).
+    """
+
+    session = models.ForeignKey(
+        CourseSession,
+        on_delete=models.CASCADE,
+        related_name="attendances",
+        verbose_name=_("session"),
+    )
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("booking")
+    )
+    status = models.CharField(_("attendance"), max_length=16, choices=AttendanceStatus.choices)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("marked by"),
+    )
+    marked_at = models.DateTimeField(_("marked at"))
+
+    class Meta:
+        ordering = ["session", "booking"]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "booking"], name="one_attendance_per_session_and_booking"
+            ),
+        ]
+        indexes = [models.Index(fields=["booking", "session"])]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} @ {self.session_id}: {self.status}"

@@ -4,8 +4,10 @@ List querysets carry everything their serializers need as annotations and
 joins, so a page costs the same number of queries whatever its size.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Case,
     Count,
@@ -19,8 +21,9 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.utils import timezone
 
 from accounts.roles import COORDINATOR, TEACHER, has_role
@@ -28,14 +31,17 @@ from places.models import Municipality
 from places.selectors import municipalities_within
 
 from .constants import (
+    ABSENCE_STREAK,
     ACTIVE_STATUSES,
     HOLDING_STATUSES,
     PARTICIPANT_STATUS,
+    AttendanceStatus,
     BookingStatus,
     CourseStatus,
     Format,
+    SessionStatus,
 )
-from .models import Booking, Course, CourseSession
+from .models import Attendance, Booking, Course, CourseSession
 
 _holding = Q(bookings__status__in=HOLDING_STATUSES)
 
@@ -418,3 +424,246 @@ def course_changes(course: Course):
     from .models import CourseChange
 
     return CourseChange.objects.filter(course=course).select_related("by").order_by("-at", "-pk")
+
+
+# --- Teachers and attendance ------------------------------------------------------
+
+
+def teacher_candidates():
+    """People with the teacher role whom a coordinator can assign to a course."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name=TEACHER, is_active=True)
+        .order_by("full_name", "email", "pk")
+        .distinct()
+    )
+
+
+def first_name(user) -> str:
+    """The first word of a person's name: all a teacher learns of who they are."""
+    parts = (user.full_name or "").split()
+    return parts[0] if parts else ""
+
+
+def attendance_sessions(user):
+    """The sessions whose attendance ``user`` may see and mark: every session for
+    coordinators, those of the courses they teach for teachers, none for anyone else."""
+    queryset = CourseSession.objects.select_related("course")
+    if has_role(user, COORDINATOR):
+        return queryset
+    return queryset.filter(course__in=courses_taught_by(user))
+
+
+def session_participants(session: CourseSession):
+    """The confirmed participants of the session's course, each with its mark for
+    this session (``attendance_status``, ``None`` if not marked yet), by name."""
+    mark = Attendance.objects.filter(session=session, booking=OuterRef("pk"))
+    return (
+        Booking.objects.filter(course_id=session.course_id, status=PARTICIPANT_STATUS)
+        .select_related("learner")
+        .annotate(
+            attendance_status=Subquery(mark.values("status")[:1]),
+            attendance_marked_at=Subquery(mark.values("marked_at")[:1]),
+        )
+        .order_by("learner__full_name", "pk")
+    )
+
+
+def teaching_courses(user, today: date | None = None):
+    """The teacher's courses with their next date and number of participants."""
+    today = today or timezone.localdate()
+    upcoming = CourseSession.objects.filter(
+        course=OuterRef("pk"), date__gte=today, status=SessionStatus.SCHEDULED
+    ).order_by("date", "start_time")
+    participants = (
+        Booking.objects.filter(course=OuterRef("pk"), status=PARTICIPANT_STATUS)
+        .order_by()
+        .values("course")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        courses_taught_by(user)
+        .select_related("provider", "venue", "municipality")
+        .annotate(
+            next_session=Subquery(upcoming.values("date")[:1]),
+            participants=Coalesce(Subquery(participants, output_field=IntegerField()), 0),
+        )
+        .order_by("-ends_on", "title", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class TeacherParticipant:
+    """What a teacher sees of a participant, and nothing more (least privilege)."""
+
+    booking_id: int
+    first_name: str
+    phone: str
+    children_ages: list[int]
+
+
+def participants_for_teacher(course: Course) -> list[TeacherParticipant]:
+    """A course's confirmed participants as its teachers see them: first name,
+    phone, the children in childcare (number and ages). One query."""
+    rows = (
+        Booking.objects.filter(course=course, status=PARTICIPANT_STATUS)
+        .order_by("learner__full_name", "pk")
+        .values_list("pk", "learner__full_name", "learner__phone", "children_ages")
+    )
+    return [
+        TeacherParticipant(
+            booking_id=pk,
+            first_name=((name or "").split() or [""])[0],
+            phone=phone,
+            children_ages=sorted(ages or []),
+        )
+        for pk, name, phone, ages in rows
+    ]
+
+
+@dataclass
+class AttendanceFigures:
+    """Marks of held sessions: rate = present / marked; excused counted on their own."""
+
+    present: int = 0
+    absent: int = 0
+    excused: int = 0
+
+    @property
+    def marked(self) -> int:
+        return self.present + self.absent + self.excused
+
+    @property
+    def rate(self) -> int | None:
+        """Present as a whole percentage of the marks (None without any mark)."""
+        return round(100 * self.present / self.marked) if self.marked else None
+
+    @property
+    def excused_rate(self) -> int | None:
+        return round(100 * self.excused / self.marked) if self.marked else None
+
+    def add(self, other: "AttendanceFigures") -> None:
+        self.present += other.present
+        self.absent += other.absent
+        self.excused += other.excused
+
+
+def held_attendance(today: date | None = None):
+    """Marks of sessions held so far (not cancelled, today or earlier)."""
+    today = today or timezone.localdate()
+    return Attendance.objects.filter(
+        session__status=SessionStatus.SCHEDULED, session__date__lte=today
+    )
+
+
+def attendance_counts(marks, *keys: str) -> dict:
+    """Present, absent and excused counted per value of ``keys`` (one query):
+    ``{key value (a tuple if several keys): AttendanceFigures}``."""
+    rows = (
+        marks.order_by()
+        .values(*keys)
+        .annotate(
+            n_present=Count("pk", filter=Q(status=AttendanceStatus.PRESENT)),
+            n_absent=Count("pk", filter=Q(status=AttendanceStatus.ABSENT)),
+            n_excused=Count("pk", filter=Q(status=AttendanceStatus.EXCUSED)),
+        )
+    )
+    result = {}
+    for row in rows:
+        key = row[keys[0]] if len(keys) == 1 else tuple(row[k] for k in keys)
+        result[key] = AttendanceFigures(row["n_present"], row["n_absent"], row["n_excused"])
+    return result
+
+
+def marked_per_session(course: Course) -> dict[int, int]:
+    """How many participants are marked in each session of the course (one query)."""
+    return dict(
+        Attendance.objects.filter(session__course=course)
+        .order_by()
+        .values("session_id")
+        .annotate(n=Count("pk"))
+        .values_list("session_id", "n")
+    )
+
+
+@dataclass(frozen=True)
+class AbsenceFlag:
+    """A confirmed participant absent at the latest ``ABSENCE_STREAK`` marked sessions."""
+
+    booking_id: int
+    learner_name: str
+    course_id: int
+    course_title: str
+    since: date  # the first of those sessions
+    last: date  # the latest of them
+
+
+def absence_flags(bookings, today: date | None = None) -> list[AbsenceFlag]:
+    """Those of ``bookings`` (confirmed ones count) whose latest ``ABSENCE_STREAK``
+    marks in held sessions are all "absent", in one query: a window numbers each
+    booking's marks from the latest back, and only the latest few are read.
+
+    A presence or an excused absence breaks the run. Only marked sessions
+    count: a session nobody marked the learner in neither breaks nor extends it.
+    """
+    ranked = (
+        held_attendance(today)
+        .filter(booking__in=bookings.filter(status=PARTICIPANT_STATUS))
+        .annotate(
+            recent=Window(
+                RowNumber(),
+                partition_by=[F("booking_id")],
+                order_by=[
+                    F("session__date").desc(),
+                    F("session__start_time").desc(),
+                    F("session_id").desc(),
+                ],
+            )
+        )
+        .filter(recent__lte=ABSENCE_STREAK)
+        .values_list(
+            "booking_id",
+            "status",
+            "session__date",
+            "booking__learner__full_name",
+            "booking__learner__email",
+            "booking__course_id",
+            "booking__course__title",
+        )
+    )
+    marks: dict[int, list] = {}
+    for row in ranked:
+        marks.setdefault(row[0], []).append(row)
+    flags = [
+        AbsenceFlag(
+            booking_id=booking_id,
+            learner_name=rows[0][3] or rows[0][4],
+            course_id=rows[0][5],
+            course_title=rows[0][6],
+            since=min(r[2] for r in rows),
+            last=max(r[2] for r in rows),
+        )
+        for booking_id, rows in marks.items()
+        if len(rows) == ABSENCE_STREAK and all(r[1] == AttendanceStatus.ABSENT for r in rows)
+    ]
+    return sorted(flags, key=lambda f: (f.course_title, f.course_id, f.learner_name, f.booking_id))
+
+
+def marks_of_booking(booking: Booking) -> list[tuple[CourseSession, str]]:
+    """A booking's marks, latest session first (held and coming ones)."""
+    return [
+        (mark.session, mark.status)
+        for mark in Attendance.objects.filter(booking=booking)
+        .select_related("session")
+        .order_by("-session__date", "-session__start_time", "-session_id")
+    ]
+
+
+def sheet_participants(course: Course):
+    """Confirmed participants for the attendance sheet, by full name (coordinators only)."""
+    return (
+        Booking.objects.filter(course=course, status=PARTICIPANT_STATUS)
+        .select_related("learner")
+        .order_by("learner__full_name", "learner__email", "pk")
+    )

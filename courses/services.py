@@ -30,18 +30,20 @@ from . import locking, selectors
 from .constants import (
     ACTIVE_STATUSES,
     HOLDING_STATUSES,
+    MAX_ATTENDANCE_ENTRIES,
     MAX_CHILD_AGE,
     MAX_CHILDREN_PER_BOOKING,
     MAX_COURSE_DAYS,
     MAX_DAYS_AHEAD,
     MAX_EXCEPTION_DATES,
     MAX_SESSIONS,
+    AttendanceStatus,
     BookingStatus,
     CancelReason,
     CourseStatus,
     SessionStatus,
 )
-from .models import Booking, Course, CourseChange, CourseSession
+from .models import Attendance, Booking, Course, CourseChange, CourseSession
 from .schedule import session_dates
 
 logger = logging.getLogger(__name__)
@@ -865,3 +867,139 @@ def update_venue(*, venue, by=None, **changes):
             course_calendar_changed(course, changed)
         _record_change(course, by, values)
     return venue
+
+
+# --- Teachers and attendance ---------------------------------------------------------
+
+
+class SessionCancelled(Conflict):
+    code = "session_cancelled"
+
+
+class SessionNotHeld(Conflict):
+    code = "session_not_held"
+
+
+MAX_TEACHERS_PER_COURSE = 10
+
+
+@transaction.atomic
+def assign_teachers(*, course: Course, teachers, by) -> Course:
+    """Make ``teachers`` (users with the teacher role) the course's teachers,
+    replacing the previous ones. Only coordinators assign; anyone without the
+    teacher role is refused and nothing changes."""
+    if not has_role(by, COORDINATOR):
+        raise NotAllowed(_("Only coordinators assign teachers."))
+    teachers = list({teacher.pk: teacher for teacher in teachers}.values())
+    if len(teachers) > MAX_TEACHERS_PER_COURSE:
+        message = _("A course has at most %(n)s teachers.") % {"n": MAX_TEACHERS_PER_COURSE}
+        raise InvalidInput(message, fields={"teachers": [message]})
+    with_role = set(
+        selectors.teacher_candidates()
+        .filter(pk__in=[t.pk for t in teachers])
+        .values_list("pk", flat=True)
+    )
+    refused = [teacher for teacher in teachers if teacher.pk not in with_role]
+    if refused:
+        message = _("Not a teacher: %(names)s. Give them the teacher role first.") % {
+            "names": ", ".join(str(t.pk) for t in refused)
+        }
+        raise InvalidInput(message, fields={"teachers": [message]})
+    course = locking.lock_course(course.pk)  # the one lock order: course first
+    course.teachers.set(teachers)
+    logger.info(
+        "Course %s: teachers set to %s by user %s",
+        course.pk,
+        sorted(t.pk for t in teachers),
+        by.pk,
+    )
+    return course
+
+
+def record_attendance(*, session: CourseSession, entries: list[dict], by) -> list[Attendance]:
+    """Mark who came to a session: ``entries`` is ``[{"booking": id, "status": …}]``.
+
+    All or nothing: every entry must name a confirmed booking of the session's
+    course, once; the session must not be cancelled (409 ``session_cancelled``);
+    a session still to come takes only excused absences (409
+    ``session_not_held``: nobody can be present at a class that has not
+    happened). Bookings not listed keep their mark. The course's teachers and
+    coordinators may mark; the session's course is locked first (the one lock
+    order), so a cancellation in flight cannot slip in between.
+    """
+    if len(entries) > MAX_ATTENDANCE_ENTRIES:
+        message = _("Send at most %(n)s entries.") % {"n": MAX_ATTENDANCE_ENTRIES}
+        raise InvalidInput(message, fields={"non_field_errors": [message]})
+    ids = [int(entry["booking"]) for entry in entries]
+    duplicates = sorted({pk for pk in ids if ids.count(pk) > 1})
+    if duplicates:
+        message = _("Each booking may appear only once; repeated: %(ids)s.") % {
+            "ids": ", ".join(map(str, duplicates))
+        }
+        raise InvalidInput(message, fields={"booking": [message]})
+    unknown_status = [e["status"] for e in entries if e["status"] not in AttendanceStatus.values]
+    if unknown_status:
+        choose = _("Choose present, absent or excused.")
+        raise InvalidInput(choose, fields={"status": [choose]})
+    with transaction.atomic():
+        session = locking.lock_session(session.pk)
+        course = session.course
+        if not (has_role(by, COORDINATOR) or selectors.teaches(by, course)):
+            raise NotAllowed(_("Only the course's teachers and coordinators mark attendance."))
+        if session.status == SessionStatus.CANCELLED:
+            raise SessionCancelled(_("This session is cancelled: there is no attendance to mark."))
+        if session.date > timezone.localdate() and any(
+            entry["status"] != AttendanceStatus.EXCUSED for entry in entries
+        ):
+            raise SessionNotHeld(
+                _(
+                    "This session has not taken place yet: only an excused absence can be "
+                    "recorded in advance."
+                )
+            )
+        participants = set(
+            course.bookings.filter(pk__in=ids, status=BookingStatus.CONFIRMED).values_list(
+                "pk", flat=True
+            )
+        )
+        strangers = [pk for pk in ids if pk not in participants]
+        if strangers:
+            message = _("Not a confirmed participant of this course: %(ids)s.") % {
+                "ids": ", ".join(map(str, strangers))
+            }
+            raise InvalidInput(message, fields={"booking": [message]})
+        now = timezone.now()
+        existing = {a.booking_id: a for a in session.attendances.filter(booking_id__in=ids)}
+        new, changed = [], []
+        for entry in entries:
+            booking_id, status = int(entry["booking"]), entry["status"]
+            mark = existing.get(booking_id)
+            if mark is None:
+                new.append(
+                    Attendance(
+                        session=session,
+                        booking_id=booking_id,
+                        status=status,
+                        marked_by=by,
+                        marked_at=now,
+                    )
+                )
+            elif mark.status != status:
+                mark.status, mark.marked_by, mark.marked_at = status, by, now
+                changed.append(mark)
+        Attendance.objects.bulk_create(new)
+        Attendance.objects.bulk_update(changed, ["status", "marked_by", "marked_at"])
+    return [*new, *changed]
+
+
+SHEET_ACCESS_WHAT = "attendance sheet"
+
+
+@transaction.atomic
+def record_sheet_download(*, course: Course, learners, by) -> None:
+    """The attendance sheet carries full names: each download is written to the
+    access log for every participant on it (as the attendance list export is)."""
+    from accounts.services import log_access
+
+    for learner in learners:
+        log_access(actor=by, subject=learner, what=SHEET_ACCESS_WHAT, object_ids=[course.pk])

@@ -34,4 +34,24 @@ urlpatterns = [
         views.CancelSessionView.as_view(),
         name="session_cancel",
     ),
+    # Teachers: their courses and attendance (coordinators mark attendance too).
+    path("teach/", views.TeachCoursesView.as_view(), name="teach"),
+    path("teach/courses/<int:pk>/", views.TeachCourseView.as_view(), name="teach_course"),
+    path(
+        "teach/sessions/<int:pk>/attendance/",
+        views.SessionAttendanceView.as_view(),
+        name="session_attendance",
+    ),
+    # Coordinators: teachers of a course, the attendance sheet, one participant's booking.
+    path(
+        "manage/courses/<int:pk>/teachers/",
+        views.AssignTeachersView.as_view(),
+        name="manage_teachers",
+    ),
+    path(
+        "manage/courses/<int:pk>/attendance-sheet.pdf",
+        views.AttendanceSheetView.as_view(),
+        name="attendance_sheet",
+    ),
+    path("manage/bookings/<int:pk>/", views.ManageBookingView.as_view(), name="manage_booking"),
 ]

@@ -17,23 +17,34 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.dates import WEEKDAYS
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.page_access import RolePageMixin
-from accounts.roles import COORDINATOR, COORDINATORS, LEARNER, LEARNERS, PUBLIC, has_role
+from accounts.roles import (
+    COORDINATOR,
+    COORDINATORS,
+    LEARNER,
+    LEARNERS,
+    PUBLIC,
+    TEACHERS,
+    has_role,
+)
 from common.errors import Busy, DomainError
 from common.languages import language_name
 from common.web import show_domain_error
 
-from . import selectors, services
-from .constants import ACTIVE_STATUSES, BookingStatus, CourseStatus
+from . import attendance_sheet, selectors, services
+from .constants import ABSENCE_STREAK, ACTIVE_STATUSES, BookingStatus, CourseStatus, SessionStatus
 from .forms import (
     DEFAULT_RADIUS_KM,
+    AttendanceForm,
     BookingForm,
     CancelSessionForm,
     CourseEditForm,
@@ -41,6 +52,7 @@ from .forms import (
     CourseForm,
     CourseSearchForm,
     MoveSessionForm,
+    TeachersForm,
 )
 from .models import Booking, Course, CourseSession
 
@@ -315,6 +327,7 @@ class ManageCourseView(RolePageMixin, TemplateView):
             changes=changes[: selectors.CHANGES_ON_PAGE],
             more_changes=len(changes) > selectors.CHANGES_ON_PAGE,
             changes_on_page=selectors.CHANGES_ON_PAGE,
+            **_attendance_context(course, bookings),
         )
         return context
 
@@ -382,6 +395,37 @@ def _edit_outcome(outcome: services.CourseUpdate) -> list[str]:
     if outcome.told:
         said.append(_("Everyone with a confirmed place has been told."))
     return said
+
+
+def _attendance_context(course: Course, bookings: list[Booking]) -> dict:
+    """The course page's teachers and attendance: rates per participant, the
+    participants absent at the latest marked sessions, marks per held session."""
+    today = timezone.localdate()
+    marks = selectors.held_attendance(today).filter(session__course=course)
+    per_booking = selectors.attendance_counts(marks, "booking_id")
+    total = selectors.AttendanceFigures()
+    for figures in per_booking.values():
+        total.add(figures)
+    confirmed = [b for b in bookings if b.status == BookingStatus.CONFIRMED]
+    teachers = list(course.teachers.order_by("full_name", "email"))
+    marked = selectors.marked_per_session(course)
+    held = [
+        (session, marked.get(session.pk, 0))
+        for session in selectors.sessions_of(course).filter(
+            date__lte=today, status=SessionStatus.SCHEDULED
+        )
+    ]
+    return {
+        "teachers": teachers,
+        "teachers_form": TeachersForm(initial={"teachers": teachers}),
+        "attendance_total": total,
+        "attendance_rows": [
+            (b, per_booking.get(b.pk, selectors.AttendanceFigures())) for b in confirmed
+        ],
+        "held_sessions": held,
+        "absence_flags": selectors.absence_flags(course.bookings.all(), today),
+        "absence_streak": ABSENCE_STREAK,
+    }
 
 
 class PublishCourseView(RolePageMixin, View):
@@ -501,3 +545,193 @@ class CancelSessionView(SessionFormView):
             _("The date is cancelled. Everyone with a confirmed place has been told."),
         )
         return redirect("courses:manage_course", pk=session.course_id)
+
+
+# --- Teachers: their courses, attendance -------------------------------------------------
+# Teachers see the courses a coordinator assigned them and only these (anything
+# else answers 404), and of their participants only what teaching needs: first
+# name, phone, the children in childcare. Coordinators use the same attendance page.
+
+MARKING_ROLES = TEACHERS | COORDINATORS
+
+
+class TeachCoursesView(RolePageMixin, TemplateView):
+    allowed_roles = {"get": TEACHERS}
+    template_name = "courses/teach/list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["courses"] = _describe(list(selectors.teaching_courses(self.request.user)))
+        return context
+
+
+class TeachCourseView(RolePageMixin, TemplateView):
+    allowed_roles = {"get": TEACHERS}
+    template_name = "courses/teach/course.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        taught = selectors.courses_taught_by(self.request.user).select_related(
+            "provider", "venue", "municipality"
+        )
+        course = _describe([get_object_or_404(taught, pk=self.kwargs["pk"])])[0]
+        sessions = list(selectors.sessions_of(course))
+        marked = selectors.marked_per_session(course)
+        for session in sessions:
+            session.marked = marked.get(session.pk, 0)
+        context.update(
+            course=course,
+            participants=selectors.participants_for_teacher(course),
+            sessions=sessions,
+            today=timezone.localdate(),
+        )
+        return context
+
+
+class SessionAttendanceView(RolePageMixin, TemplateView):
+    """Tick off who came, on a phone during class: a plain form POST, big targets."""
+
+    allowed_roles = {"get": MARKING_ROLES, "post": MARKING_ROLES}
+    template_name = "courses/teach/attendance.html"
+
+    def get_session(self) -> CourseSession:
+        sessions = selectors.attendance_sessions(self.request.user)
+        return get_object_or_404(sessions, pk=self.kwargs["pk"])
+
+    def get_form(self, session, data=None) -> AttendanceForm:
+        participants = list(selectors.session_participants(session))
+        for booking in participants:
+            booking.first_name = selectors.first_name(booking.learner)
+        return AttendanceForm(data, participants=participants)
+
+    def get_context_data(self, session=None, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        session = session or self.get_session()
+        user = self.request.user
+        back = (
+            reverse("courses:teach_course", args=[session.course_id])
+            if selectors.teaches(user, session.course)
+            else reverse("courses:manage_course", args=[session.course_id])
+        )
+        context.update(
+            session=session,
+            course=session.course,
+            form=form or self.get_form(session),
+            back_url=back,
+            fill_name=AttendanceForm.FILL,
+            in_future=session.date > timezone.localdate(),
+        )
+        return context
+
+    def post(self, request, pk):
+        session = self.get_session()
+        form = self.get_form(session, request.POST)
+        if form.is_valid():
+            entries = form.entries(fill_present=AttendanceForm.FILL in request.POST)
+            try:
+                services.record_attendance(session=session, entries=entries, by=request.user)
+            except Busy:
+                context = self.get_context_data(session=session, form=form)
+                return _busy(request, self.template_name, context)
+            except DomainError as error:
+                show_domain_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "Attendance saved: %(n)s person marked.",
+                        "Attendance saved: %(n)s people marked.",
+                        len(entries),
+                    )
+                    % {"n": len(entries)},
+                )
+                return redirect("courses:session_attendance", pk=session.pk)
+        return self.render_to_response(self.get_context_data(session=session, form=form))
+
+
+# --- Coordinators: teachers, the attendance sheet, a participant's booking ------------------
+
+
+class AssignTeachersView(RolePageMixin, View):
+    allowed_roles = {"post": COORDINATORS}
+
+    def post(self, request, pk):
+        course = get_object_or_404(Course, pk=pk)
+        form = TeachersForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(str(e) for e in form.errors.get("teachers", [])))
+        else:
+            try:
+                services.assign_teachers(
+                    course=course, teachers=form.cleaned_data["teachers"], by=request.user
+                )
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("The course's teachers are saved."))
+        return redirect(reverse("courses:manage_course", args=[course.pk]) + "#teachers")
+
+
+class AttendanceSheetView(RolePageMixin, View):
+    """The printable attendance sheet (PDF) with participants' full names:
+    coordinators only, and every download is written to the access log for each
+    participant, like the attendance list export. Teachers get it from the office."""
+
+    allowed_roles = {"get": COORDINATORS}
+
+    def get(self, request, pk):
+        course = get_object_or_404(
+            selectors.visible_courses(request.user).select_related(
+                "provider", "venue__municipality"
+            ),
+            pk=pk,
+        )
+        data, participants = attendance_sheet.sheet_data(course)
+        pdf = attendance_sheet.render(data)
+        services.record_sheet_download(course=course, learners=participants, by=request.user)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        name = f"kurslotse-attendance-sheet-{course.pk}-{timezone.localdate():%Y-%m-%d}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        add_never_cache_headers(response)
+        return response
+
+
+class ManageBookingView(RolePageMixin, TemplateView):
+    """One participant's booking for the coordinator: its attendance, and
+    cancelling it, which offers the place to the waiting list at once
+    (``services.cancel_booking``). Nothing is cancelled without this decision."""
+
+    allowed_roles = {"get": COORDINATORS, "post": COORDINATORS}
+    template_name = "courses/manage/booking.html"
+
+    def get_booking(self) -> Booking:
+        bookings = selectors.visible_bookings(self.request.user).select_related("learner")
+        return get_object_or_404(bookings, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        booking = self.get_booking()
+        context.update(
+            booking=booking,
+            course=booking.course,
+            figures=selectors.attendance_counts(
+                selectors.held_attendance().filter(booking=booking), "booking_id"
+            ).get(booking.pk, selectors.AttendanceFigures()),
+            marks=selectors.marks_of_booking(booking),
+        )
+        return context
+
+    def post(self, request, pk):
+        booking = self.get_booking()
+        try:
+            services.cancel_booking(booking=booking, by=request.user)
+        except Busy:
+            messages.error(request, Busy().message)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("The booking is cancelled; the place is offered to the waiting list."),
+            )
+        return redirect("courses:manage_course", pk=booking.course_id)

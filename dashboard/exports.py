@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.services import log_access
 from coaching.constants import EndReason, MilestoneKind, Programme
+from courses.selectors import AttendanceFigures
 
 from . import selectors
 from .forms import Filters
@@ -105,7 +106,9 @@ def course_participants_table(filters: Filters, *, course, actor, **_ignored) ->
             log_access(
                 actor=actor, subject=booking.learner, what=ACCESS_LOG_WHAT, object_ids=[course.pk]
             )
-    headers = [_("Name"), _("Email"), _("Children"), _("Childcare places"), _("Confirmed on")]
+    attendance = selectors.attendance_of_participants(course)
+    headers = [_("Name"), _("Email"), _("Children"), _("Childcare places"), _("Confirmed on"),
+               *_attendance_headers()]  # fmt: skip
     rows = [
         [
             b.learner.full_name,
@@ -113,8 +116,53 @@ def course_participants_table(filters: Filters, *, course, actor, **_ignored) ->
             len(b.children_ages or []),
             b.childcare_places,
             timezone.localtime(b.confirmed_at).date().isoformat() if b.confirmed_at else "",
+            *_attendance_cells(attendance.get(b.pk, AttendanceFigures())),
         ]
         for b in bookings
+    ]
+    return Table(headers, rows)
+
+
+def _rate(figures) -> int | str:
+    return figures.rate if figures.rate is not None else ""
+
+
+def _attendance_headers() -> list[str]:
+    return [_("Marks"), _("Present"), _("Excused"), _("Absent"), _("Attendance rate (%)")]
+
+
+def _attendance_cells(figures) -> list:
+    return [figures.marked, figures.present, figures.excused, figures.absent, _rate(figures)]
+
+
+def attendance_table(filters: Filters, **_ignored) -> Table:
+    """Marks of held sessions per course and month: present of all marks, excused apart."""
+    headers = [_("Month"), _("Course"), _("Course number"), _("Level"), _("Municipality"),
+               _("Region"), *_attendance_headers()]  # fmt: skip
+    rows = [
+        [
+            _month(r.month),
+            r.title,
+            r.course_pk,
+            r.level,
+            r.municipality,
+            selectors.region_label(r.region),
+            *_attendance_cells(r.figures),
+        ]
+        for r in selectors.attendance_by_month(filters)
+    ]
+    return Table(headers, rows)
+
+
+def attendance_regions_table(filters: Filters, **_ignored) -> Table:
+    """The same marks summed per region and month."""
+    sums: dict[tuple[date, str], AttendanceFigures] = {}
+    for r in selectors.attendance_by_month(filters):
+        sums.setdefault((r.month, r.region), AttendanceFigures()).add(r.figures)
+    headers = [_("Month"), _("Region"), *_attendance_headers()]
+    rows = [
+        [_month(month), selectors.region_label(region), *_attendance_cells(figures)]
+        for (month, region), figures in sorted(sums.items())
     ]
     return Table(headers, rows)
 
@@ -142,6 +190,26 @@ EXPORTS = {
             ),
             False,
             coaching_table,
+        ),
+        Export(
+            "attendance",
+            gettext_lazy("Attendance by course and month"),
+            gettext_lazy(
+                "Marks of the sessions held so far: present, excused, absent and the rate "
+                "(present of all marks), per course, level, municipality and month. No names."
+            ),
+            False,
+            attendance_table,
+        ),
+        Export(
+            "attendance_regions",
+            gettext_lazy("Attendance by region and month"),
+            gettext_lazy(
+                "The same marks summed per region and month: present, excused, absent and the "
+                "rate. No names."
+            ),
+            False,
+            attendance_regions_table,
         ),
         Export(
             "course_participants",

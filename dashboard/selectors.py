@@ -38,7 +38,14 @@ from coaching.models import (
 from coaching.selectors import with_load
 from courses.constants import BookingStatus, CourseStatus, SessionStatus
 from courses.models import Booking, Course, CourseSession
-from courses.selectors import with_places_left
+from courses.selectors import (
+    AbsenceFlag,
+    AttendanceFigures,
+    absence_flags,
+    attendance_counts,
+    held_attendance,
+    with_places_left,
+)
 from notifications.constants import Status
 from notifications.models import Notification
 from places.constants import Region
@@ -106,6 +113,8 @@ class CourseRow:
     childcare_waiting: int
     free: int  # seats left, as the course page and the API count them
     childcare_free: int
+    # Marks of the period's sessions held so far (attach_attendance).
+    attendance: AttendanceFigures = field(default_factory=AttendanceFigures)
 
     @property
     def taken(self) -> int:
@@ -127,6 +136,7 @@ class RegionRow:
     childcare_places: int = 0
     childcare_taken: int = 0
     childcare_waiting: int = 0
+    attendance: AttendanceFigures = field(default_factory=AttendanceFigures)
 
     @property
     def label(self) -> str:
@@ -220,6 +230,7 @@ def region_rows(courses: list[CourseRow], filters: Filters) -> list[RegionRow]:
         row.childcare_places += course.childcare_places
         row.childcare_taken += course.childcare_taken
         row.childcare_waiting += course.childcare_waiting
+        row.attendance.add(course.attendance)
     return list(regions.values())
 
 
@@ -366,6 +377,74 @@ def failed_notifications() -> QuerySet[Notification]:
     )
 
 
+# --- Attendance -------------------------------------------------------------------------------
+
+
+@dataclass
+class LearnerAttendance:
+    """One learner's marks in one course (a booking), for the coordinator."""
+
+    booking_id: int
+    learner_name: str
+    course_pk: int
+    course_title: str
+    figures: AttendanceFigures
+
+
+LEARNER_ATTENDANCE_LIMIT = 50
+
+
+def period_attendance(filters: Filters, today: date):
+    """Marks of the period's sessions held so far, in the courses the dashboard counts."""
+    return held_attendance(today).filter(
+        session__date__range=(filters.start, filters.end), session__course__in=courses_in(filters)
+    )
+
+
+def learner_attendance(filters: Filters, today: date) -> list[LearnerAttendance]:
+    """Each booking's marks in the period (one query), lowest rate first."""
+    counts = attendance_counts(
+        period_attendance(filters, today),
+        "booking_id",
+        "booking__learner__full_name",
+        "booking__learner__email",
+        "booking__course_id",
+        "booking__course__title",
+    )
+    rows = [
+        LearnerAttendance(
+            booking_id=booking_id,
+            learner_name=name or email,
+            course_pk=course_pk,
+            course_title=title,
+            figures=figures,
+        )
+        for (booking_id, name, email, course_pk, title), figures in counts.items()
+    ]
+    return sorted(rows, key=lambda r: (r.figures.rate or 0, r.learner_name, r.booking_id))
+
+
+def attach_attendance(courses: list[CourseRow], learners: list[LearnerAttendance]) -> None:
+    """Sum the learners' marks into their course rows (no query)."""
+    by_pk = {course.pk: course for course in courses}
+    for row in learners:
+        if row.course_pk in by_pk:
+            by_pk[row.course_pk].attendance.add(row.figures)
+
+
+def flagged_absences(filters: Filters, today: date) -> list[AbsenceFlag]:
+    """Participants of published courses still running (in the region) absent at
+    their latest marked sessions: the present state, the period does not apply."""
+    from courses.models import Booking as Bookings
+
+    bookings = Bookings.objects.filter(
+        course__status=CourseStatus.PUBLISHED, course__ends_on__gte=today
+    )
+    if filters.region:
+        bookings = bookings.filter(course__municipality__region=filters.region)
+    return absence_flags(bookings, today)
+
+
 # --- The whole dashboard ----------------------------------------------------------------------
 
 
@@ -383,13 +462,22 @@ class Dashboard:
     failed: list[Notification]
     failed_total: int
     totals: dict = field(default_factory=dict)
+    attendance: AttendanceFigures = field(default_factory=AttendanceFigures)
+    learners: list[LearnerAttendance] = field(default_factory=list)
+    more_learners: bool = False
+    absences: list[AbsenceFlag] = field(default_factory=list)
 
 
 def dashboard(filters: Filters, today: date | None = None) -> Dashboard:
-    """Everything the dashboard shows, in seven queries (eight with 50+ failed notifications)."""
+    """Everything the dashboard shows, in nine queries (ten with 50+ failed notifications)."""
     today = today or timezone.localdate()
     courses = course_rows(filters)
+    learners = learner_attendance(filters, today)
+    attach_attendance(courses, learners)
     regions = region_rows(courses, filters)
+    attendance = AttendanceFigures()
+    for region in regions:
+        attendance.add(region.attendance)
     coaches = coach_rows(filters)
     sessions = upcoming_sessions(filters, today)
     failed_queryset = failed_notifications()
@@ -419,6 +507,10 @@ def dashboard(filters: Filters, today: date | None = None) -> Dashboard:
         failed=failed,
         failed_total=failed_total,
         totals=totals,
+        attendance=attendance,
+        learners=learners[:LEARNER_ATTENDANCE_LIMIT],
+        more_learners=len(learners) > LEARNER_ATTENDANCE_LIMIT,
+        absences=flagged_absences(filters, today),
     )
 
 
@@ -541,3 +633,41 @@ def confirmed_participants(course: Course) -> QuerySet[Booking]:
         .select_related("learner")
         .order_by("learner__full_name", "learner__email", "pk")
     )
+
+
+@dataclass
+class AttendanceMonthRow:
+    month: date
+    course_pk: int
+    title: str
+    level: str
+    municipality: str
+    region: str
+    figures: AttendanceFigures
+
+
+def attendance_by_month(filters: Filters, today: date | None = None) -> list[AttendanceMonthRow]:
+    """Marks of held sessions per course and month of the period (one query, no names)."""
+    today = today or timezone.localdate()
+    counts = attendance_counts(
+        period_attendance(filters, today),
+        "session__course_id",
+        "session__date",
+        "session__course__title",
+        "session__course__level",
+        "session__course__municipality__name",
+        "session__course__municipality__region",
+    )
+    rows: dict[tuple[date, int], AttendanceMonthRow] = {}
+    for (pk, day, title, level, town, region), figures in counts.items():
+        key = (day.replace(day=1), pk)
+        if key not in rows:
+            rows[key] = AttendanceMonthRow(key[0], pk, title, level, town or "", region or ONLINE,
+                                           AttendanceFigures())  # fmt: skip
+        rows[key].figures.add(figures)
+    return sorted(rows.values(), key=lambda r: (r.month, r.title, r.course_pk))
+
+
+def attendance_of_participants(course: Course) -> dict[int, AttendanceFigures]:
+    """Each confirmed participant's marks in the course's held sessions (one query)."""
+    return attendance_counts(held_attendance().filter(session__course=course), "booking_id")

@@ -15,7 +15,7 @@ from accounts.page_access import RolePageMixin
 from accounts.roles import COORDINATORS
 from common.errors import DomainError
 from common.web import safe_next
-from courses.constants import CourseStatus
+from courses.constants import ABSENCE_STREAK, CourseStatus
 from courses.selectors import visible_courses
 from notifications import services as notification_services
 from notifications.models import Notification
@@ -56,7 +56,11 @@ class DashboardView(RolePageMixin, TemplateView):
         form, filters = _filters_from(self.request)
         data = selectors.dashboard(filters)
         return super().get_context_data(
-            form=form, data=data, charts=charts.dashboard_charts(data), **kwargs
+            form=form,
+            data=data,
+            charts=charts.dashboard_charts(data),
+            absence_streak=ABSENCE_STREAK,
+            **kwargs,
         )
 
 

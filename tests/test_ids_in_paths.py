@@ -13,7 +13,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.roles import COACH, COORDINATOR, LEARNER
+from accounts.roles import COACH, COORDINATOR, LEARNER, TEACHER
 
 from .factories import UserFactory
 
@@ -100,7 +100,7 @@ def test_every_path_parameter_is_an_id_or_named_here():
 
 @pytest.fixture
 def people(db):
-    return [UserFactory(roles=[role]) for role in (COORDINATOR, COACH, LEARNER)]
+    return [UserFactory(roles=[role]) for role in (COORDINATOR, COACH, LEARNER, TEACHER)]
 
 
 @pytest.mark.parametrize(("template", "params", "methods", "entry"), ID_ROUTES,

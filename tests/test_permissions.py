@@ -301,7 +301,34 @@ CALENDAR_TABLE = [
         only(LEARNER, COACH, COORDINATOR, TEACHER), route="api:calendar-feed-rotate"),
 ]  # fmt: skip
 
-TABLE += COACHING_TABLE + NOTIFICATION_TABLE + CALENDAR_TABLE
+
+def _others_session(w):
+    """A session of a course the world's teacher does not teach."""
+    return w.open_course.sessions.order_by("date").first()
+
+
+ATTENDANCE_TABLE = [
+    Row("attendance of a session", "get", lambda w: f"/api/v1/sessions/{w.session.pk}/attendance/",
+        only(COORDINATOR, TEACHER), route="api:session-attendance"),
+    Row("mark attendance", "put", lambda w: f"/api/v1/sessions/{w.session.pk}/attendance/",
+        only(COORDINATOR, TEACHER), route="api:session-attendance",
+        # the world's sessions are still to come: only an excused absence is taken
+        body=lambda w, r: [{"booking": w.own_booking.pk, "status": "excused"}]),
+    Row("attendance of another teacher's session", "get",
+        lambda w: f"/api/v1/sessions/{_others_session(w).pk}/attendance/",
+        only(COORDINATOR) | {TEACHER: HIDDEN}, route="api:session-attendance"),
+    Row("mark attendance in another teacher's session", "put",
+        lambda w: f"/api/v1/sessions/{_others_session(w).pk}/attendance/",
+        only(COORDINATOR) | {TEACHER: HIDDEN}, route="api:session-attendance",
+        body=lambda w, r: []),
+    Row("course teachers", "get", lambda w: f"/api/v1/courses/{w.course.pk}/teachers/",
+        only(COORDINATOR), route="api:course-teachers"),
+    Row("set course teachers", "put", lambda w: f"/api/v1/courses/{w.course.pk}/teachers/",
+        only(COORDINATOR), route="api:course-teachers",
+        body=lambda w, r: {"teachers": [w.users[TEACHER].pk]}),
+]  # fmt: skip
+
+TABLE += COACHING_TABLE + NOTIFICATION_TABLE + CALENDAR_TABLE + ATTENDANCE_TABLE
 CELLS = [(row, role) for row in TABLE for role in ROLES]
 
 

@@ -67,6 +67,17 @@ def _coordinator_pages(world) -> list[str]:
     ]  # fmt: skip
 
 
+def _teacher_pages(world) -> list[str]:
+    return [
+        "/teach/", f"/teach/courses/{world.course.pk}/",
+        f"/teach/sessions/{world.session.pk}/attendance/",
+    ]  # fmt: skip
+
+
+def _coordinators_attendance_pages(world) -> list[str]:
+    return [f"/manage/bookings/{world.own_booking.pk}/"]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_every_page_of_every_role_is_fully_translated(client, world, language):
@@ -77,7 +88,8 @@ def test_every_page_of_every_role_is_fully_translated(client, world, language):
     pages = {
         "learner": _learner_pages(world),
         "coach": _coach_pages(world),
-        "coordinator": _coordinator_pages(world),
+        "coordinator": _coordinator_pages(world) + _coordinators_attendance_pages(world),
+        "teacher": _teacher_pages(world),
     }
     with record_untranslated() as missing:
         for role, paths in pages.items():

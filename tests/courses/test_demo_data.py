@@ -46,6 +46,15 @@ def test_seed_demo_loads_a_realistic_district_that_obeys_the_booking_rules(capsy
     assert run.proposals.exists()
     assert run.unmatched.exists()
 
+    from courses.models import Attendance
+    from courses.selectors import absence_flags, courses_taught_by
+
+    teacher = get_user_model().objects.get(email="teacher@kurslotse.example")
+    taught = list(courses_taught_by(teacher))
+    assert len(taught) == 2
+    assert Attendance.objects.filter(session__course__in=taught, marked_by=teacher).exists()
+    assert len(absence_flags(Booking.objects.filter(course__in=taught))) >= 1
+
     courses_before = Course.objects.count()
     call_command("seed_demo")
     assert "already loaded" in capsys.readouterr().out
