@@ -14,7 +14,7 @@ from django.contrib import admin
 from backend.admin import CoordinatorAdmin, ReadOnlyAdmin, ReadOnlyInline
 
 from . import services
-from .models import Booking, Course, CourseSession, Provider
+from .models import Booking, Course, CourseMessage, CourseSession, Provider
 
 
 @admin.register(Provider)
@@ -78,3 +78,16 @@ class BookingAdmin(ReadOnlyAdmin):
     list_select_related = ["course", "learner"]
     search_fields = ["learner__email", "learner__full_name", "course__title"]
     date_hierarchy = "created_at"
+
+
+@admin.register(CourseMessage)
+class CourseMessageAdmin(ReadOnlyAdmin):
+    """Read-only: a message went out with its notifications when it was written
+    (``services.send_course_message``); editing the record would not change
+    what people received. Writing one is on the course's page."""
+
+    list_display = ["course", "subject", "audience", "sent_as", "sender", "recipients", "sent_at"]
+    list_filter = ["audience", "sent_as"]
+    list_select_related = ["course", "sender"]
+    search_fields = ["subject", "course__title"]
+    date_hierarchy = "sent_at"
