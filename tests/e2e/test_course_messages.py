@@ -87,3 +87,32 @@ def test_coordinator_writes_to_everyone_and_the_email_arrives_in_their_language(
         assert intro in text and footer in text
         assert BODY in text.replace("\r\n", "\n")  # the typed words, as typed
 
+
+def test_the_dashboard_figures_are_links_and_fit_their_cards_in_german(browser, live_server):
+    """The overview's cards lead on, and "fehlgeschlagene Benachrichtigungen"
+    stays inside its card at 1280 px (it used to run out of it)."""
+    from django.test import Client
+
+    coordinator = UserFactory(roles=[COORDINATOR], preferred_language="de")
+    CourseFactory(title="Deutsch A1 vormittags")
+    client = Client()
+    client.force_login(coordinator)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    try:
+        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                              "url": live_server.url}])  # fmt: skip
+        tab = context.new_page()
+        tab.goto("/dashboard/")
+        cards = tab.locator(".figure")
+        assert cards.count() == 6
+        overflowing = tab.evaluate(
+            "() => [...document.querySelectorAll('.figure')]"
+            ".filter(card => card.scrollWidth > card.clientWidth).map(card => card.innerText)"
+        )
+        assert overflowing == []
+        assert tab.locator(".figure a").count() == 6
+        tab.click("text=fehlgeschlagene Benachrichtigungen")
+        tab.wait_for_load_state()
+        assert tab.url.endswith("/dashboard/notifications/failed/")
+    finally:
+        context.close()
