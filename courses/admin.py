@@ -19,7 +19,7 @@ from common.errors import DomainError
 
 from . import services
 from .forms import course_changes_on_form, https_links
-from .models import Booking, Course, CourseSession, Provider
+from .models import Booking, Course, CourseMessage, CourseSession, Provider
 from .selectors import EDITABLE_FIELDS
 
 
@@ -109,3 +109,16 @@ class BookingAdmin(ReadOnlyAdmin):
     list_select_related = ["course", "learner"]
     search_fields = ["learner__email", "learner__full_name", "course__title"]
     date_hierarchy = "created_at"
+
+
+@admin.register(CourseMessage)
+class CourseMessageAdmin(ReadOnlyAdmin):
+    """Read-only: a message went out with its notifications when it was written
+    (``services.send_course_message``); editing the record would not change
+    what people received. Writing one is on the course's page."""
+
+    list_display = ["course", "subject", "audience", "sent_as", "sender", "recipients", "sent_at"]
+    list_filter = ["audience", "sent_as"]
+    list_select_related = ["course", "sender"]
+    search_fields = ["subject", "course__title"]
+    date_hierarchy = "sent_at"

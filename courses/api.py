@@ -30,13 +30,16 @@ from .constants import (
     MAX_CHILDREN_PER_BOOKING,
     MAX_EXCEPTION_DATES,
     MAX_RADIUS_KM,
+    MESSAGE_BODY_MAX_LENGTH,
+    MESSAGE_SUBJECT_MAX_LENGTH,
     MIN_RADIUS_KM,
     NEW_COURSE_STATUSES,
     AttendanceStatus,
+    Audience,
     BookingStatus,
     CourseStatus,
 )
-from .models import Booking, Course, CourseSession, Provider
+from .models import Booking, Course, CourseMessage, CourseSession, Provider
 
 # --- Serializers ---------------------------------------------------------------------
 
@@ -323,6 +326,35 @@ class CourseTeachersAnswerSerializer(serializers.Serializer):
     teachers = TeacherSerializer(many=True, read_only=True)
 
 
+class CourseMessageSerializer(serializers.ModelSerializer):
+    """A message written to a course's people, as recorded."""
+
+    sender_name = serializers.CharField(source="sender.full_name", read_only=True, default=None)
+
+    class Meta:
+        model = CourseMessage
+        fields = [
+            "id", "course", "audience", "subject", "body", "sender", "sender_name", "sent_as",
+            "sent_at", "recipients",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class CourseMessageRequestSerializer(serializers.Serializer):
+    audience = serializers.ChoiceField(
+        choices=Audience.choices,
+        help_text="`participants`: confirmed places; `waitlist`: the waiting list and open "
+        "offers; `all`: both. A course's teachers may write to `participants` only.",
+    )
+    subject = serializers.CharField(
+        max_length=MESSAGE_SUBJECT_MAX_LENGTH, help_text="One line; sent as typed."
+    )
+    body = serializers.CharField(
+        max_length=MESSAGE_BODY_MAX_LENGTH,
+        help_text="The message, as typed (line breaks kept; never translated or read as HTML).",
+    )
+
+
 # --- Filters -----------------------------------------------------------------------------
 
 
@@ -432,8 +464,15 @@ class CourseViewSet(
         "partial_update": {COORDINATOR},
         "changes": {COORDINATOR},
         "teachers": {COORDINATOR},
+        "messages": {COORDINATOR, TEACHER},
     }
-    rule_errors = {"bookings": {409}, "publish": {409}, "cancel": {409}, "partial_update": {409}}
+    rule_errors = {
+        "bookings": {409},
+        "publish": {409},
+        "cancel": {409},
+        "partial_update": {409},
+        ("messages", "post"): {409},
+    }
 
     def get_queryset(self):
         user = self.request.user
@@ -539,6 +578,53 @@ class CourseViewSet(
     def cancel(self, request, pk=None):
         course = services.cancel_course(course=self.get_object(), by=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=course.pk)).data)
+
+    @extend_schema(
+        methods=["get"],
+        summary="Messages written to the course's people, newest first (paginated)",
+        responses=CourseMessageSerializer(many=True),
+        filters=False,
+    )
+    @extend_schema(
+        methods=["post"],
+        summary="Write to the course's participants, waiting list or both",
+        description="One notification per person, on each of their channels (inbox, email), "
+        "with the text as typed inside a frame in the person's language. Coordinators: any "
+        "audience; the course's teachers: `participants` only (403 otherwise). 409 "
+        "`course_cancelled`, `no_recipients`.",
+        request=CourseMessageRequestSerializer,
+        responses={201: CourseMessageSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Send the same key again to get the first answer, never a second message.",
+            )
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        filterset_class=None,
+        serializer_class=CourseMessageSerializer,
+    )
+    def messages(self, request, pk=None):
+        course = get_object_or_404(selectors.courses_to_write_to(request.user), pk=pk)
+        if request.method == "GET":
+            page = self.paginate_queryset(selectors.messages_of(course))
+            return self.get_paginated_response(CourseMessageSerializer(page, many=True).data)
+        payload = CourseMessageRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+
+        def produce():
+            message = services.send_course_message(
+                course=course, sender=request.user, **payload.validated_data
+            )
+            message = selectors.messages_of(course).get(pk=message.pk)
+            return Response(CourseMessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+        return run_idempotent(request, f"course-message:course:{course.pk}", produce)
 
     @extend_schema(
         methods=["GET"], summary="The course's teachers", responses=CourseTeachersAnswerSerializer

@@ -98,3 +98,42 @@ class AttendanceStatus(models.TextChoices):
 MAX_ATTENDANCE_ENTRIES = 200
 # Absent this many marked sessions in a row (the latest ones): the coordinator is told.
 ABSENCE_STREAK = 3
+
+
+# --- Messages to a course's people (courses.services.send_course_message) -------------
+
+
+class Audience(models.TextChoices):
+    """Whom a message about a course goes to."""
+
+    PARTICIPANTS = "participants", _("Participants")
+    WAITLIST = "waitlist", _("Waiting list")
+    ALL = "all", _("Participants and waiting list")
+
+
+# The bookings each audience reaches. An offered place is not taken yet: its
+# learner is still in line (deciding), so "waitlist" reaches them and
+# "participants" does not; "all" is every active booking, so nobody in the
+# course is left out of a message to everyone.
+AUDIENCE_STATUSES: dict[str, tuple[BookingStatus, ...]] = {
+    Audience.PARTICIPANTS: (BookingStatus.CONFIRMED,),
+    Audience.WAITLIST: (BookingStatus.WAITLISTED, BookingStatus.OFFERED),
+    Audience.ALL: ACTIVE_STATUSES,
+}
+# What a course's teacher may write to (coordinators may write to every audience).
+TEACHER_AUDIENCES = (Audience.PARTICIPANTS,)
+
+
+class SentAs(models.TextChoices):
+    """In which role the sender wrote (named in the message's frame)."""
+
+    COORDINATOR = "coordinator", _("Coordination office")
+    TEACHER = "teacher", _("Course leader")
+
+
+# A subject is one line (it becomes the email's subject); the body is a
+# message, not a newsletter: about two pages of text.
+MESSAGE_SUBJECT_MAX_LENGTH = 150
+MESSAGE_BODY_MAX_LENGTH = 5000
+# Messages listed on a course's page (newest first); the API pages through all.
+MESSAGES_LISTED = 20

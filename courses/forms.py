@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
@@ -20,8 +21,11 @@ from .constants import (
     HELPER_LANGUAGES,
     MAX_CHILD_AGE,
     MAX_RADIUS_KM,
+    MESSAGE_BODY_MAX_LENGTH,
+    MESSAGE_SUBJECT_MAX_LENGTH,
     MIN_RADIUS_KM,
     AttendanceStatus,
+    Audience,
     CourseStatus,
     Level,
 )
@@ -431,3 +435,41 @@ class AttendanceForm(forms.Form):
             if status:
                 entries.append({"booking": booking.pk, "status": status})
         return entries
+
+
+class CourseMessageForm(forms.Form):
+    """Write to a course's people. Only the shape is checked here (lengths); who
+    may write to whom, and what a message may hold, is ``services.send_course_message``'s."""
+
+    audience = forms.ChoiceField(label=_("To"), widget=forms.RadioSelect)
+    subject = forms.CharField(label=_("Subject"), max_length=MESSAGE_SUBJECT_MAX_LENGTH)
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=MESSAGE_BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+
+    def __init__(self, *args, audiences: list[str], sizes: dict[str, int], **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(Audience.choices)
+        audience_field = self.fields["audience"]
+        assert isinstance(audience_field, forms.ChoiceField)
+        audience_field.choices = [
+            (
+                audience,
+                ngettext(
+                    "%(audience)s (%(n)s person)", "%(audience)s (%(n)s people)", sizes[audience]
+                )
+                % {"audience": labels[audience], "n": sizes[audience]},
+            )
+            for audience in audiences
+        ]
+        if len(audiences) == 1:
+            audience_field.initial = audiences[0]
+        self.fields["subject"].help_text = gettext("One line, at most %(n)s characters.") % {
+            "n": MESSAGE_SUBJECT_MAX_LENGTH
+        }
+        self.fields["body"].help_text = gettext(
+            "At most %(n)s characters. It is sent as you write it, with a short note in each "
+            "person's language around it."
+        ) % {"n": MESSAGE_BODY_MAX_LENGTH}

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.validators import validate_single_line
@@ -18,13 +19,17 @@ from common.validators import validate_single_line
 from .constants import (
     ACTIVE_STATUSES,
     HELPER_LANGUAGES,
+    MESSAGE_BODY_MAX_LENGTH,
+    MESSAGE_SUBJECT_MAX_LENGTH,
     AttendanceStatus,
+    Audience,
     BookingStatus,
     CancelReason,
     CourseStatus,
     Format,
     Level,
     ProviderKind,
+    SentAs,
     SessionStatus,
 )
 
@@ -403,3 +408,54 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booking_id} @ {self.session_id}: {self.status}"
+
+
+class CourseMessage(models.Model):
+    """A message a coordinator or teacher wrote to a course's people: the
+    record of what was sent, when, by whom, to which audience and to how many.
+
+    Written by ``services.send_course_message`` in the same transaction as the
+    notifications that carry it (one per person, on each of their channels).
+    """
+
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="messages", verbose_name=_("course")
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sender"),
+    )
+    sent_as = models.CharField(_("sent as"), max_length=16, choices=SentAs.choices)
+    audience = models.CharField(_("audience"), max_length=16, choices=Audience.choices)
+    subject = models.CharField(
+        _("subject"), max_length=MESSAGE_SUBJECT_MAX_LENGTH, validators=[validate_single_line]
+    )
+    body = models.TextField(_("message"), max_length=MESSAGE_BODY_MAX_LENGTH)
+    recipients = models.PositiveIntegerField(_("recipients"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    client_key = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="The page form's one-time token: a second submit of the same form sends nothing.",
+    )
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        verbose_name = _("message to a course")
+        verbose_name_plural = _("messages to courses")
+        indexes = [models.Index(fields=["course", "-sent_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "client_key"],
+                condition=~Q(client_key=""),
+                name="one_message_per_form_token",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course.title}: {self.subject}"

@@ -33,6 +33,7 @@ from places.selectors import municipalities_within
 from .constants import (
     ABSENCE_STREAK,
     ACTIVE_STATUSES,
+    AUDIENCE_STATUSES,
     HOLDING_STATUSES,
     PARTICIPANT_STATUS,
     AttendanceStatus,
@@ -41,7 +42,7 @@ from .constants import (
     Format,
     SessionStatus,
 )
-from .models import Attendance, Booking, Course, CourseSession
+from .models import Attendance, Booking, Course, CourseMessage, CourseSession
 
 _holding = Q(bookings__status__in=HOLDING_STATUSES)
 
@@ -666,4 +667,49 @@ def sheet_participants(course: Course):
         Booking.objects.filter(course=course, status=PARTICIPANT_STATUS)
         .select_related("learner")
         .order_by("learner__full_name", "learner__email", "pk")
+    )
+
+
+# --- Messages to a course's people ------------------------------------------------------
+
+
+def courses_to_write_to(user):
+    """The courses whose people ``user`` may write to (and whose messages they may
+    read): every course for coordinators, their own for teachers, none otherwise.
+    Which audience a teacher may choose is the service's rule
+    (``services.audiences_for``)."""
+    if has_role(user, COORDINATOR):
+        return Course.objects.all()
+    return courses_taught_by(user)
+
+
+def message_recipients(course: Course, audience: str):
+    """The bookings a message to ``audience`` reaches, one per learner, in id order
+    (``AUDIENCE_STATUSES``: participants are confirmed; the waiting list includes
+    open offers; all is every active booking)."""
+    return (
+        Booking.objects.filter(course=course, status__in=AUDIENCE_STATUSES[audience])
+        .select_related("learner")
+        .order_by("pk")
+    )
+
+
+def audience_sizes(course: Course) -> dict[str, int]:
+    """How many people each audience reaches now (one query), for the form's
+    confirmation ("goes to 12 people")."""
+    counts = Booking.objects.filter(course=course, status__in=ACTIVE_STATUSES).aggregate(
+        **{
+            audience: Count("pk", filter=Q(status__in=statuses))
+            for audience, statuses in AUDIENCE_STATUSES.items()
+        }
+    )
+    return {str(audience): counts[audience] for audience in AUDIENCE_STATUSES}
+
+
+def messages_of(course: Course):
+    """The messages written about a course, newest first, with their senders."""
+    return (
+        CourseMessage.objects.filter(course=course)
+        .select_related("sender")
+        .order_by("-sent_at", "-pk")
     )

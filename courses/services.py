@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import COORDINATOR, has_role
 from common.errors import Busy, Conflict, DomainError, InvalidInput, NotAllowed
-from common.validators import check_fields
+from common.validators import SingleLineValidator, check_fields, has_control_characters
 from notifications.constants import Kind
 from notifications.payloads import calendar, course_payload, session_payload
 from notifications.services import notify
@@ -37,13 +37,18 @@ from .constants import (
     MAX_DAYS_AHEAD,
     MAX_EXCEPTION_DATES,
     MAX_SESSIONS,
+    MESSAGE_BODY_MAX_LENGTH,
+    MESSAGE_SUBJECT_MAX_LENGTH,
+    TEACHER_AUDIENCES,
     AttendanceStatus,
+    Audience,
     BookingStatus,
     CancelReason,
     CourseStatus,
+    SentAs,
     SessionStatus,
 )
-from .models import Attendance, Booking, Course, CourseChange, CourseSession
+from .models import Attendance, Booking, Course, CourseChange, CourseMessage, CourseSession
 from .schedule import session_dates
 
 logger = logging.getLogger(__name__)
@@ -1003,3 +1008,135 @@ def record_sheet_download(*, course: Course, learners, by) -> None:
 
     for learner in learners:
         log_access(actor=by, subject=learner, what=SHEET_ACCESS_WHAT, object_ids=[course.pk])
+
+
+# --- Messages to a course's people ---------------------------------------------------
+
+
+class CourseCancelled(Conflict):
+    code = "course_cancelled"
+
+
+class NoRecipients(Conflict):
+    code = "no_recipients"
+
+
+class MessageAlreadySent(Conflict):
+    code = "message_already_sent"
+
+
+def audiences_for(user, course: Course) -> list[str]:
+    """The audiences ``user`` may write to about ``course``: every one for
+    coordinators, the participants for the course's teachers, none for anyone else."""
+    if has_role(user, COORDINATOR):
+        return list(Audience.values)
+    if selectors.teaches(user, course):
+        return [str(audience) for audience in TEACHER_AUDIENCES]
+    return []
+
+
+def _message_text(value, field: str, limit: int, *, single_line: bool) -> str:
+    """A subject or body as typed (surrounding blanks dropped, line ends made
+    ``\\n``), refused when empty, too long or holding control characters."""
+    text = str(value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    problem: str | None = None
+    if not text:
+        problem = str(_("Please write something here."))
+    elif len(text) > limit:
+        problem = _("Please write at most %(n)s characters (this has %(count)s).") % {
+            "n": limit,
+            "count": len(text),
+        }
+    elif single_line and has_control_characters(text):
+        problem = str(SingleLineValidator.message)
+    elif has_control_characters(text.replace("\n", "").replace("\t", "")):
+        problem = str(_("Please remove the control characters from the text."))
+    if problem:
+        raise InvalidInput(fields={field: [problem]})
+    return text
+
+
+def send_course_message(
+    *, course: Course, sender, audience: str, subject: str, body: str, key: str = ""
+) -> CourseMessage:
+    """Write to a course's people: one notification per person in ``audience``
+    (``AUDIENCE_STATUSES``), on each of their channels, carrying the sender's
+    own words in a frame in the recipient's language — and the record of the
+    message, in the same transaction.
+
+    Coordinators write to any audience, the course's teachers to its
+    participants only (``NotAllowed`` otherwise). A cancelled course, or an
+    audience nobody is in, is refused (409) and nothing is sent. ``key`` (the
+    page form's one-time token) makes a second submit of the same form
+    ``MessageAlreadySent`` instead of a second message; the API has its
+    ``Idempotency-Key`` for the same.
+    """
+    if audience not in Audience.values:
+        message = _("Choose whom to write to.")
+        raise InvalidInput(message, fields={"audience": [message]})
+    allowed = audiences_for(sender, course)
+    if audience not in allowed:
+        if allowed:
+            raise NotAllowed(_("As the course leader you can write to the participants only."))
+        raise NotAllowed(_("You cannot write to the people of this course."))
+    subject = _message_text(subject, "subject", MESSAGE_SUBJECT_MAX_LENGTH, single_line=True)
+    body = _message_text(body, "body", MESSAGE_BODY_MAX_LENGTH, single_line=False)
+    sent_as = SentAs.COORDINATOR if has_role(sender, COORDINATOR) else SentAs.TEACHER
+    try:
+        with transaction.atomic():
+            # The course lock orders this against a cancellation in flight and
+            # against bookings changing state: the audience is read as it is.
+            course = locking.lock_course(course.pk)
+            if course.status == CourseStatus.CANCELLED:
+                raise CourseCancelled(_("This course is cancelled: no message can be sent."))
+            if key and CourseMessage.objects.filter(sender=sender, client_key=key).exists():
+                raise MessageAlreadySent(_("This message has been sent already."))
+            bookings = list(selectors.message_recipients(course, audience))
+            if not bookings:
+                raise NoRecipients(
+                    _("Nobody is in this group yet, so there is nobody to write to.")
+                )
+            record = CourseMessage(
+                course=course,
+                sender=sender,
+                sent_as=sent_as,
+                audience=audience,
+                subject=subject,
+                body=body,
+                recipients=len({booking.learner_id for booking in bookings}),
+                client_key=key,
+            )
+            check_fields(record, "subject", "client_key")
+            record.save()
+            payload = {
+                "course": course.pk,
+                "message": record.pk,
+                "title": course.title,
+                "sender": sender.full_name,
+                "sent_as": sent_as,
+                "subject": subject,
+                "body": body,
+            }
+            told: set[int] = set()
+            for booking in bookings:
+                if booking.learner_id in told:  # one active booking each; be sure
+                    continue
+                told.add(booking.learner_id)
+                notify(
+                    recipient=booking.learner,
+                    kind=Kind.COURSE_MESSAGE,
+                    key=f"course-message:{record.pk}",
+                    payload={**payload, "booking_status": booking.status},
+                )
+    except IntegrityError as error:
+        # A simultaneous second submit of the same form (the token is unique per sender).
+        raise MessageAlreadySent(_("This message has been sent already.")) from error
+    logger.info(
+        "Course %s: message %s sent by user %s to %s (%s people)",
+        course.pk,
+        record.pk,
+        sender.pk,
+        audience,
+        record.recipients,
+    )
+    return record

@@ -28,6 +28,11 @@ urlpatterns = [
         name="manage_publish",
     ),
     path("manage/courses/<int:pk>/cancel/", views.CancelCourseView.as_view(), name="manage_cancel"),
+    path(
+        "manage/courses/<int:pk>/messages/new/",
+        views.CourseMessageView.as_view(),
+        name="message_new",
+    ),
     path("manage/sessions/<int:pk>/move/", views.MoveSessionView.as_view(), name="session_move"),
     path(
         "manage/sessions/<int:pk>/cancel/",

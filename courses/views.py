@@ -9,6 +9,7 @@ search results in place.
 """
 
 import copy
+import uuid
 
 from django import forms
 from django.contrib import messages
@@ -38,10 +39,17 @@ from accounts.roles import (
 )
 from common.errors import Busy, DomainError
 from common.languages import language_name
-from common.web import show_domain_error
+from common.web import safe_next, show_domain_error
 
 from . import attendance_sheet, selectors, services
-from .constants import ABSENCE_STREAK, ACTIVE_STATUSES, BookingStatus, CourseStatus, SessionStatus
+from .constants import (
+    ABSENCE_STREAK,
+    ACTIVE_STATUSES,
+    MESSAGES_LISTED,
+    BookingStatus,
+    CourseStatus,
+    SessionStatus,
+)
 from .forms import (
     DEFAULT_RADIUS_KM,
     AttendanceForm,
@@ -50,6 +58,7 @@ from .forms import (
     CourseEditForm,
     CourseFilterForm,
     CourseForm,
+    CourseMessageForm,
     CourseSearchForm,
     MoveSessionForm,
     TeachersForm,
@@ -328,6 +337,7 @@ class ManageCourseView(RolePageMixin, TemplateView):
             more_changes=len(changes) > selectors.CHANGES_ON_PAGE,
             changes_on_page=selectors.CHANGES_ON_PAGE,
             **_attendance_context(course, bookings),
+            **message_context(self.request.user, course),
         )
         return context
 
@@ -735,3 +745,111 @@ class ManageBookingView(RolePageMixin, TemplateView):
                 _("The booking is cancelled; the place is offered to the waiting list."),
             )
         return redirect("courses:manage_course", pk=booking.course_id)
+
+
+# --- Coordinators and teachers: write to a course's people -------------------------------
+
+
+def message_context(user, course: Course, form=None) -> dict:
+    """What the messages partial (``courses/manage/_messages.html``) needs, for any
+    page that shows it (the coordinator's course page, the teacher's): the form
+    with the audiences ``user`` may choose and how many people each reaches now,
+    and the latest messages, newest first."""
+    audiences = services.audiences_for(user, course)
+    sizes = selectors.audience_sizes(course)
+    listed = list(selectors.messages_of(course)[: MESSAGES_LISTED + 1])
+    return {
+        "message_form": form or CourseMessageForm(audiences=audiences, sizes=sizes),
+        "may_write": bool(audiences) and course.status != CourseStatus.CANCELLED,
+        "course_messages": listed[:MESSAGES_LISTED],
+        "more_messages": len(listed) > MESSAGES_LISTED,
+        "messages_listed": MESSAGES_LISTED,
+    }
+
+
+class CourseMessageView(RolePageMixin, TemplateView):
+    """Write to a course's people: GET shows the form and the latest messages;
+    a POST is checked, then answered with how many people it will reach and a
+    button to send it (carrying a one-time token, so a double click sends once).
+    Coordinators write to any audience, a course's teachers to its participants;
+    anyone else's course is 404. Forms on other pages post here with ``next``."""
+
+    allowed_roles = {"get": COORDINATORS | TEACHERS, "post": COORDINATORS | TEACHERS}
+    template_name = "courses/manage/message_new.html"
+    confirm_template_name = "courses/manage/message_confirm.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.course: Course | None = None
+
+    def get_course(self) -> Course:
+        if self.course is None:
+            self.course = get_object_or_404(
+                selectors.courses_to_write_to(self.request.user), pk=self.kwargs["pk"]
+            )
+        return self.course
+
+    def back_url(self) -> str:
+        """Where to go after sending: ``next`` if it stays on the site, else the
+        coordinator's course page, or this page for a teacher."""
+        course = self.get_course()
+        if has_role(self.request.user, COORDINATOR):
+            default = reverse("courses:manage_course", args=[course.pk]) + "#messages"
+        else:
+            default = reverse("courses:message_new", args=[course.pk])
+        return safe_next(self.request, default)
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        course = self.get_course()
+        context.update(
+            course=course,
+            next_url=self.request.POST.get("next", "") or self.request.GET.get("next", ""),
+            **message_context(self.request.user, course, form),
+        )
+        return context
+
+    def post(self, request, pk):
+        course = self.get_course()
+        audiences = services.audiences_for(request.user, course)
+        sizes = selectors.audience_sizes(course)
+        form = CourseMessageForm(request.POST, audiences=audiences, sizes=sizes)
+        if not form.is_valid() or "change" in request.POST:
+            return self.render_to_response(self.get_context_data(form=form))
+        data = form.cleaned_data
+        token = request.POST.get("token", "").strip()[:64]
+        if not (request.POST.get("confirmed") and token):
+            return render(
+                request,
+                self.confirm_template_name,
+                {
+                    "course": course,
+                    "form": form,
+                    "audience_label": dict(form.fields["audience"].choices)[data["audience"]],
+                    "count": sizes[data["audience"]],
+                    "token": uuid.uuid4().hex,
+                    "next_url": request.POST.get("next", ""),
+                },
+            )
+        try:
+            message = services.send_course_message(
+                course=course, sender=request.user, key=token, **data
+            )
+        except services.MessageAlreadySent as error:
+            messages.info(request, error.message)
+            return redirect(self.back_url())
+        except Busy:
+            return _busy(request, self.template_name, self.get_context_data(form=form))
+        except DomainError as error:
+            show_domain_error(form, error)
+            return self.render_to_response(self.get_context_data(form=form))
+        messages.success(
+            request,
+            ngettext(
+                "Your message is on its way to %(n)s person.",
+                "Your message is on its way to %(n)s people.",
+                message.recipients,
+            )
+            % {"n": message.recipients},
+        )
+        return redirect(self.back_url())

@@ -14,5 +14,10 @@ urlpatterns = [
         name="notification_retry",
     ),
     path("exports/", views.ExportsView.as_view(), name="exports"),
+    path(
+        "notifications/failed/",
+        views.FailedNotificationsView.as_view(),
+        name="failed_notifications",
+    ),
     path("exports/<slug:name>.<slug:fmt>", views.ExportView.as_view(), name="export"),
 ]

@@ -3,6 +3,7 @@ failed notification. Thin: read the filters, ask the selectors, render;
 writes go through services."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -62,6 +63,21 @@ class DashboardView(RolePageMixin, TemplateView):
             absence_streak=ABSENCE_STREAK,
             **kwargs,
         )
+
+
+class FailedNotificationsView(RolePageMixin, TemplateView):
+    """Every notification whose delivery failed, newest first, paged, each with
+    "send again" (``NotificationRetryView``, which comes back here): the
+    dashboard's count of failed notifications leads here."""
+
+    allowed_roles = {"get": COORDINATORS}
+    template_name = "dashboard/failed_notifications.html"
+
+    def get_context_data(self, **kwargs):
+        page = Paginator(selectors.failed_notifications(), selectors.FAILED_LIMIT).get_page(
+            self.request.GET.get("page")
+        )
+        return super().get_context_data(page=page, failed=list(page.object_list), **kwargs)
 
 
 class NotificationRetryView(RolePageMixin, View):

@@ -25,6 +25,9 @@ class Kind(models.TextChoices):
     MEETING_CHANGED = "meeting_changed", _("Meeting changed")
     MEETING_CANCELLED = "meeting_cancelled", _("Meeting cancelled")
     MENTORSHIP_ENDED = "mentorship_ended", _("Coaching ended")
+    # Owned by courses (services.send_course_message): a coordinator's or
+    # teacher's own words, in a frame in the recipient's language.
+    COURSE_MESSAGE = "course_message", _("A message about your course")
 
 
 class Channel(models.TextChoices):

@@ -239,7 +239,47 @@ def _texts(kind: str, p: dict, attached: bool) -> Text:
         )
     if kind == Kind.MENTORSHIP_ENDED:
         return Text(_("Your coaching has ended"), (_("Thank you. Good luck!"),))
+    if kind == Kind.COURSE_MESSAGE:
+        return _course_message(p)
     return Text(str(kind), ())
+
+
+def _course_message(p: dict) -> Text:
+    """A person's own words (subject and body, exactly as typed: never translated,
+    never used as a format string or template) inside a frame in the reader's
+    language: who writes about which course, and why the reader receives it.
+    The email's HTML template escapes every line, the typed ones included."""
+    who = {"title": p.get("title", ""), "sender": p.get("sender", "")}
+    teacher = p.get("sent_as") == "teacher"
+    if who["sender"]:
+        intro = (
+            _("Message about your course “%(title)s” from %(sender)s (course leader):")
+            if teacher
+            else _("Message about your course “%(title)s” from %(sender)s (coordination office):")
+        ) % who
+    else:
+        intro = (
+            _("Message about your course “%(title)s” from your course leader:")
+            if teacher
+            else _("Message about your course “%(title)s” from the coordination office:")
+        ) % who
+    why = {
+        "confirmed": _("You receive this message because you have a place in this course."),
+        "offered": _("You receive this message because a place in this course is offered to you."),
+        "waitlisted": _(
+            "You receive this message because you are on the waiting list for this course."
+        ),
+    }.get(p.get("booking_status", ""), "")
+    subject = _("“%(title)s”: %(subject)s") % {**who, "subject": p.get("subject", "")}
+    return Text(
+        subject,
+        (
+            intro,
+            p.get("body", ""),
+            *_only(bool(why), why),
+            _("The message is shown as it was written; Kurslotse did not translate it."),
+        ),
+    )
 
 
 def render(kind: str, payload: dict, language: str, *, calendar_attached: bool = False) -> Text:

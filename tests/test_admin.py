@@ -62,6 +62,14 @@ def _booking():
     )
 
 
+def _course_message():
+    booking = _booking()
+    return course_services.send_course_message(
+        course=booking.course, sender=UserFactory(roles=[COORDINATOR]), audience="participants",
+        subject="Raum 2", body="Wir treffen uns in Raum 2.",
+    )  # fmt: skip
+
+
 def _run():
     run = MatchingRun.objects.create(started_by=UserFactory(roles=[COORDINATOR]))
     UnmatchedRequest.objects.create(run=run, request=_request(), reasons=[{"code": "too_far"}])
@@ -95,6 +103,7 @@ MAKERS = {
     "courses.provider": lambda: ProviderFactory(name=f"Anbieter {next(_n)}"),
     "courses.course": lambda: CourseFactory(provider=ProviderFactory(), venue=VenueFactory()),
     "courses.booking": _booking,
+    "courses.coursemessage": _course_message,
     "coaching.coachprofile": lambda: make_coach().coach_profile,
     "coaching.coachingrequest": _request,
     "coaching.matchingrun": _run,

@@ -122,7 +122,27 @@ TABLE = [
         only(COORDINATOR), body=lambda w, r: {"weekdays": [1, 3]}, route="api:course-detail"),
     Row("change log of a course", "get", lambda w: f"/api/v1/courses/{w.course.pk}/changes/",
         only(COORDINATOR), route="api:course-changes"),
+    # Messages to a course's people: coordinators, and the course's teachers (participants only).
+    Row("messages of a course", "get", lambda w: f"/api/v1/courses/{w.course.pk}/messages/",
+        only(COORDINATOR, TEACHER), route="api:course-messages"),
+    Row("messages of a course one does not teach", "get",
+        lambda w: f"/api/v1/courses/{w.full_course.pk}/messages/",
+        only(COORDINATOR) | {TEACHER: HIDDEN}, route="api:course-messages"),
+    Row("write to the participants", "post", lambda w: f"/api/v1/courses/{w.course.pk}/messages/",
+        only(COORDINATOR, TEACHER), body=lambda w, r: message_body("participants"),
+        route="api:course-messages"),
+    Row("write to participants and waiting list", "post",
+        lambda w: f"/api/v1/courses/{w.course.pk}/messages/", only(COORDINATOR),
+        body=lambda w, r: message_body("all"), route="api:course-messages"),
+    Row("write to the waiting list of a course one does not teach", "post",
+        lambda w: f"/api/v1/courses/{w.full_course.pk}/messages/",
+        only(COORDINATOR) | {TEACHER: HIDDEN}, body=lambda w, r: message_body("waitlist"),
+        route="api:course-messages"),
 ]  # fmt: skip
+
+
+def message_body(audience):
+    return {"audience": audience, "subject": "Raumänderung", "body": "Wir treffen uns in Raum 2."}
 
 
 def care_request(w, role):

@@ -4,7 +4,7 @@ running courses is for coordinators."""
 
 import datetime as dt
 
-from accounts.roles import COORDINATOR, LEARNER
+from accounts.roles import COORDINATOR, LEARNER, TEACHER
 
 from ..factories import municipality
 from .table import HIDDEN, OK, PageRow, everyone, only
@@ -119,4 +119,32 @@ ROWS = [
             only(COORDINATOR), route="courses:manage_edit", data=_edit),
     PageRow("edit a draft form", "get", lambda w: f"/manage/courses/{w.draft.pk}/edit/",
             only(COORDINATOR), route="courses:manage_edit"),
+    # Writing to a course's people: coordinators, and the course's teachers.
+    PageRow("write to a course's people", "get",
+            lambda w: f"/manage/courses/{w.course.pk}/messages/new/",
+            only(COORDINATOR, TEACHER), route="courses:message_new"),
+    PageRow("write to the people of a course one does not teach", "get",
+            lambda w: f"/manage/courses/{w.full_course.pk}/messages/new/",
+            {**only(COORDINATOR), TEACHER: HIDDEN}, route="courses:message_new"),
+    PageRow("check a message", "post", lambda w: f"/manage/courses/{w.course.pk}/messages/new/",
+            only(COORDINATOR, TEACHER), route="courses:message_new",
+            data=lambda w, role: _message(confirmed=False)),
+    PageRow("send a message", "post", lambda w: f"/manage/courses/{w.course.pk}/messages/new/",
+            only(COORDINATOR, TEACHER), route="courses:message_new",
+            data=lambda w, role: _message(confirmed=True)),
+    PageRow("send a message about a course one does not teach", "post",
+            lambda w: f"/manage/courses/{w.full_course.pk}/messages/new/",
+            {**only(COORDINATOR), TEACHER: HIDDEN}, route="courses:message_new",
+            data=lambda w, role: {**_message(confirmed=True), "audience": "waitlist"}),
 ]  # fmt: skip
+
+
+def _message(confirmed: bool) -> dict:
+    data = {
+        "audience": "participants",
+        "subject": "Raumänderung",
+        "body": "Wir treffen uns in Raum 2.",
+    }
+    if confirmed:
+        data |= {"confirmed": "1", "token": "page-table-token"}
+    return data

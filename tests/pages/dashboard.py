@@ -33,4 +33,7 @@ ROWS = [
     PageRow("export course participants", "get",
             lambda w: f"/dashboard/exports/course_participants.csv?course={w.course.pk}",
             only(COORDINATOR), route="dashboard:export"),
+    PageRow("failed notifications", "get",
+            lambda w: (_failed_notification(w), "/dashboard/notifications/failed/")[1],
+            only(COORDINATOR), route="dashboard:failed_notifications"),
 ]  # fmt: skip
