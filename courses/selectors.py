@@ -21,7 +21,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Greatest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.roles import COORDINATOR, has_role
 from places.models import Municipality
@@ -34,8 +34,10 @@ from .constants import (
     BookingStatus,
     CourseStatus,
     Format,
+    SkipReason,
 )
-from .models import Booking, Course, CourseSession
+from .models import Booking, Closure, Course, CourseSession, SkippedDate
+from .schedule import holiday_name
 
 _holding = Q(bookings__status__in=HOLDING_STATUSES)
 
@@ -287,3 +289,51 @@ def my_bookings(user):
         .annotate(current_first=current_first)
         .order_by("current_first", "course__starts_on", "-created_at", "pk")
     )
+
+
+# --- Closures and skipped dates -------------------------------------------------------
+
+
+def closures_to_manage():
+    """Every closure, soonest first, with what its scope names (a fixed number of queries)."""
+    return Closure.objects.select_related("provider", "venue__municipality").order_by(
+        "first_day", "name", "pk"
+    )
+
+
+def closures_applying(first: date, last: date, *, provider_id, venue_id) -> list[Closure]:
+    """The closures that stop a course from ``first`` to ``last``: the district's,
+    its provider's and its venue's, overlapping the period; in date order."""
+    scope = Q(provider__isnull=True, venue__isnull=True)
+    if provider_id:
+        scope |= Q(provider_id=provider_id)
+    if venue_id:
+        scope |= Q(venue_id=venue_id)
+    return list(
+        Closure.objects.filter(scope, first_day__lte=last, last_day__gte=first).order_by(
+            "first_day", "pk"
+        )
+    )
+
+
+def reason_text(skipped: SkippedDate, language: str | None = None) -> str:
+    """Why the date has no session, in the reader's language where we have it:
+    a holiday's name (``courses.schedule.holiday_name``), a closure's name as
+    the coordinator typed it."""
+    if skipped.reason == SkipReason.HOLIDAY:
+        return holiday_name(skipped.date, language or translation.get_language(), skipped.name)
+    if skipped.reason == SkipReason.CLOSURE and skipped.name:
+        return skipped.name
+    return str(SkipReason(skipped.reason).label)
+
+
+def skipped_dates_of(course: Course, *, kept: bool | None = None) -> list[SkippedDate]:
+    """The dates of the course's rule it skips, each with ``reason_text`` in the
+    current language; ``kept=False`` leaves out those a coordinator kept."""
+    rows = SkippedDate.objects.filter(course=course).order_by("date", "pk")
+    if kept is not None:
+        rows = rows.filter(kept_at__isnull=not kept)
+    found = list(rows)
+    for row in found:
+        row.reason_text = reason_text(row)  # type: ignore[attr-defined]
+    return found

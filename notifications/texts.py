@@ -63,6 +63,7 @@ def _changes(p: dict) -> str:
         "place": _("the place"),
         "times": _("the times"),
         "online_link": _("the online link"),
+        "dates": _("the dates"),
     }
     return ", ".join(str(words[key]) for key in p.get("changed", ()) if key in words)
 
