@@ -23,13 +23,21 @@ FIELDS = frozenset({"name", "first_day", "last_day", "provider", "venue"})
 
 
 def _check_within_horizon(closure: Closure, today: date | None = None) -> None:
-    """A closure ends at most ``MAX_DAYS_AHEAD`` days from today, as courses do:
-    no course could meet later, and beyond it a date is a typing error."""
+    """A closure lies within ``MAX_DAYS_AHEAD`` days of today, before or after,
+    as courses do: no course could meet beyond, and there a date is a typing
+    error (0001-01-01, 9999-12-31)."""
     today = today or timezone.localdate()
-    latest = today + timedelta(days=MAX_DAYS_AHEAD)
+    earliest, latest = (
+        today - timedelta(days=MAX_DAYS_AHEAD),
+        today + timedelta(days=MAX_DAYS_AHEAD),
+    )
     for field in ("first_day", "last_day"):
-        if getattr(closure, field) > latest:
+        day = getattr(closure, field)
+        if day > latest:
             message = _("Choose a date before %(date)s.") % {"date": latest.isoformat()}
+            raise InvalidInput(message, fields={field: [message]})
+        if day < earliest:
+            message = _("Choose a date after %(date)s.") % {"date": earliest.isoformat()}
             raise InvalidInput(message, fields={field: [message]})
 
 

@@ -50,7 +50,6 @@ DASH = "\u2013"  # the en dash used in course titles
 SEED = 20_261_122
 DEMO_PASSWORD = "kurslotse-demo"
 APP_URL = "http://127.0.0.1:8000/"
-COURSES_PER_BLOCK = 40
 LEARNERS_PER_BLOCK = 60
 COACHES_PER_BLOCK = 3
 MAX_ACTIVE_BOOKINGS_PER_LEARNER = 4
@@ -542,10 +541,10 @@ class DemoSeeder:
     def _create_school_holidays(self) -> None:
         """The school holidays as closures of the whole district, through the
         service (as a coordinator enters them); holidays beyond what the
-        service accepts (the demo loaded years later) are left out."""
-        latest = self.today + timedelta(days=MAX_DAYS_AHEAD)
+        service accepts (the demo loaded years before or after) are left out."""
+        horizon = timedelta(days=MAX_DAYS_AHEAD)
         for name, first, last in SCHOOL_HOLIDAYS:
-            if last <= latest:
+            if self.today - horizon <= first and last <= self.today + horizon:
                 create_closure(name=name, first_day=first, last_day=last)
 
     def _create_fixed_logins(self) -> None:

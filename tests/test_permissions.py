@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from accounts.roles import COACH, COORDINATOR, LEARNER
 
 from .factories import ProviderFactory, VenueFactory, municipality
-from .world import ROLES
+from .world import ROLES, closure, skipping_course
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +116,27 @@ TABLE = [
     Row("change own profile", "patch", lambda w: "/api/v1/me/",
         only(LEARNER, COACH, COORDINATOR), body=lambda w, r: {"preferred_language": "en"},
         route="api:me"),
+    Row("skipped dates", "get", lambda w: f"/api/v1/courses/{w.course.pk}/skipped-dates/",
+        everyone(OK), route="api:course-skipped-dates"),
+    Row("skipped dates of a draft", "get",
+        lambda w: f"/api/v1/courses/{w.draft.pk}/skipped-dates/",
+        only(COORDINATOR, other=HIDDEN, anonymous=HIDDEN), route="api:course-skipped-dates"),
+    Row("keep a skipped date", "post",
+        lambda w: f"/api/v1/courses/{skipping_course(w).pk}/keep-date/", only(COORDINATOR),
+        body=lambda w, r: {"date": skipping_course(w).starts_on.isoformat()},
+        route="api:course-keep-date"),
+    Row("closures", "get", lambda w: "/api/v1/closures/", only(COORDINATOR),
+        route="api:closure-list"),
+    Row("add a closure", "post", lambda w: "/api/v1/closures/", only(COORDINATOR),
+        body=lambda w, r: {"name": "Osterferien", "first_day": "2027-03-25",
+                           "last_day": "2027-04-03"}, route="api:closure-list"),
+    Row("a closure", "get", lambda w: f"/api/v1/closures/{closure(w).pk}/", only(COORDINATOR),
+        route="api:closure-detail"),
+    Row("change a closure", "patch", lambda w: f"/api/v1/closures/{closure(w).pk}/",
+        only(COORDINATOR), body=lambda w, r: {"name": "Betriebsferien"},
+        route="api:closure-detail"),
+    Row("delete a closure", "delete", lambda w: f"/api/v1/closures/{closure(w).pk}/",
+        only(COORDINATOR), route="api:closure-detail"),
 ]  # fmt: skip
 
 
