@@ -12,6 +12,7 @@ from .roles import COACH, COORDINATOR, LEARNER, TEACHER, roles_of
 NAVIGATION = [
     ("dashboard:index", _("Dashboard"), {COORDINATOR}),
     ("courses:manage", _("Manage courses"), {COORDINATOR}),
+    ("courses:closures", _("Closures"), {COORDINATOR}),
     ("coaching:requests", _("Coaching requests"), {COORDINATOR}),
     ("dashboard:exports", _("Exports"), {COORDINATOR}),
     ("courses:search", _("Find a course"), {"anonymous", LEARNER}),

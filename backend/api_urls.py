@@ -13,7 +13,13 @@ from coaching.api import (
     ProposalViewSet,
 )
 from common.routers import Router
-from courses.api import BookingViewSet, CourseViewSet, ProviderViewSet, SessionViewSet
+from courses.api import (
+    BookingViewSet,
+    ClosureViewSet,
+    CourseViewSet,
+    ProviderViewSet,
+    SessionViewSet,
+)
 from notifications.api import NotificationViewSet
 from places.api import MunicipalityViewSet, VenueViewSet
 
@@ -31,6 +37,7 @@ router.register("coaching/proposals", ProposalViewSet, basename="proposal")
 router.register("coaching/mentorships", MentorshipViewSet, basename="mentorship")
 router.register("coaching/meetings", MeetingViewSet, basename="meeting")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("closures", ClosureViewSet, basename="closure")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

@@ -22,7 +22,7 @@ from common.api import UserLanguageMixin
 from common.idempotency import run_idempotent
 from places.models import Municipality
 
-from . import selectors, services
+from . import closures, selectors, services
 from .constants import (
     HELPER_LANGUAGES,
     MAX_ATTENDANCE_ENTRIES,
@@ -38,8 +38,9 @@ from .constants import (
     Audience,
     BookingStatus,
     CourseStatus,
+    SkipReason,
 )
-from .models import Booking, Course, CourseMessage, CourseSession, Provider
+from .models import Booking, Closure, Course, CourseMessage, CourseSession, Provider, SkippedDate
 
 # --- Serializers ---------------------------------------------------------------------
 
@@ -110,7 +111,13 @@ class CourseSerializer(serializers.ModelSerializer):
         max_length=len(HELPER_LANGUAGES),
     )
     exception_dates = serializers.ListField(
-        child=serializers.DateField(), required=False, max_length=MAX_EXCEPTION_DATES
+        child=serializers.DateField(),
+        required=False,
+        max_length=MAX_EXCEPTION_DATES,
+        help_text="Further dates without a session, beyond those skipped anyway: public "
+        "holidays of Baden-Württemberg and the closures that apply to the course "
+        "(`/api/v1/closures/`). Every skipped date is listed with its reason at "
+        "`/api/v1/courses/{id}/skipped-dates/`.",
     )
     status = CourseStatusField(
         required=False,
@@ -230,6 +237,30 @@ class MoveSessionSerializer(serializers.Serializer):
 
 class CancelSessionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class SkippedDateSerializer(serializers.ModelSerializer):
+    reason = serializers.ChoiceField(choices=SkipReason.choices, read_only=True)
+    reason_text = serializers.CharField(
+        read_only=True,
+        help_text="Why, for people: the holiday's name in the caller's language (German, "
+        "English or Ukrainian; German otherwise), or the closure's name as written.",
+    )
+    kept = serializers.SerializerMethodField(
+        help_text="A coordinator kept the date: it has a session after all."
+    )
+
+    class Meta:
+        model = SkippedDate
+        fields = ["date", "reason", "reason_text", "kept", "kept_at"]
+        read_only_fields = fields
+
+    def get_kept(self, skipped) -> bool:
+        return skipped.kept_at is not None
+
+
+class KeepDateSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="A date the course skips (see `skipped-dates`).")
 
 
 class BookingSerializer(serializers.ModelSerializer):
@@ -465,6 +496,8 @@ class CourseViewSet(
         "changes": {COORDINATOR},
         "teachers": {COORDINATOR},
         "messages": {COORDINATOR, TEACHER},
+        "skipped_dates": PUBLIC,
+        "keep_date": {COORDINATOR},
     }
     rule_errors = {
         "bookings": {409},
@@ -472,6 +505,7 @@ class CourseViewSet(
         "cancel": {409},
         "partial_update": {409},
         ("messages", "post"): {409},
+        "keep_date": {409},
     }
 
     def get_queryset(self):
@@ -578,6 +612,52 @@ class CourseViewSet(
     def cancel(self, request, pk=None):
         course = services.cancel_course(course=self.get_object(), by=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=course.pk)).data)
+
+    @extend_schema(
+        summary="The dates the course's weekly plan skips, with their reasons (paginated)",
+        description="Public holidays of Baden-Württemberg, closures that applied when the "
+        "sessions were generated, and the course's own `exception_dates`. A kept date "
+        "(`kept`) has a session after all.",
+        responses=SkippedDateSerializer(many=True),
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="skipped-dates",
+        filterset_class=None,
+        serializer_class=SkippedDateSerializer,
+    )
+    def skipped_dates(self, request, pk=None):
+        course = get_object_or_404(selectors.visible_courses(request.user), pk=pk)
+        page = self.paginate_queryset(selectors.skipped_dates_of(course))
+        return self.get_paginated_response(SkippedDateSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Keep a skipped date: the course meets on it after all",
+        description="Creates the session for a date the plan skipped (a holiday, a "
+        "closure, an exception date). For a published course every confirmed participant "
+        "gets the updated calendar. 409 `date_not_skipped`: the course does not skip that "
+        "date; `date_not_keepable`: kept already, in the past, or a session is on that "
+        "day; `course_not_changeable`: the course is cancelled.",
+        request=KeepDateSerializer,
+        responses={201: SessionSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="keep-date",
+        filterset_class=None,
+        serializer_class=KeepDateSerializer,
+    )
+    def keep_date(self, request, pk=None):
+        course = get_object_or_404(selectors.visible_courses(request.user), pk=pk)
+        payload = KeepDateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        session = services.keep_date(
+            course=course, day=payload.validated_data["date"], by=request.user
+        )
+        return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         methods=["get"],
@@ -771,3 +851,88 @@ class ProviderViewSet(UserLanguageMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Provider.objects.order_by("name")
     pagination_class = None
     allowed_roles = {"list": PUBLIC, "retrieve": PUBLIC}
+
+
+class ClosureScopeField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        choices = [("district", "district"), ("provider", "provider"), ("venue", "venue")]
+        super().__init__(choices=choices, read_only=True, **kwargs)
+
+
+class ClosureSerializer(serializers.ModelSerializer):
+    """A closure: days on which no course of its scope gets a session."""
+
+    scope = ClosureScopeField(
+        help_text="Whose courses it stops: the whole district (neither `provider` nor "
+        "`venue`), one provider's, or one venue's."
+    )
+    provider_name = serializers.CharField(source="provider.name", read_only=True, default=None)
+    venue_name = serializers.CharField(source="venue.name", read_only=True, default=None)
+
+    class Meta:
+        model = Closure
+        fields = [
+            "id", "name", "first_day", "last_day", "scope", "provider", "provider_name",
+            "venue", "venue_name",
+        ]  # fmt: skip
+
+
+class ClosureFilter(django_filters.FilterSet):
+    provider = django_filters.ModelChoiceFilter(queryset=Provider.objects.all())
+    ends_after = django_filters.DateFilter(field_name="last_day", lookup_expr="gte")
+
+    class Meta:
+        model = Closure
+        fields = ["provider", "venue"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Closures and school holidays (coordinators)"),
+    create=extend_schema(summary="Add a closure (coordinators)"),
+    retrieve=extend_schema(summary="One closure (coordinators)"),
+    partial_update=extend_schema(summary="Change a closure (coordinators)"),
+    destroy=extend_schema(summary="Delete a closure (coordinators)"),
+)
+class ClosureViewSet(
+    UserLanguageMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Days without courses: for the whole district, one provider or one venue.
+
+    Applied when a course's sessions are generated; changing or deleting a
+    closure changes no course that exists (their skipped dates are stored).
+    """
+
+    serializer_class = ClosureSerializer
+    filterset_class = ClosureFilter
+    # Changes are partial (PATCH); there is no PUT.
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    allowed_roles = {
+        "list": {COORDINATOR},
+        "retrieve": {COORDINATOR},
+        "create": {COORDINATOR},
+        "update": {COORDINATOR},
+        "partial_update": {COORDINATOR},
+        "destroy": {COORDINATOR},
+    }
+
+    def get_queryset(self):
+        return selectors.closures_to_manage()
+
+    def perform_create(self, serializer):
+        serializer.instance = closures.create_closure(
+            by=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = closures.update_closure(
+            closure=serializer.instance, by=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        closures.delete_closure(closure=instance, by=self.request.user)

@@ -137,3 +137,20 @@ MESSAGE_SUBJECT_MAX_LENGTH = 150
 MESSAGE_BODY_MAX_LENGTH = 5000
 # Messages listed on a course's page (newest first); the API pages through all.
 MESSAGES_LISTED = 20
+
+
+class SkipReason(models.TextChoices):
+    """Why a date of a course's weekly rule has no session (courses.services._planned_dates)."""
+
+    HOLIDAY = "holiday", _("Public holiday")
+    CLOSURE = "closure", _("Closure")
+    EXCEPTION = "exception", _("Date without a session")
+
+
+# --- Closures (school holidays, a provider's or a venue's closed days) ------------
+# Public holidays are those of Baden-Württemberg (the ``holidays`` package).
+HOLIDAY_COUNTRY, HOLIDAY_SUBDIVISION = "DE", "BW"
+# A closure longer than a year is a typing error (school summer holidays are
+# six weeks; a venue closed for building work rarely longer than months).
+MAX_CLOSURE_DAYS = 366
+MAX_CLOSURE_NAME = 100

@@ -2,8 +2,10 @@
 
 Everything here is made up: the people, their addresses and the venues'
 street numbers. Providers carry generic public organisation names without
-contact people. Courses are created only through ``create_course`` (so their
-sessions exist) and bookings only through ``book_course`` and
+contact people. The school holidays of Baden-Württemberg are district
+closures (``SCHOOL_HOLIDAYS``), so courses are planned around them as around
+public holidays. Courses are created only through ``create_course`` (so their
+sessions exist, and their skipped dates with the reasons) and bookings only through ``book_course`` and
 ``cancel_booking`` (so capacity, waiting lists and offers follow the real
 rules). A seeded ``random.Random`` makes the data the same on every run,
 relative to the day it is loaded.
@@ -40,7 +42,8 @@ from places.models import Municipality, Venue
 
 from . import demo_teaching as teaching_demo
 from . import selectors
-from .constants import BookingStatus, CourseStatus, Format, Level, ProviderKind
+from .closures import create_closure
+from .constants import MAX_DAYS_AHEAD, BookingStatus, CourseStatus, Format, Level, ProviderKind
 from .models import Attendance, Booking, Course, CourseSession, Provider
 from .services import book_course, cancel_booking, create_course
 
@@ -48,7 +51,6 @@ DASH = "\u2013"  # the en dash used in course titles
 SEED = 20_261_122
 DEMO_PASSWORD = "kurslotse-demo"
 APP_URL = "http://127.0.0.1:8000/"
-COURSES_PER_BLOCK = 40
 LEARNERS_PER_BLOCK = 60
 COACHES_PER_BLOCK = 3
 MAX_ACTIVE_BOOKINGS_PER_LEARNER = 4
@@ -216,11 +218,17 @@ GENERATED_VENUE_NAMES = (
 GENERATED_STREETS = ("Hauptstraße", "Schulstraße", "Kirchstraße", "Rathausplatz", "Lindenstraße")
 ACCESSIBILITY_NOTES = (STEP_FREE, STEP_FREE_GROUND, TWO_STEPS, STAIRS_ONLY, RAMP)
 
-# Baden-Württemberg school holidays in the school year 2026/27.
+# Baden-Württemberg's school holidays in the school year 2026/27, loaded as
+# closures of the whole district (public data of the Kultusministerium, as
+# published by the usual holiday calendars in 2025; they may still change).
+# The Easter holidays are 25.03. and 30.03. to 03.04.2027 with Good Friday and
+# Easter Monday, public holidays anyway, in between: one closure here.
 SCHOOL_HOLIDAYS = (
-    (date(2026, 12, 23), date(2027, 1, 9)),  # Weihnachten
-    (date(2027, 3, 29), date(2027, 4, 9)),  # Ostern
-    (date(2027, 5, 18), date(2027, 5, 29)),  # Pfingsten
+    ("Herbstferien", date(2026, 10, 26), date(2026, 10, 31)),
+    ("Weihnachtsferien", date(2026, 12, 23), date(2027, 1, 9)),
+    ("Osterferien", date(2027, 3, 25), date(2027, 4, 3)),
+    ("Pfingstferien", date(2027, 5, 18), date(2027, 5, 29)),
+    ("Sommerferien", date(2027, 7, 29), date(2027, 9, 11)),
 )
 
 
@@ -403,16 +411,16 @@ def german_list(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " und " + items[-1]
 
 
-def holiday_exceptions(starts_on: date, ends_on: date, weekdays: list[int]) -> list[date]:
-    """School-holiday dates within the course that fall on one of its weekdays."""
-    days = []
-    for first, last in SCHOOL_HOLIDAYS:
+def meets_in_school_holidays(starts_on: date, ends_on: date, weekdays: list[int]) -> bool:
+    """Whether one of the course's weekdays falls in the school holidays (so its
+    description can say there is no class then; ``create_course`` skips them)."""
+    for _name, first, last in SCHOOL_HOLIDAYS:
         day = max(first, starts_on)
         while day <= min(last, ends_on):
             if day.weekday() in weekdays:
-                days.append(day)
+                return True
             day += timedelta(days=1)
-    return days
+    return False
 
 
 def _align_forward(day: date, weekdays: list[int]) -> date:
@@ -467,6 +475,7 @@ class DemoSeeder:
         with transaction.atomic():
             self._load_places()
             self._create_providers()
+            self._create_school_holidays()
             self._create_fixed_logins()
             password_hash = make_password(DEMO_PASSWORD)
             for block in range(self.scale):
@@ -546,6 +555,15 @@ class DemoSeeder:
             )
 
     # -- people --
+
+    def _create_school_holidays(self) -> None:
+        """The school holidays as closures of the whole district, through the
+        service (as a coordinator enters them); holidays beyond what the
+        service accepts (the demo loaded years before or after) are left out."""
+        horizon = timedelta(days=MAX_DAYS_AHEAD)
+        for name, first, last in SCHOOL_HOLIDAYS:
+            if self.today - horizon <= first and last <= self.today + horizon:
+                create_closure(name=name, first_day=first, last_day=last)
 
     def _create_fixed_logins(self) -> None:
         for login in DEMO_LOGINS:
@@ -699,7 +717,7 @@ class DemoSeeder:
         """Fields for ``create_course``, with title and texts written to match."""
         starts_on = _align_forward(self.today + timedelta(days=start_in_days), weekdays)
         ends_on = _align_back(starts_on + timedelta(weeks=weeks, days=-1), weekdays)
-        exceptions = holiday_exceptions(starts_on, ends_on, weekdays)
+        in_holidays = meets_in_school_holidays(starts_on, ends_on, weekdays)
         running = starts_on < self.today
         if fmt != Format.ONLINE and venue is None and town is not None:
             venue = self._venue_in(town)
@@ -751,7 +769,7 @@ class DemoSeeder:
             text.append(f"Die Lehrkraft kann Dinge auch auf {german_list(names)} erklären.")
         if running:
             text.append("Der Kurs hat schon begonnen. Ein späterer Einstieg ist möglich.")
-        if exceptions:
+        if in_holidays:
             text.append("In den Schulferien ist kein Unterricht.")
 
         if fmt == Format.ONLINE:
@@ -790,7 +808,6 @@ class DemoSeeder:
             "weekdays": weekdays,
             "start_time": slot[0],
             "end_time": slot[1],
-            "exception_dates": exceptions,
             "registration_deadline": (
                 None
                 if deadline_days is None or running

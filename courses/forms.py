@@ -2,8 +2,6 @@
 number, a date); the rules of courses and bookings stay in the services and
 in ``Course.clean``, whose messages the views attach to these fields."""
 
-from datetime import date
-
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -29,7 +27,7 @@ from .constants import (
     CourseStatus,
     Level,
 )
-from .models import Course, Provider
+from .models import Closure, Course, Provider
 from .selectors import EDITABLE_FIELDS
 
 WEEKDAY_CHOICES = [(number, WEEKDAYS[number]) for number in range(7)]
@@ -183,34 +181,6 @@ class BookingForm(forms.Form):
         return self.cleaned_data.get("children_ages") or []
 
 
-class DateListField(forms.CharField):
-    """Dates written one per line (or separated by commas), as ISO strings."""
-
-    widget = forms.Textarea(attrs={"rows": 3})
-
-    def to_python(self, value) -> list[str]:  # type: ignore[override]
-        text = super().to_python(value) or ""
-        days: list[str] = []
-        wrong: list[str] = []
-        for part in text.replace(",", "\n").split():
-            try:
-                days.append(date.fromisoformat(part.strip()).isoformat())
-            except ValueError:
-                wrong.append(part)
-        if wrong:
-            raise ValidationError(
-                _("Write dates as YYYY-MM-DD, one per line. Not understood: %(dates)s"),
-                params={"dates": ", ".join(wrong)},
-                code="invalid",
-            )
-        return sorted(set(days))
-
-    def prepare_value(self, value):
-        if isinstance(value, list):
-            return "\n".join(str(day) for day in value)
-        return value
-
-
 def https_links(model_field, **kwargs):
     """Links typed without a scheme are taken as https (Django 6's default)."""
     if isinstance(model_field, models.URLField):
@@ -219,7 +189,11 @@ def https_links(model_field, **kwargs):
 
 
 class CourseForm(forms.ModelForm):
-    """What a coordinator fills in to create a course (it starts as a draft)."""
+    """What a coordinator fills in to create a course (it starts as a draft).
+
+    No dates to leave out: public holidays and the closures on the closures
+    page are skipped when the sessions are generated, and shown on the
+    course's page, where a coordinator can keep a date after all."""
 
     weekdays = forms.TypedMultipleChoiceField(
         label=_("Weekdays"),
@@ -234,11 +208,6 @@ class CourseForm(forms.ModelForm):
         required=False,
         help_text=_("Languages the teacher can explain things in."),
     )
-    exception_dates = DateListField(
-        label=_("Dates without a session"),
-        required=False,
-        help_text=_("Holidays, one per line as YYYY-MM-DD."),
-    )
 
     class Meta:
         model = Course
@@ -247,8 +216,7 @@ class CourseForm(forms.ModelForm):
             "title", "level", "format", "description", "what_to_bring", "provider",
             "municipality", "venue", "online_meeting_link", "seats", "childcare_places",
             "childcare_min_age", "childcare_max_age", "helper_languages", "starts_on", "ends_on",
-            "weekdays", "start_time", "end_time", "exception_dates", "registration_deadline",
-            "offer_hours",
+            "weekdays", "start_time", "end_time", "registration_deadline", "offer_hours",
         ]  # fmt: skip
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
@@ -473,3 +441,34 @@ class CourseMessageForm(forms.Form):
             "At most %(n)s characters. It is sent as you write it, with a short note in each "
             "person's language around it."
         ) % {"n": MESSAGE_BODY_MAX_LENGTH}
+
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ClosureForm(forms.ModelForm):
+    """A closure: its name, its days, and whose courses it stops (the whole
+    district, one provider, or one venue; ``Closure.clean`` checks the rest)."""
+
+    class Meta:
+        model = Closure
+        fields = ["name", "first_day", "last_day", "provider", "venue"]
+        widgets = {"first_day": DATE_INPUT, "last_day": DATE_INPUT}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = Provider.objects.order_by("name")
+        self.fields["provider"].empty_label = _("Every provider")
+        self.fields["venue"].queryset = Venue.objects.select_related("municipality").order_by(
+            "municipality__name", "name"
+        )
+        self.fields["venue"].empty_label = _("Every venue")
+        self.fields["venue"].label_from_instance = lambda venue: (
+            f"{venue.name}, {venue.street} ({venue.municipality.name})"
+        )
+
+
+class KeepDateForm(forms.Form):
+    """Keep a date the plan skipped: the date, as the button on the course page sends it."""
+
+    date = forms.DateField(label=_("Date"), widget=DATE_INPUT)

@@ -19,6 +19,8 @@ from common.validators import validate_single_line
 from .constants import (
     ACTIVE_STATUSES,
     HELPER_LANGUAGES,
+    MAX_CLOSURE_DAYS,
+    MAX_CLOSURE_NAME,
     MESSAGE_BODY_MAX_LENGTH,
     MESSAGE_SUBJECT_MAX_LENGTH,
     AttendanceStatus,
@@ -31,6 +33,7 @@ from .constants import (
     ProviderKind,
     SentAs,
     SessionStatus,
+    SkipReason,
 )
 
 
@@ -119,7 +122,10 @@ class Course(models.Model):
         _("dates without a session"),
         default=list,
         blank=True,
-        help_text=_("Holidays, as ISO dates (YYYY-MM-DD)."),
+        help_text=_(
+            "Further dates without a session, as ISO dates (YYYY-MM-DD). Public holidays "
+            "and closures are skipped without being listed here."
+        ),
     )
     teachers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -459,3 +465,126 @@ class CourseMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course.title}: {self.subject}"
+
+
+class Closure(models.Model):
+    """Days on which courses do not meet: school holidays for the whole district,
+    a provider's closing days, a venue closed for building work. Applied when a
+    course's sessions are generated (``courses.services._planned_dates``); what
+    was skipped is stored on the course (``SkippedDate``), so changing a closure
+    later changes no course that exists."""
+
+    name = models.CharField(
+        _("name"),
+        max_length=MAX_CLOSURE_NAME,
+        validators=[validate_single_line],
+        help_text=_("Shown to learners as the reason, e.g. “Osterferien”."),
+    )
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="closures",
+        verbose_name=_("provider"),
+        help_text=_("Only this provider's courses. Leave empty for the whole district."),
+    )
+    venue = models.ForeignKey(
+        "places.Venue",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="closures",
+        verbose_name=_("venue"),
+        help_text=_("Only courses at this venue. Leave empty for the whole district."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["first_day", "name", "pk"]
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+        indexes = [models.Index(fields=["last_day", "first_day"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_day__gte=models.F("first_day")), name="closure_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(provider__isnull=True) | Q(venue__isnull=True),
+                name="closure_for_one_provider_or_one_venue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.first_day:%Y-%m-%d} to {self.last_day:%Y-%m-%d})"
+
+    @property
+    def scope(self) -> str:
+        """``district``, ``provider`` or ``venue``: whose courses the closure stops."""
+        if self.venue_id:
+            return "venue"
+        return "provider" if self.provider_id else "district"
+
+    def clean(self) -> None:
+        errors: dict[str, list] = {}
+        if self.provider_id and self.venue_id:
+            errors["venue"] = [
+                _("Choose a provider or a venue, not both (or neither, for the whole district).")
+            ]
+        if self.first_day and self.last_day:
+            if self.last_day < self.first_day:
+                errors["last_day"] = [_("The last day must not be before the first day.")]
+            elif (self.last_day - self.first_day).days + 1 > MAX_CLOSURE_DAYS:
+                errors["last_day"] = [
+                    _("A closure may last at most %(n)s days.") % {"n": MAX_CLOSURE_DAYS}
+                ]
+        if errors:
+            raise ValidationError(errors)
+
+
+class SkippedDate(models.Model):
+    """A date of a course's weekly rule that got no session, and why, as decided
+    when the sessions were generated. ``kept_at`` is set when a coordinator
+    kept the date after all (``courses.services.keep_date``): it then has a
+    session like any other."""
+
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="skipped_dates", verbose_name=_("course")
+    )
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=16, choices=SkipReason.choices)
+    # The holiday's German name or the closure's name as typed, at generation.
+    name = models.CharField(
+        _("name"), max_length=MAX_CLOSURE_NAME, blank=True, validators=[validate_single_line]
+    )
+    closure = models.ForeignKey(
+        Closure,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closure"),
+    )
+    kept_at = models.DateTimeField(_("kept at"), null=True, blank=True)
+    kept_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kept by"),
+    )
+
+    class Meta:
+        ordering = ["date", "pk"]
+        verbose_name = _("skipped date")
+        verbose_name_plural = _("skipped dates")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "date"], name="one_skip_per_course_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course_id} {self.date:%Y-%m-%d} ({self.reason})"

@@ -24,7 +24,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, Greatest, RowNumber
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.roles import COORDINATOR, TEACHER, has_role
 from places.models import Municipality
@@ -41,8 +41,10 @@ from .constants import (
     CourseStatus,
     Format,
     SessionStatus,
+    SkipReason,
 )
-from .models import Attendance, Booking, Course, CourseMessage, CourseSession
+from .models import Attendance, Booking, Closure, Course, CourseMessage, CourseSession, SkippedDate
+from .schedule import holiday_name
 
 _holding = Q(bookings__status__in=HOLDING_STATUSES)
 
@@ -713,3 +715,51 @@ def messages_of(course: Course):
         .select_related("sender")
         .order_by("-sent_at", "-pk")
     )
+
+
+# --- Closures and skipped dates -------------------------------------------------------
+
+
+def closures_to_manage():
+    """Every closure, soonest first, with what its scope names (a fixed number of queries)."""
+    return Closure.objects.select_related("provider", "venue__municipality").order_by(
+        "first_day", "name", "pk"
+    )
+
+
+def closures_applying(first: date, last: date, *, provider_id, venue_id) -> list[Closure]:
+    """The closures that stop a course from ``first`` to ``last``: the district's,
+    its provider's and its venue's, overlapping the period; in date order."""
+    scope = Q(provider__isnull=True, venue__isnull=True)
+    if provider_id:
+        scope |= Q(provider_id=provider_id)
+    if venue_id:
+        scope |= Q(venue_id=venue_id)
+    return list(
+        Closure.objects.filter(scope, first_day__lte=last, last_day__gte=first).order_by(
+            "first_day", "pk"
+        )
+    )
+
+
+def reason_text(skipped: SkippedDate, language: str | None = None) -> str:
+    """Why the date has no session, in the reader's language where we have it:
+    a holiday's name (``courses.schedule.holiday_name``), a closure's name as
+    the coordinator typed it."""
+    if skipped.reason == SkipReason.HOLIDAY:
+        return holiday_name(skipped.date, language or translation.get_language(), skipped.name)
+    if skipped.reason == SkipReason.CLOSURE and skipped.name:
+        return skipped.name
+    return str(SkipReason(skipped.reason).label)
+
+
+def skipped_dates_of(course: Course, *, kept: bool | None = None) -> list[SkippedDate]:
+    """The dates of the course's rule it skips, each with ``reason_text`` in the
+    current language; ``kept=False`` leaves out those a coordinator kept."""
+    rows = SkippedDate.objects.filter(course=course).order_by("date", "pk")
+    if kept is not None:
+        rows = rows.filter(kept_at__isnull=not kept)
+    found = list(rows)
+    for row in found:
+        row.reason_text = reason_text(row)  # type: ignore[attr-defined]
+    return found

@@ -26,7 +26,7 @@ from notifications.constants import Kind
 from notifications.payloads import calendar, course_payload, session_payload
 from notifications.services import notify
 
-from . import locking, selectors
+from . import locking, schedule, selectors
 from .constants import (
     ACTIVE_STATUSES,
     HOLDING_STATUSES,
@@ -47,9 +47,18 @@ from .constants import (
     CourseStatus,
     SentAs,
     SessionStatus,
+    SkipReason,
 )
-from .models import Attendance, Booking, Course, CourseChange, CourseMessage, CourseSession
-from .schedule import session_dates
+from .models import (
+    Attendance,
+    Booking,
+    Course,
+    CourseChange,
+    CourseMessage,
+    CourseSession,
+    SkippedDate,
+)
+from .schedule import Plan, Skip
 
 logger = logging.getLogger(__name__)
 
@@ -94,25 +103,51 @@ class CourseNotChangeable(Conflict):
     code = "course_not_changeable"
 
 
+class DateNotSkipped(Conflict):
+    code = "date_not_skipped"
+
+
+class DateNotKeepable(Conflict):
+    code = "date_not_keepable"
+
+
 # --- Courses and sessions -------------------------------------------------------
 
 
 def create_course(**fields) -> Course:
-    """Create a course and its sessions; invariants are checked by ``Course.clean``."""
+    """Create a course and its sessions; invariants are checked by ``Course.clean``,
+    the dates by ``_planned_dates`` (holidays and closures are skipped and
+    recorded as the course's ``SkippedDate`` rows)."""
     fields["exception_dates"] = [str(d) for d in fields.get("exception_dates") or []]
     course = Course(**fields)
     course.full_clean()
-    dates = _planned_dates(course)
+    plan = _planned_dates(course)
     with transaction.atomic():
         course.save()
-        _create_sessions(course, dates)
+        _create_sessions(course, plan.dates)
+        _record_skipped(course, plan.skipped)
     return course
 
 
-def _planned_dates(course: Course, today: date | None = None) -> list[date]:
-    """The course's session dates, refused when the plan is beyond sense: longer
-    than ``MAX_COURSE_DAYS``, ending more than ``MAX_DAYS_AHEAD`` from today, or
-    with more than ``MAX_SESSIONS`` sessions. Checked before any date is listed."""
+def _planned_dates(course: Course, today: date | None = None) -> Plan:
+    """The one place that decides on which dates a course meets.
+
+    Reads the course's ``starts_on``, ``ends_on``, ``weekdays``,
+    ``exception_dates``, ``provider_id`` and ``venue_id`` (the course need not
+    be saved). Returns a ``Plan``: ``dates``, the dates of the weekly rule
+    that get a session, and ``skipped``, the rule's other dates, each a
+    ``Skip`` with its reason — a public holiday of Baden-Württemberg (its
+    German name), a closure that applies to the course (the district's, its
+    provider's or its venue's; its name as typed), or one of the course's own
+    ``exception_dates``. A date on which several reasons fall gets the first
+    of these. Dates a coordinator kept after all (``keep_date``) are planned
+    with a session whatever their reason.
+
+    Refused (``InvalidInput``) when the plan is beyond sense: longer than
+    ``MAX_COURSE_DAYS``, ending more than ``MAX_DAYS_AHEAD`` from today
+    (checked before any date is listed), with more than ``MAX_SESSIONS``
+    sessions, or with every date of its rule skipped.
+    """
     today = today or timezone.localdate()
     if (course.ends_on - course.starts_on).days + 1 > MAX_COURSE_DAYS:
         message = _("A course may last at most %(n)s days.") % {"n": MAX_COURSE_DAYS}
@@ -121,16 +156,39 @@ def _planned_dates(course: Course, today: date | None = None) -> list[date]:
     if len(course.exception_dates) > MAX_EXCEPTION_DATES:
         message = _("List at most %(n)s dates without a session.") % {"n": MAX_EXCEPTION_DATES}
         raise InvalidInput(message, fields={"exception_dates": [message]})
-    dates = session_dates(
-        course.starts_on, course.ends_on, course.weekdays, course.exception_date_objects()
+    first, last = course.starts_on, course.ends_on
+    reasons: dict[date, Skip] = {
+        day: Skip(date=day, reason=SkipReason.EXCEPTION) for day in course.exception_date_objects()
+    }
+    closures = selectors.closures_applying(
+        first, last, provider_id=course.provider_id, venue_id=course.venue_id
     )
-    if len(dates) > MAX_SESSIONS:
+    for closure in reversed(closures):  # the earliest closure wins a shared day
+        day = max(closure.first_day, first)
+        while day <= min(closure.last_day, last):
+            reasons[day] = Skip(
+                date=day, reason=SkipReason.CLOSURE, name=closure.name, closure_id=closure.pk
+            )
+            day += timedelta(days=1)
+    reasons.update(schedule.holiday_skips(first, last))
+    kept: list[date] = []
+    if course.pk:
+        kept = list(
+            SkippedDate.objects.filter(course=course, kept_at__isnull=False).values_list(
+                "date", flat=True
+            )
+        )
+    plan = schedule.plan(first, last, course.weekdays, reasons, kept=kept)
+    if len(plan.dates) > MAX_SESSIONS:
         message = _("A course may have at most %(n)s sessions; this plan has %(count)s.") % {
             "n": MAX_SESSIONS,
-            "count": len(dates),
+            "count": len(plan.dates),
         }
         raise InvalidInput(message, fields={"ends_on": [message]})
-    return dates
+    if plan.skipped and not plan.dates:
+        nothing_left = _("Every date of this plan falls on a public holiday or a closure.")
+        raise InvalidInput(nothing_left, fields={"starts_on": [nothing_left]})
+    return plan
 
 
 def _check_not_too_far_ahead(day: date, field: str, today: date) -> None:
@@ -159,6 +217,19 @@ def _create_sessions(course: Course, dates: list[date]) -> None:
             end_time=course.end_time,
         )
         for day in dates
+    )
+
+
+def _record_skipped(course: Course, skipped: list[Skip]) -> None:
+    SkippedDate.objects.bulk_create(
+        SkippedDate(
+            course=course,
+            date=skip.date,
+            reason=skip.reason,
+            name=skip.name[: SkippedDate._meta.get_field("name").max_length],
+            closure_id=skip.closure_id,
+        )
+        for skip in skipped
     )
 
 
@@ -270,6 +341,53 @@ def move_session(
         old_date=old_date.isoformat(),
         old_time=f"{old_start:%H:%M}-{old_end:%H:%M}",
     )
+    return session
+
+
+@transaction.atomic
+def keep_date(*, course: Course, day: date, by) -> CourseSession:
+    """A date the plan skipped (a holiday, a closure, an exception date) gets
+    its session after all, because the coordinator wants it so.
+
+    The date stays recorded as skipped, marked as kept (by whom, when), so a
+    later regeneration of the plan (``_planned_dates``) keeps it too. For a
+    published course every confirmed participant gets the updated calendar
+    (``course_calendar_changed``). Refused when the date is not one the
+    course skips (``DateNotSkipped``), was kept already, lies in the past or
+    already has a moved session on it (``DateNotKeepable``), or the course is
+    cancelled (``CourseNotChangeable``).
+    """
+    course = locking.lock_course(course.pk)  # the one lock order: the course first
+    if course.status == CourseStatus.CANCELLED:
+        raise CourseNotChangeable(_("A cancelled course gets no new dates."))
+    skipped = SkippedDate.objects.filter(course=course, date=day).first()
+    if skipped is None:
+        raise DateNotSkipped(
+            _("This course does not skip that date."),
+            fields={"date": [_("This course does not skip that date.")]},
+        )
+    if skipped.kept_at is not None:
+        raise DateNotKeepable(_("This date is kept already."))
+    if day < timezone.localdate():
+        raise DateNotKeepable(_("A date in the past cannot be kept."))
+    clash = course.sessions.filter(date=day, status=SessionStatus.SCHEDULED).exists()
+    if clash:
+        raise DateNotKeepable(_("The course already has a session on that day."))
+    session = CourseSession.objects.create(
+        course=course,
+        original_date=day,
+        date=day,
+        start_time=course.start_time,
+        end_time=course.end_time,
+    )
+    skipped.kept_at, skipped.kept_by = timezone.now(), by
+    skipped.save(update_fields=["kept_at", "kept_by"])
+    if day.isoformat() in course.exception_dates:
+        # Calendars leave out every exception date (EXDATE): this one has a session now.
+        course.exception_dates = [d for d in course.exception_dates if d != day.isoformat()]
+        course.save(update_fields=["exception_dates", "updated_at"])
+    if course.status == CourseStatus.PUBLISHED:
+        course_calendar_changed(course, ["dates"])
     return session
 
 
@@ -662,17 +780,36 @@ def _check_places(course: Course) -> None:
         raise ChildrenNoLongerFit(message, fields={name: [message] for name in sorted(fields)})
 
 
-def _dates_for_new_weekdays(course: Course, old_weekdays: list[int], today: date) -> list[date]:
-    """The dates from today on that weekdays new to the course add — from the
-    same plan a new course gets its sessions from (``_planned_dates``)."""
+def _dates_for_new_weekdays(
+    course: Course, old_weekdays: list[int], today: date
+) -> tuple[list[date], list[Skip]]:
+    """The dates from today on that weekdays new to the course add, and the
+    dates of those weekdays skipped for a holiday or closure — from the same
+    plan a new course gets its sessions from (``_planned_dates``)."""
     added = set(course.weekdays) - set(old_weekdays)
     if not added:
-        return []
+        return [], []
     try:
         plan = _planned_dates(course, today)
     except InvalidInput as error:
         raise InvalidInput(error.message, fields={"weekdays": [error.message]}) from error
-    return [day for day in plan if day >= today and day.weekday() in added]
+
+    def new(day: date) -> bool:
+        return day >= today and day.weekday() in added
+
+    recorded = set(course.skipped_dates.values_list("date", flat=True))
+    skipped = [skip for skip in plan.skipped if new(skip.date) and skip.date not in recorded]
+    return [day for day in plan.dates if new(day)], skipped
+
+
+def _forget_skips_of_dropped_weekdays(course: Course, old_weekdays: list[int], today: date) -> None:
+    """A weekday the course no longer meets on has no "no class on …" dates from today on."""
+    dropped = set(old_weekdays) - set(course.weekdays)
+    if dropped:
+        # Django's week_day: 1 = Sunday … 7 = Saturday; ours: 0 = Monday … 6 = Sunday.
+        course.skipped_dates.filter(
+            date__gte=today, date__week_day__in=[(day + 1) % 7 + 1 for day in dropped]
+        ).delete()
 
 
 def _reschedule(
@@ -820,8 +957,10 @@ def update_course(*, course: Course, by=None, **changes) -> CourseUpdate:
         old_places = (course.seats, course.childcare_places)
         apply_course_changes(course, changes)
         _check_places(course)
-        new_dates = _dates_for_new_weekdays(course, old_weekdays, today)
+        new_dates, new_skips = _dates_for_new_weekdays(course, old_weekdays, today)
         course.save()
+        _record_skipped(course, new_skips)
+        _forget_skips_of_dropped_weekdays(course, old_weekdays, today)
         cancelled, added = _reschedule(
             course,
             old_weekdays=old_weekdays,

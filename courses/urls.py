@@ -59,4 +59,18 @@ urlpatterns = [
         name="attendance_sheet",
     ),
     path("manage/bookings/<int:pk>/", views.ManageBookingView.as_view(), name="manage_booking"),
+    path(
+        "manage/courses/<int:pk>/keep-date/",
+        views.KeepDateView.as_view(),
+        name="manage_keep_date",
+    ),
+    # Coordinators: closures (school holidays, a provider's or a venue's closed days).
+    path("manage/closures/", views.ClosureListView.as_view(), name="closures"),
+    path("manage/closures/new/", views.CreateClosureView.as_view(), name="closure_create"),
+    path("manage/closures/<int:pk>/edit/", views.EditClosureView.as_view(), name="closure_edit"),
+    path(
+        "manage/closures/<int:pk>/delete/",
+        views.DeleteClosureView.as_view(),
+        name="closure_delete",
+    ),
 ]

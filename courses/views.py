@@ -18,7 +18,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.dates import WEEKDAYS
 from django.utils.http import urlencode
@@ -41,7 +41,7 @@ from common.errors import Busy, DomainError
 from common.languages import language_name
 from common.web import safe_next, show_domain_error
 
-from . import attendance_sheet, selectors, services
+from . import attendance_sheet, closures, selectors, services
 from .constants import (
     ABSENCE_STREAK,
     ACTIVE_STATUSES,
@@ -55,18 +55,21 @@ from .forms import (
     AttendanceForm,
     BookingForm,
     CancelSessionForm,
+    ClosureForm,
     CourseEditForm,
     CourseFilterForm,
     CourseForm,
     CourseMessageForm,
     CourseSearchForm,
+    KeepDateForm,
     MoveSessionForm,
     TeachersForm,
 )
-from .models import Booking, Course, CourseSession
+from .models import Booking, Closure, Course, CourseSession
 
 SEARCH_PAGE_SIZE = 20
 MANAGE_PAGE_SIZE = 25
+CLOSURES_PAGE_SIZE = 50
 
 
 # --- Helpers ---------------------------------------------------------------------------
@@ -168,6 +171,7 @@ class CourseDetailView(RolePageMixin, TemplateView):
         context.update(
             course=course,
             sessions=selectors.sessions_of(course),
+            no_class_on=selectors.skipped_dates_of(course, kept=False),
             booking=booking,
             form=form if may_book else None,
             booking_open=services.registration_open(course),
@@ -331,6 +335,8 @@ class ManageCourseView(RolePageMixin, TemplateView):
         context.update(
             course=course,
             sessions=selectors.sessions_of(course),
+            skipped_dates=selectors.skipped_dates_of(course),
+            today=timezone.localdate(),
             holding=[b for b in bookings if b.status != BookingStatus.WAITLISTED],
             waiting=[b for b in bookings if b.status == BookingStatus.WAITLISTED],
             changes=changes[: selectors.CHANGES_ON_PAGE],
@@ -853,3 +859,126 @@ class CourseMessageView(RolePageMixin, TemplateView):
             % {"n": message.recipients},
         )
         return redirect(self.back_url())
+
+
+class KeepDateView(RolePageMixin, View):
+    """POST from the course page: a skipped date gets its session after all."""
+
+    allowed_roles = {"post": COORDINATORS}
+
+    def post(self, request, pk):
+        course = get_object_or_404(Course, pk=pk)
+        form = KeepDateForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Say which date to keep."))
+            return redirect("courses:manage_course", pk=course.pk)
+        day = form.cleaned_data["date"]
+        try:
+            services.keep_date(course=course, day=day, by=request.user)
+        except Busy:
+            messages.error(request, Busy().message)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            text = _("The course meets on %(date)s after all.") % {
+                "date": formats.date_format(day, "SHORT_DATE_FORMAT")
+            }
+            if course.status == CourseStatus.PUBLISHED:
+                text += " " + _("Everyone with a confirmed place gets the updated calendar.")
+            messages.success(request, text)
+        return redirect(reverse("courses:manage_course", args=[course.pk]) + "#skipped-dates")
+
+
+# --- Coordinators: closures (school holidays, a provider's or venue's closed days) --------
+
+
+class ClosureListView(RolePageMixin, TemplateView):
+    allowed_roles = {"get": COORDINATORS}
+    template_name = "courses/manage/closures.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        closures_ = selectors.closures_to_manage()
+        page = Paginator(closures_, CLOSURES_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        context.update(page=page, closures=list(page.object_list), today=timezone.localdate())
+        return context
+
+
+def _show_closure_refusal(form, error) -> None:
+    if isinstance(error, ValidationError):
+        _show_model_errors(form, error)
+    else:
+        show_domain_error(form, error)
+
+
+class ClosureFormView(RolePageMixin, FormView):
+    """Create a closure, or change one (``closure`` is set)."""
+
+    allowed_roles = {"get": COORDINATORS, "post": COORDINATORS}
+    template_name = "courses/manage/closure_form.html"
+    form_class = ClosureForm
+    closure: Closure | None = None
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.closure
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["closure"] = self.closure
+        return context
+
+    def save(self, data: dict) -> Closure:
+        return closures.create_closure(by=self.request.user, **data)
+
+    def form_valid(self, form):
+        try:
+            closure = self.save(form.cleaned_data)
+        except (ValidationError, DomainError) as error:
+            _show_closure_refusal(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("“%(name)s” is saved. It applies to courses created from now on.")
+            % {"name": closure.name},
+        )
+        return redirect("courses:closures")
+
+
+class CreateClosureView(ClosureFormView):
+    pass
+
+
+class EditClosureView(ClosureFormView):
+    def dispatch(self, request, *args, **kwargs):
+        self.closure = get_object_or_404(Closure, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        # The form must not change the row before the service saves it.
+        kwargs["instance"] = Closure.objects.get(pk=self.closure.pk)
+        return kwargs
+
+    def save(self, data: dict) -> Closure:
+        assert self.closure is not None  # set in dispatch
+        return closures.update_closure(closure=self.closure, by=self.request.user, **data)
+
+
+class DeleteClosureView(RolePageMixin, TemplateView):
+    """Ask first (GET), then delete (POST)."""
+
+    allowed_roles = {"get": COORDINATORS, "post": COORDINATORS}
+    template_name = "courses/manage/closure_delete.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["closure"] = get_object_or_404(Closure, pk=self.kwargs["pk"])
+        return context
+
+    def post(self, request, pk):
+        closure = get_object_or_404(Closure, pk=pk)
+        closures.delete_closure(closure=closure, by=request.user)
+        messages.success(request, _("“%(name)s” is deleted.") % {"name": closure.name})
+        return redirect("courses:closures")

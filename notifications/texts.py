@@ -84,6 +84,7 @@ def _changes(p: dict) -> str:
         "times": _("the times"),
         "weekdays": _("the weekdays"),
         "online_link": _("the online link"),
+        "dates": _("the dates"),
     }
     return ", ".join(str(words[key]) for key in p.get("changed", ()) if key in words)
 

@@ -18,7 +18,7 @@ from accounts.roles import COACH, COORDINATOR, LEARNER, TEACHER
 
 from .factories import ProviderFactory, VenueFactory, municipality
 from .pages.table import DENIED, HIDDEN, OK
-from .world import ROLES
+from .world import ROLES, closure, skipping_course
 
 pytestmark = pytest.mark.django_db
 
@@ -138,6 +138,27 @@ TABLE = [
         lambda w: f"/api/v1/courses/{w.full_course.pk}/messages/",
         only(COORDINATOR) | {TEACHER: HIDDEN}, body=lambda w, r: message_body("waitlist"),
         route="api:course-messages"),
+    Row("skipped dates", "get", lambda w: f"/api/v1/courses/{w.course.pk}/skipped-dates/",
+        everyone(OK), route="api:course-skipped-dates"),
+    Row("skipped dates of a draft", "get",
+        lambda w: f"/api/v1/courses/{w.draft.pk}/skipped-dates/",
+        only(COORDINATOR, other=HIDDEN, anonymous=HIDDEN), route="api:course-skipped-dates"),
+    Row("keep a skipped date", "post",
+        lambda w: f"/api/v1/courses/{skipping_course(w).pk}/keep-date/", only(COORDINATOR),
+        body=lambda w, r: {"date": skipping_course(w).starts_on.isoformat()},
+        route="api:course-keep-date"),
+    Row("closures", "get", lambda w: "/api/v1/closures/", only(COORDINATOR),
+        route="api:closure-list"),
+    Row("add a closure", "post", lambda w: "/api/v1/closures/", only(COORDINATOR),
+        body=lambda w, r: {"name": "Osterferien", "first_day": "2027-03-25",
+                           "last_day": "2027-04-03"}, route="api:closure-list"),
+    Row("a closure", "get", lambda w: f"/api/v1/closures/{closure(w).pk}/", only(COORDINATOR),
+        route="api:closure-detail"),
+    Row("change a closure", "patch", lambda w: f"/api/v1/closures/{closure(w).pk}/",
+        only(COORDINATOR), body=lambda w, r: {"name": "Betriebsferien"},
+        route="api:closure-detail"),
+    Row("delete a closure", "delete", lambda w: f"/api/v1/closures/{closure(w).pk}/",
+        only(COORDINATOR), route="api:closure-detail"),
 ]  # fmt: skip
 
 

@@ -142,7 +142,7 @@ def test_the_course_page_refuses_a_title_with_a_line_break(client):
         "title": "Deutsch\r\nB1", "level": "B1", "format": "in_person",
         "municipality": municipality().pk, "seats": "12", "childcare_places": "0",
         "starts_on": start.isoformat(), "ends_on": (start + dt.timedelta(weeks=4)).isoformat(),
-        "weekdays": ["1"], "start_time": "18:00", "end_time": "20:00", "exception_dates": "",
+        "weekdays": ["1"], "start_time": "18:00", "end_time": "20:00",
         "offer_hours": "48",
     })  # fmt: skip
     assert response.status_code == 200

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from .world import closure, skipping_course
+
 LOCALE = Path(settings.BASE_DIR) / "locale"
 TRANSLATED = [code for code, _name in settings.LANGUAGES if code != "en"]
 
@@ -64,6 +66,9 @@ def _coordinator_pages(world) -> list[str]:
         f"/manage/courses/{world.course.pk}/", f"/manage/sessions/{world.session.pk}/move/",
         "/manage/coaching/", f"/manage/coaching/requests/{world.coaching['open_request'].pk}/propose/",
         f"/manage/courses/{world.course.pk}/edit/",
+        "/manage/closures/", "/manage/closures/new/", f"/manage/closures/{closure(world).pk}/edit/",
+        f"/manage/closures/{closure(world).pk}/delete/", f"/manage/courses/{skipping_course(world).pk}/",
+        f"/courses/{skipping_course(world).pk}/",
     ]  # fmt: skip
 
 

@@ -9,9 +9,10 @@ import pytest
 
 from accounts.roles import COACH, COORDINATOR, LEARNER, TEACHER
 from courses import services
+from courses.closures import create_closure
 from courses.constants import CourseStatus
 
-from .factories import CourseFactory, UserFactory, municipality
+from .factories import CourseFactory, ProviderFactory, UserFactory, municipality
 
 ROLES = ("anonymous", LEARNER, COACH, COORDINATOR, TEACHER)
 
@@ -135,3 +136,27 @@ def coaching_world(users, someone):
         "others_request": to_other.request, "note": note, "milestone": milestone,
         "others_note": others_note,
     }  # fmt: skip
+
+
+def skipping_course(w):
+    """A course whose plan skips its first day (an exception date, or a holiday
+    anyway) and meets on the other weekdays of two weeks; made once per world."""
+    if "skipping_course" not in w.extra:
+        today = dt.date.today()
+        start = today + dt.timedelta(days=14 + (7 - today.weekday()) % 7)  # a Monday
+        w.extra["skipping_course"] = CourseFactory(
+            starts_on=start, ends_on=start + dt.timedelta(days=11), weekdays=[0, 1, 2, 3, 4],
+            exception_dates=[start],
+        )  # fmt: skip
+    return w.extra["skipping_course"]
+
+
+def closure(w):
+    """A closure of one provider, made once per world."""
+    if "closure" not in w.extra:
+        first = dt.date.today() + dt.timedelta(days=30)
+        w.extra["closure"] = create_closure(
+            name="Betriebsferien", first_day=first, last_day=first + dt.timedelta(days=4),
+            provider=ProviderFactory(),
+        )  # fmt: skip
+    return w.extra["closure"]

@@ -1,12 +1,13 @@
 """The demo district loaded by ``make run``."""
 
+import holidays
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count, Q, Sum
 
-from courses.constants import HOLDING_STATUSES, BookingStatus
-from courses.models import Booking, Course
+from courses.constants import HOLDING_STATUSES, BookingStatus, SkipReason
+from courses.models import Booking, Closure, Course, CourseSession, SkippedDate
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +30,17 @@ def test_seed_demo_loads_a_realistic_district_that_obeys_the_booking_rules(capsy
     ):
         assert course.seats_taken <= course.seats
         assert (course.childcare_taken or 0) <= course.childcare_places
+
+    # The school holidays are district closures; every course was planned around
+    # them and the public holidays, and says so with the reasons.
+    names = set(Closure.objects.values_list("name", flat=True))
+    assert {"Weihnachtsferien", "Osterferien", "Pfingstferien", "Sommerferien"} <= names
+    closed = [(c.first_day, c.last_day) for c in Closure.objects.all()]
+    sessions = CourseSession.objects.values_list("original_date", flat=True)
+    assert not [d for d in sessions if any(first <= d <= last for first, last in closed)]
+    assert not [d for d in sessions if d in holidays.country_holidays("DE", subdiv="BW",
+                                                                      years=d.year)]  # fmt: skip
+    assert SkippedDate.objects.filter(reason=SkipReason.CLOSURE).exists()
 
     demo = Booking.objects.filter(learner__email="learner@kurslotse.example")
     assert set(demo.values_list("status", flat=True)) == {"confirmed", "waitlisted", "offered"}

@@ -6,6 +6,7 @@ Time is frozen, so the expectations hold on any day."""
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import holidays
 import pytest
 import time_machine
 
@@ -47,10 +48,22 @@ def test_a_two_thousand_year_daily_course_is_refused_at_once(as_user, coordinato
     assert not Course.objects.exists() and not CourseSession.objects.exists()
 
 
+def daily_span(start: dt.date, sessions: int) -> dt.date:
+    """The last day of a daily course from ``start`` with exactly ``sessions``
+    sessions, public holidays of Baden-Württemberg (none are kept) skipped."""
+    closed = holidays.country_holidays("DE", subdiv="BW", years=[start.year, start.year + 1])
+    day, count = start, 0
+    while True:
+        count += day not in closed
+        if count == sessions:
+            return day
+        day += dt.timedelta(days=1)
+
+
 def test_more_sessions_than_the_maximum_are_refused(as_user, coordinator):
     start = TODAY + dt.timedelta(days=1)
-    # Every day for MAX_SESSIONS + 1 days: within MAX_COURSE_DAYS, but one session too many.
-    ends = start + dt.timedelta(days=MAX_SESSIONS)
+    # Every day for MAX_SESSIONS + 1 sessions: within MAX_COURSE_DAYS, but one session too many.
+    ends = daily_span(start, MAX_SESSIONS + 1)
     body = api_course(
         starts_on=start.isoformat(), ends_on=ends.isoformat(), weekdays=list(range(7))
     )
@@ -63,10 +76,10 @@ def test_more_sessions_than_the_maximum_are_refused(as_user, coordinator):
 def test_exactly_the_maximum_of_sessions_is_accepted():
     start = TODAY + dt.timedelta(days=1)
     course = services.create_course(**course_fields(
-        starts_on=start, ends_on=start + dt.timedelta(days=MAX_SESSIONS - 1),
-        weekdays=list(range(7)),
+        starts_on=start, ends_on=daily_span(start, MAX_SESSIONS), weekdays=list(range(7)),
     ))  # fmt: skip
     assert course.sessions.count() == MAX_SESSIONS
+    assert course.skipped_dates.count() > 0  # the holidays of the span
 
 
 def test_a_course_ending_beyond_the_horizon_is_refused(as_user, coordinator):
@@ -87,7 +100,7 @@ def test_the_course_page_shows_the_limit_on_its_field(client, coordinator):
         "title": "Endlos", "level": "B1", "format": "in_person",
         "municipality": municipality().pk, "seats": "12", "childcare_places": "0",
         "starts_on": "2027-04-01", "ends_on": "9999-12-31", "weekdays": ["1"],
-        "start_time": "18:00", "end_time": "20:00", "exception_dates": "", "offer_hours": "48",
+        "start_time": "18:00", "end_time": "20:00", "offer_hours": "48",
     })  # fmt: skip
     assert response.status_code == 200
     assert "A course may last at most" in str(response.context["form"].errors["ends_on"])

@@ -410,7 +410,7 @@ def course_form(**overrides) -> dict:
         "childcare_min_age": "1", "childcare_max_age": "6", "helper_languages": ["ar", "fa"],
         "starts_on": start.isoformat(), "ends_on": (start + dt.timedelta(weeks=4)).isoformat(),
         "weekdays": ["1", "3"], "start_time": "18:00", "end_time": "20:00",
-        "exception_dates": "", "offer_hours": "48", "what_to_bring": "Heft",
+        "offer_hours": "48", "what_to_bring": "Heft",
     }  # fmt: skip
     data.update(overrides)
     return data
@@ -423,15 +423,16 @@ def test_coordinator_creates_a_course_as_a_draft_with_its_sessions(coordinator_c
     assert response["Location"] == f"/manage/courses/{course.pk}/"
     assert course.status == CourseStatus.DRAFT
     assert course.helper_languages == ["ar", "fa"]
-    assert course.sessions.count() == 8  # four weeks, Tuesdays and Thursdays
+    # Four weeks of Tuesdays and Thursdays; a public holiday among them is skipped.
+    assert course.sessions.count() + course.skipped_dates.count() == 8
 
 
 def test_course_form_errors_are_tied_to_fields_and_nothing_is_created(coordinator_client):
-    data = course_form(end_time="17:00", exception_dates="nächste Woche", childcare_max_age="0")
+    data = course_form(end_time="17:00", childcare_max_age="0")
     response = coordinator_client.post("/manage/courses/new/", data)
     assert response.status_code == 200
     errors = response.context["form"].errors
-    assert {"end_time", "exception_dates", "childcare_max_age"} <= set(errors)
+    assert {"end_time", "childcare_max_age"} <= set(errors)
     assert not Course.objects.filter(title="Deutsch B1 am Abend").exists()
 
 

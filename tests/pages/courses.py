@@ -7,6 +7,7 @@ import datetime as dt
 from accounts.roles import COORDINATOR, LEARNER, TEACHER
 
 from ..factories import municipality
+from ..world import closure, skipping_course
 from .table import HIDDEN, OK, PageRow, everyone, only
 
 
@@ -23,6 +24,12 @@ def _new_course(w, role) -> dict:
         "weekdays": ["1", "3"], "start_time": "18:00", "end_time": "20:00",
         "offer_hours": "48",
     }  # fmt: skip
+
+
+def _new_closure(w, role) -> dict:
+    first = dt.date.today() + dt.timedelta(days=20)
+    return {"name": "Pfingstferien", "first_day": first.isoformat(),
+            "last_day": (first + dt.timedelta(days=11)).isoformat()}  # fmt: skip
 
 
 def _move(w, role) -> dict:
@@ -136,6 +143,25 @@ ROWS = [
             lambda w: f"/manage/courses/{w.full_course.pk}/messages/new/",
             {**only(COORDINATOR), TEACHER: HIDDEN}, route="courses:message_new",
             data=lambda w, role: {**_message(confirmed=True), "audience": "waitlist"}),
+    PageRow("keep a skipped date", "post",
+            lambda w: f"/manage/courses/{skipping_course(w).pk}/keep-date/", only(COORDINATOR),
+            route="courses:manage_keep_date",
+            data=lambda w, role: {"date": skipping_course(w).starts_on.isoformat()}),
+    PageRow("closures", "get", lambda w: "/manage/closures/", only(COORDINATOR),
+            route="courses:closures"),
+    PageRow("new closure form", "get", lambda w: "/manage/closures/new/", only(COORDINATOR),
+            route="courses:closure_create"),
+    PageRow("add a closure", "post", lambda w: "/manage/closures/new/", only(COORDINATOR),
+            route="courses:closure_create", data=_new_closure),
+    PageRow("change a closure form", "get", lambda w: f"/manage/closures/{closure(w).pk}/edit/",
+            only(COORDINATOR), route="courses:closure_edit"),
+    PageRow("change a closure", "post", lambda w: f"/manage/closures/{closure(w).pk}/edit/",
+            only(COORDINATOR), route="courses:closure_edit", data=_new_closure),
+    PageRow("ask to delete a closure", "get",
+            lambda w: f"/manage/closures/{closure(w).pk}/delete/", only(COORDINATOR),
+            route="courses:closure_delete"),
+    PageRow("delete a closure", "post", lambda w: f"/manage/closures/{closure(w).pk}/delete/",
+            only(COORDINATOR), route="courses:closure_delete"),
 ]  # fmt: skip
 
 
