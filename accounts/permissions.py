@@ -8,7 +8,7 @@ objects answer 404 rather than revealing that they exist.
 """
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied
+from rest_framework.exceptions import MethodNotAllowed, NotAuthenticated, PermissionDenied
 from rest_framework.permissions import BasePermission
 
 from .roles import COORDINATOR, coordinator_mfa_pending, roles_of
@@ -35,6 +35,11 @@ class MFARequired(PermissionDenied):
 
 class RolePermission(BasePermission):
     def has_permission(self, request, view) -> bool:
+        action_map = getattr(view, "action_map", None)
+        if action_map is not None and request.method.lower() not in (*action_map, "options"):
+            # A method the route does not have (PUT where only PATCH exists): 405 for
+            # everyone, as HTTP says, before any question of who is asking.
+            raise MethodNotAllowed(request.method)
         allowed = declared_roles(view, request)
         held = roles_of(request.user)
         if "anonymous" in allowed:

@@ -898,7 +898,6 @@ class ClosureViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
@@ -910,13 +909,11 @@ class ClosureViewSet(
 
     serializer_class = ClosureSerializer
     filterset_class = ClosureFilter
-    # Changes are partial (PATCH); there is no PUT.
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    # Changes are partial (PATCH, ``partial_update`` below); there is no PUT.
     allowed_roles = {
         "list": {COORDINATOR},
         "retrieve": {COORDINATOR},
         "create": {COORDINATOR},
-        "update": {COORDINATOR},
         "partial_update": {COORDINATOR},
         "destroy": {COORDINATOR},
     }
@@ -929,10 +926,13 @@ class ClosureViewSet(
             by=self.request.user, **serializer.validated_data
         )
 
-    def perform_update(self, serializer):
-        serializer.instance = closures.update_closure(
-            closure=serializer.instance, by=self.request.user, **serializer.validated_data
+    def partial_update(self, request, pk=None):
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        closure = closures.update_closure(
+            closure=serializer.instance, by=request.user, **serializer.validated_data
         )
+        return Response(self.get_serializer(closure).data)
 
     def perform_destroy(self, instance):
         closures.delete_closure(closure=instance, by=self.request.user)

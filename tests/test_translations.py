@@ -1,5 +1,6 @@
 """Every supported language has every message translated."""
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -108,3 +109,24 @@ def test_every_page_of_every_role_is_fully_translated(client, world, language):
         client.force_login(world.users["learner"])
         client.post(f"/courses/{world.open_course.pk}/book/", {"children_ages_0": "99"})
     assert missing == set()
+
+
+INFORMAL_GERMAN = re.compile(r"\b(Gib|Wähle|Stelle|Überprüfe|du|dein|deine|deinen|dich|dir)\b")
+
+
+def test_german_messages_of_the_libraries_say_sie_like_ours():
+    """DRF's German catalogue says "du" ("Gib eine gültige URL ein"); every German
+    text here says "Sie", so our catalogue overrides each such message."""
+    import gettext
+
+    import rest_framework
+    from django.utils import translation
+
+    mo = Path(rest_framework.__file__).parent / "locale" / "de" / "LC_MESSAGES" / "django.mo"
+    library = gettext.GNUTranslations(mo.open("rb"))._catalog  # type: ignore[attr-defined]
+    informal = [msgid for msgid, text in library.items()
+                if isinstance(msgid, str) and msgid and INFORMAL_GERMAN.search(str(text))]  # fmt: skip
+    assert informal, "the check would find nothing to check"
+    with translation.override("de"):
+        still = [msgid for msgid in informal if INFORMAL_GERMAN.search(translation.gettext(msgid))]
+    assert still == []

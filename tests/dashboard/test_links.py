@@ -59,7 +59,8 @@ def test_each_figure_and_count_on_the_dashboard_is_a_link_that_answers_200(
     failed_email(small.learners[0])
     html = coordinator_client.get(f"/dashboard/?{PERIOD}").content.decode()
     cards = figures(html)
-    assert len(cards) == 6 and all(len(hrefs(card)) == 1 for card in cards), cards
+    # The six overview cards and the three of attendance.
+    assert len(cards) == 9 and all(len(hrefs(card)) == 1 for card in cards), cards
     # (table, column) of every count of courses, waiting lists and coaching requests.
     counted = [
         ("courses-table", 0),  # the course
