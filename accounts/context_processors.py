@@ -13,6 +13,7 @@ NAVIGATION = [
     ("dashboard:index", _("Dashboard"), {COORDINATOR}),
     ("courses:manage", _("Manage courses"), {COORDINATOR}),
     ("coaching:requests", _("Coaching requests"), {COORDINATOR}),
+    ("notifications:calls", _("Calls to make"), {COORDINATOR}),
     ("dashboard:exports", _("Exports"), {COORDINATOR}),
     ("courses:search", _("Find a course"), {"anonymous", LEARNER}),
     ("courses:my_bookings", _("My bookings"), {LEARNER}),

@@ -5,6 +5,7 @@ in ``Course.clean``, whose messages the views attach to these fields."""
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.dates import WEEKDAYS
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from places.constants import Region
 from places.models import Municipality, Venue
 
-from .constants import HELPER_LANGUAGES, MAX_CHILD_AGE, CourseStatus, Level
+from .constants import HELPER_LANGUAGES, MAX_CHILD_AGE, MAX_REASON_LENGTH, CourseStatus, Level
 from .models import Course, Provider
 
 WEEKDAY_CHOICES = [(number, WEEKDAYS[number]) for number in range(7)]
@@ -137,6 +138,9 @@ class BookingForm(forms.Form):
         label=_("Children who need childcare"),
         help_text=_("Write the age in years of each child. Leave empty without children."),
     )
+    # Set when the person was asked and wants the course although it meets at
+    # the same time as another of theirs (services.OverlapsBooking).
+    confirm_overlap = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, course: Course, **kwargs):
         super().__init__(*args, **kwargs)
@@ -153,6 +157,62 @@ class BookingForm(forms.Form):
 
     def ages(self) -> list[int]:
         return self.cleaned_data.get("children_ages") or []
+
+    def confirmed_overlap(self) -> bool:
+        return bool(self.cleaned_data.get("confirm_overlap"))
+
+    def asking_about_overlap(self) -> "BookingForm":
+        """The same form again, to be sent with "book anyway" (the ages kept)."""
+        data = {key: self.data.get(key) for key in self.data}
+        data["confirm_overlap"] = "True"
+        return type(self)(data, course=self.course)
+
+
+class PhoneBookingForm(BookingForm):
+    """The office books for a caller: the learner it found or registered, the children."""
+
+    learner = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, course: Course, **kwargs):
+        super().__init__(*args, course=course, **kwargs)
+        if "children_ages" in self.fields:
+            self.fields["children_ages"].help_text = _(
+                "Childcare is for children from %(low)s to %(high)s years. Ask the caller for "
+                "the age of each child who comes along; leave the boxes empty without children."
+            ) % {"low": course.childcare_min_age, "high": course.childcare_max_age}
+
+
+class ParticipantSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Name, email or phone of the caller"),
+        max_length=100,
+        required=False,
+        help_text=_("At least two characters; a phone number in any spelling, e.g. 0711 123456."),
+    )
+
+
+class NewParticipantForm(forms.Form):
+    """Someone without email who called: checked by
+    ``accounts.services.register_participant_by_phone``."""
+
+    full_name = forms.CharField(label=_("Name"), max_length=150)
+    phone = forms.CharField(
+        label=_("Phone"), max_length=32, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    preferred_language = forms.ChoiceField(
+        label=_("Language to speak with them"), choices=settings.LANGUAGES
+    )
+    home_municipality = forms.ModelChoiceField(
+        label=_("Municipality"), queryset=Municipality.objects.none(), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["home_municipality"].queryset = _municipalities()
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=MAX_REASON_LENGTH)
 
 
 class DateListField(forms.CharField):

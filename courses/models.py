@@ -18,6 +18,7 @@ from common.validators import validate_single_line
 from .constants import (
     ACTIVE_STATUSES,
     HELPER_LANGUAGES,
+    MAX_REASON_LENGTH,
     BookingStatus,
     CancelReason,
     CourseStatus,
@@ -289,6 +290,31 @@ class Booking(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("cancelled by"),
+    )
+    cancel_note = models.CharField(
+        _("reason given by the office"),
+        max_length=MAX_REASON_LENGTH,
+        blank=True,
+        validators=[validate_single_line],
+        help_text=_("Why the office took the booking off the waiting list (the person is told)."),
+    )
+    # A hardship case: a coordinator offered a place out of turn, or moved the
+    # booking to the front of the waiting list (selectors.WAITING_ORDER).
+    waitlist_priority = models.BooleanField(_("first in line"), default=False)
+    priority_reason = models.CharField(
+        _("reason for going first"),
+        max_length=MAX_REASON_LENGTH,
+        blank=True,
+        validators=[validate_single_line],
+    )
+    priority_at = models.DateTimeField(_("first in line since"), null=True, blank=True)
+    priority_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("put first by"),
     )
 
     class Meta:
