@@ -211,7 +211,8 @@ class WaitlistEntrySerializer(serializers.ModelSerializer):
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=MAX_REASON_LENGTH,
-        help_text="Why, in one line (recorded on the booking).",
+        allow_blank=True,  # refused by the service, with the pages' message
+        help_text="Why, in one line (recorded on the booking); required.",
     )
 
 
