@@ -263,7 +263,7 @@ def test_removing_from_the_waitlist_records_the_reason_and_tells_the_person(
     message = EmailChannel().build(told)
     assert "Ist nach Stuttgart gezogen" in message.body
     assert course.title in message.subject
-    assert "список очікування" in message.subject  # in the person's language (Ukrainian)
+    assert "списку очікування" in message.subject  # in the person's language (Ukrainian)
 
 
 # --- The pages ------------------------------------------------------------------------------
