@@ -34,6 +34,11 @@ urlpatterns = [
         name="manage_register_participant",
     ),
     path(
+        "manage/bookings/<int:pk>/accept/",
+        views.AcceptOfferForView.as_view(),
+        name="manage_accept_offer",
+    ),
+    path(
         "manage/bookings/<int:pk>/offer/",
         views.OfferOutOfTurnView.as_view(),
         name="waitlist_offer",

@@ -420,6 +420,27 @@ class RegisterParticipantView(ManageCourseView):
         return self.render_to_response(self.get_context_data(new_form=form))
 
 
+class AcceptOfferForView(RolePageMixin, View):
+    """The person said yes on the phone: the office accepts the offered place for
+    them (``services.accept_offer``, as the learner would)."""
+
+    allowed_roles = {"post": COORDINATORS}
+
+    def post(self, request, pk):
+        booking = get_object_or_404(Booking.objects.select_related("learner"), pk=pk)
+        try:
+            services.accept_offer(booking=booking, by=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("The place of %(name)s is confirmed.")
+                % {"name": booking.learner.get_full_name()},
+            )
+        return redirect(reverse("courses:manage_course", args=[booking.course_id]) + "#bookings")
+
+
 class WaitlistActionView(RolePageMixin, FormView):
     """A coordinator's action on one waiting booking, with a reason."""
 

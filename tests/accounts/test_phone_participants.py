@@ -295,3 +295,24 @@ def test_exports_admin_and_calendars_cope_without_an_address(client, coordinator
 
     event = booking_event(booking)
     assert event.attendees == ()
+
+
+def test_the_office_accepts_an_offered_place_for_a_caller(office):
+    course = CourseFactory(seats=1)
+    holder = UserFactory(roles=[LEARNER])
+    held = course_services.book_course(course=course, learner=holder, children_ages=[])
+    person = samira()
+    waiting = course_services.book_course(course=course, learner=person, children_ages=[])
+    course_services.cancel_booking(booking=held, by=holder)
+    waiting.refresh_from_db()
+    assert waiting.status == BookingStatus.OFFERED
+    page = office.get(f"/manage/courses/{course.pk}/").content.decode()
+    assert f"/manage/bookings/{waiting.pk}/accept/" in page
+
+    response = office.post(f"/manage/bookings/{waiting.pk}/accept/", follow=True)
+
+    assert "The place of Samira Haddad is confirmed." in response.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.status == BookingStatus.CONFIRMED
+    again = office.post(f"/manage/bookings/{waiting.pk}/accept/", follow=True)
+    assert "There is no open offer for this booking." in again.content.decode()

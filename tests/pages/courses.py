@@ -128,4 +128,7 @@ ROWS = [
     PageRow("take off the waiting list", "post",
             lambda w: f"/manage/bookings/{w.extra['waiting'].pk}/remove/", only(COORDINATOR),
             route="courses:waitlist_remove", data=lambda w, role: {"reason": "Weggezogen"}),
+    PageRow("accept an offer for the caller", "post",
+            lambda w: f"/manage/bookings/{w.offered_booking.pk}/accept/", only(COORDINATOR),
+            route="courses:manage_accept_offer"),
 ]  # fmt: skip
