@@ -1,18 +1,21 @@
-"""The signed-in person's own profile."""
+"""The signed-in person's own profile; the people the office registers and finds."""
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import UserLanguageMixin
-from notifications.constants import OPTIONAL_CHANNELS
+from notifications.constants import OPTIONAL_CHANNELS, Channel
+from notifications.services import channels_of
+from places.models import Municipality
 
 from . import services
 from .models import User
-from .roles import COORDINATOR, LEARNER, SIGNED_IN, has_role, roles_of
-from .selectors import learners
+from .roles import COORDINATOR, COORDINATORS, LEARNER, SIGNED_IN, has_role, roles_of
+from .selectors import PEOPLE_SEARCH_LIMIT, find_learners, learners
 
 
 class ProfileSerializer(serializers.ModelSerializer):
@@ -65,3 +68,83 @@ class MeView(UserLanguageMixin, APIView):
         serializer.is_valid(raise_exception=True)
         user = services.update_profile(user=request.user, **serializer.validated_data)
         return Response(ProfileSerializer(user).data)
+
+
+# --- The office: people who call, with or without an email address ------------------------
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    """How to reach a person: name, address (``null`` for people registered by
+    phone), phone (E.164), the language to speak with them, and the channels
+    their notifications take (``office_call``: the office calls them)."""
+
+    email = serializers.EmailField(read_only=True, allow_null=True)
+    home_municipality_name = serializers.CharField(
+        source="home_municipality.name", read_only=True, default=None
+    )
+    has_login = serializers.SerializerMethodField()
+    channels = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "full_name", "email", "phone", "preferred_language",
+                  "home_municipality", "home_municipality_name", "has_login", "channels"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_has_login(self, user) -> bool:
+        return bool(user.email) and user.has_usable_password()
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(Channel.choices)))
+    def get_channels(self, user) -> list[str]:
+        return [str(channel) for channel in channels_of(user)]
+
+
+class NewParticipantSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=150)
+    phone = serializers.CharField(max_length=32)
+    preferred_language = serializers.ChoiceField(choices=settings.LANGUAGES)
+    home_municipality = serializers.PrimaryKeyRelatedField(
+        queryset=Municipality.objects.all(), required=False, allow_null=True, default=None
+    )
+
+
+class ParticipantViewSet(
+    UserLanguageMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """The coordination office finds a caller by name, email or phone, or
+    registers one without an email address (who then has no login)."""
+
+    serializer_class = ContactSerializer
+    pagination_class = None
+    filterset_class = None
+    allowed_roles = {"list": COORDINATORS, "create": COORDINATORS}
+    rule_errors = {"create": {409}}
+
+    def get_queryset(self):
+        return find_learners(self.request.query_params.get("search", ""))
+
+    @extend_schema(
+        summary="Find learners by name, email or phone (coordinators)",
+        parameters=[
+            OpenApiParameter(
+                "search",
+                str,
+                description="Part of the name or email address, or the phone number in any "
+                f'spelling ("0711 123456"). At least 2 characters; at most '
+                f"{PEOPLE_SEARCH_LIMIT} people, by name.",
+            )
+        ],
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Register a participant without email, who called the office (coordinators)",
+        request=NewParticipantSerializer,
+        responses={201: ContactSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        payload = NewParticipantSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        user = services.register_participant_by_phone(**payload.validated_data, by=request.user)
+        return Response(ContactSerializer(user).data, status=status.HTTP_201_CREATED)

@@ -14,6 +14,7 @@ NAVIGATION = [
     ("courses:manage", _("Manage courses"), {COORDINATOR}),
     ("courses:closures", _("Closures"), {COORDINATOR}),
     ("coaching:requests", _("Coaching requests"), {COORDINATOR}),
+    ("notifications:calls", _("Calls to make"), {COORDINATOR}),
     ("dashboard:exports", _("Exports"), {COORDINATOR}),
     ("courses:search", _("Find a course"), {"anonymous", LEARNER}),
     ("courses:my_bookings", _("My bookings"), {LEARNER}),

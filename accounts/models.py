@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from common.validators import validate_single_line
 
 from .managers import UserManager
+from .phones import normalise as normalise_phone
+from .phones import validate_phone
 
 
 def default_channels() -> list[str]:
@@ -16,9 +18,25 @@ def default_channels() -> list[str]:
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A person using Kurslotse. The email address is the login."""
+    """A person using Kurslotse. The email address is the login.
 
-    email = models.EmailField(_("email address"), unique=True, validators=[validate_single_line])
+    Not everyone has one: people who register by phone with the coordination
+    office (``accounts.services.register_participant_by_phone``) have no email
+    address (NULL, so that any number of them fit the unique index) and no
+    usable password, so they cannot sign in; the office books for them and
+    calls them when something needs them to act (``notifications``: the
+    ``office_call`` channel). The phone number is stored in E.164
+    (``accounts.phones``), however it was typed, so it can be searched.
+    """
+
+    email = models.EmailField(
+        _("email address"),
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_single_line],
+        help_text=_("Empty for people registered by phone: they cannot sign in."),
+    )
     full_name = models.CharField(
         _("name"), max_length=150, blank=True, validators=[validate_single_line]
     )
@@ -30,7 +48,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Messages and pages are shown in this language."),
     )
     phone = models.CharField(
-        _("phone"), max_length=32, blank=True, validators=[validate_single_line]
+        _("phone"), max_length=32, blank=True, validators=[validate_single_line, validate_phone]
     )
     home_municipality = models.ForeignKey(
         "places.Municipality",
@@ -62,13 +80,30 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
-        return self.full_name or self.email
+        return self.get_full_name()
+
+    def clean(self) -> None:
+        super().clean()
+        # Every door that validates a person (forms, the admin, services)
+        # stores the phone as E.164, and no address as NULL, never "".
+        self.email = self.email or None
+        if self.phone:
+            self.phone = normalise_phone(self.phone) or self.phone
+
+    def save(self, *args, **kwargs) -> None:
+        if self.email == "":
+            self.email = None
+        super().save(*args, **kwargs)
+
+    @property
+    def has_email(self) -> bool:
+        return bool(self.email)
 
     def get_full_name(self) -> str:
-        return self.full_name or self.email
+        return self.full_name or self.email or self.phone or f"#{self.pk}"
 
     def get_short_name(self) -> str:
-        return self.full_name.split(" ")[0] if self.full_name else self.email
+        return self.full_name.split(" ")[0] if self.full_name else self.get_full_name()
 
 
 class AccessLog(models.Model):

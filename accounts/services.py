@@ -1,11 +1,21 @@
 """Writes about users: creating people with a role, changing a profile."""
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
-from .roles import ALL_ROLES
+from common.errors import Conflict, InvalidInput
+
+from . import phones
+from .roles import ALL_ROLES, LEARNER
+
+
+class ParticipantExists(Conflict):
+    code = "participant_exists"
 
 
 def ensure_role_groups() -> None:
@@ -54,3 +64,60 @@ def log_access(*, actor, subject, what: str, object_ids=()) -> None:
     AccessLog.objects.bulk_create(
         AccessLog(actor=actor, subject=subject, what=what, object_id=pk) for pk in ids
     )
+
+
+@transaction.atomic
+def register_participant_by_phone(
+    *, full_name: str, phone: str, preferred_language: str, home_municipality=None, by=None
+):
+    """Register someone who called the coordination office and has no email
+    address: a learner with a name, a phone number, the language to speak
+    with them and (if known) their municipality. They have no login (no
+    address, an unusable password); the office books for them
+    (``courses.services.book_course``, like everyone else) and calls them when
+    something needs them to act or know (the ``office_call`` channel).
+
+    The same door for the page and the API. Refuses a missing or invalid
+    name, phone or language field by field (``InvalidInput``) and the same
+    name with the same number a second time (``ParticipantExists``: they are
+    registered already; find them instead). Others sharing one phone, as
+    families do, are fine.
+    """
+    errors: dict[str, list] = {}
+    full_name = (full_name or "").strip()
+    if not full_name:
+        errors["full_name"] = [_("Write the person's name.")]
+    number = phones.normalise(phone)
+    if not number:
+        errors["phone"] = [
+            _("Write a phone number, for example 07131 123456 or +49 7131 123456.")
+            if (phone or "").strip()
+            else _("Write the phone number we can reach the person on.")
+        ]
+    if preferred_language not in dict(settings.LANGUAGES):
+        errors["preferred_language"] = [_("Choose a language.")]
+    if errors:
+        raise InvalidInput(fields=errors)
+    User = get_user_model()
+    twin = User.objects.filter(phone=number, full_name__iexact=full_name).first()
+    if twin is not None:
+        message = _(
+            "%(name)s is already registered with this phone number. Search for them instead."
+        ) % {"name": twin.get_full_name()}
+        raise ParticipantExists(message, fields={"phone": [message]})
+    user = User(
+        email=None,
+        full_name=full_name,
+        phone=number,
+        preferred_language=preferred_language,
+        home_municipality=home_municipality,
+        notification_channels=[],
+    )
+    user.set_unusable_password()
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as error:
+        raise InvalidInput(fields=error.message_dict) from error
+    user.save()
+    user.groups.add(Group.objects.get_or_create(name=LEARNER)[0])
+    return user

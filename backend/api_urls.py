@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from accounts.api import MeView
+from accounts.api import MeView, ParticipantViewSet
 from coaching.api import (
     CoachingRequestViewSet,
     CoachProfileView,
@@ -38,6 +38,7 @@ router.register("coaching/mentorships", MentorshipViewSet, basename="mentorship"
 router.register("coaching/meetings", MeetingViewSet, basename="meeting")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("closures", ClosureViewSet, basename="closure")
+router.register("participants", ParticipantViewSet, basename="participant")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

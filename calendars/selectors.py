@@ -63,7 +63,13 @@ def courses_for_calendar():
 
 
 def _person(user) -> Person:
-    return Person(name=user.get_full_name(), email=user.email)
+    return Person(name=user.get_full_name(), email=user.email or "")
+
+
+def _attendees(*attendees: Attendee) -> tuple[Attendee, ...]:
+    """Attendees with an address: people registered by phone have none (an
+    ATTENDEE is a ``mailto:``), and are told by the office instead."""
+    return tuple(attendee for attendee in attendees if attendee.person.email)
 
 
 def office() -> Person:
@@ -236,7 +242,7 @@ def booking_event(booking: Booking, *, withdrawn: int | None = None) -> CourseSe
         include_online_link=booking.status == PARTICIPANT_STATUS,
         sequence_offset=max(offset, 0),
         organizer=office(),
-        attendees=(attendee,),
+        attendees=_attendees(attendee),
         changed_at=max(moments, default=None),
     )
 
@@ -286,7 +292,7 @@ def meeting_event(meeting: Meeting) -> MeetingEvent:
         location=location,
         cancelled=cancelled,
         organizer=office(),
-        attendees=(
+        attendees=_attendees(
             Attendee(_person(learner), partstat="NEEDS-ACTION", rsvp=True),
             Attendee(_person(coach), role="CHAIR", partstat="ACCEPTED", rsvp=False),
         ),

@@ -231,7 +231,7 @@ class CoachingRequestViewSet(
 class PersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="get_full_name")
-    email = serializers.EmailField()
+    email = serializers.EmailField(allow_null=True)  # null: registered by phone, no address
     phone = serializers.CharField()
 
 

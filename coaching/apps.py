@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class CoachingConfig(AppConfig):
     name = "coaching"
     verbose_name = _("Coaching")
+
+    def ready(self) -> None:
+        from notifications.calls import needs_a_call
+        from notifications.constants import Kind
+
+        # Learners without email (registered by phone) hear of their coach and
+        # their meetings from the office (notifications/calls.py).
+        needs_a_call(
+            Kind.MATCH_ACCEPTED,
+            Kind.MEETING_SCHEDULED,
+            Kind.MEETING_CHANGED,
+            Kind.MEETING_CANCELLED,
+            Kind.MENTORSHIP_ENDED,
+        )

@@ -16,7 +16,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.api import learner_to_act_for
+from accounts.api import ContactSerializer, learner_to_act_for
 from accounts.roles import COORDINATOR, LEARNER, PUBLIC, TEACHER, has_role
 from common.api import UserLanguageMixin
 from common.idempotency import run_idempotent
@@ -30,6 +30,7 @@ from .constants import (
     MAX_CHILDREN_PER_BOOKING,
     MAX_EXCEPTION_DATES,
     MAX_RADIUS_KM,
+    MAX_REASON_LENGTH,
     MESSAGE_BODY_MAX_LENGTH,
     MESSAGE_SUBJECT_MAX_LENGTH,
     MIN_RADIUS_KM,
@@ -289,6 +290,48 @@ class BookingRequestSerializer(serializers.Serializer):
         required=False,
         help_text="Coordinators only: book for this learner (user id), e.g. after a phone call.",
     )
+    confirm_overlap = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Book even though the course meets at the same time as another the learner "
+        "holds or waits for (otherwise 409 `overlaps_booking`, naming that course).",
+    )
+
+
+class WaitlistEntrySerializer(serializers.ModelSerializer):
+    """One waiting booking as the office works with it."""
+
+    position = serializers.IntegerField(source="waitlist_position", read_only=True)
+    waiting_since = serializers.DateTimeField(source="created_at", read_only=True)
+    learner = ContactSerializer(read_only=True)
+    priority_by_name = serializers.CharField(
+        source="priority_by.get_full_name", read_only=True, default=None
+    )
+
+    class Meta:
+        model = Booking
+        fields = [
+            "id", "position", "learner", "children_ages", "childcare_places", "waiting_since",
+            "waitlist_priority", "priority_reason", "priority_at", "priority_by_name",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=MAX_REASON_LENGTH,
+        allow_blank=True,  # refused by the service, with the pages' message
+        help_text="Why, in one line (recorded on the booking); required.",
+    )
+
+
+class OfferOutOfTurnSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(
+        choices=[("offered", "offered"), ("first_in_line", "first_in_line")],
+        help_text="`offered`: a place that fits was free and is offered now; `first_in_line`: "
+        "none was, the booking is first on the waiting list and gets the next place that fits.",
+    )
+    booking = BookingSerializer()
 
 
 class ProviderSerializer(serializers.ModelSerializer):
@@ -498,6 +541,7 @@ class CourseViewSet(
         "messages": {COORDINATOR, TEACHER},
         "skipped_dates": PUBLIC,
         "keep_date": {COORDINATOR},
+        "waitlist": {COORDINATOR},
     }
     rule_errors = {
         "bookings": {409},
@@ -595,11 +639,25 @@ class CourseViewSet(
                 learner=learner,
                 children_ages=payload.validated_data["children_ages"],
                 booked_by=request.user,
+                confirm_overlap=payload.validated_data["confirm_overlap"],
             )
             booking = selectors.visible_bookings(request.user).get(pk=booking.pk)
             return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
         return run_idempotent(request, f"booking:course:{course.pk}", produce)
+
+    @extend_schema(
+        summary="The waiting list in order, with how to reach each person (coordinators)",
+        responses=WaitlistEntrySerializer(many=True),
+        filters=False,
+    )
+    @action(
+        detail=True, methods=["get"], filterset_class=None, serializer_class=WaitlistEntrySerializer
+    )
+    def waitlist(self, request, pk=None):
+        course = get_object_or_404(selectors.visible_courses(request.user), pk=pk)
+        page = self.paginate_queryset(selectors.waitlist_of(course))
+        return self.get_paginated_response(WaitlistEntrySerializer(page, many=True).data)
 
     @extend_schema(summary="Publish a draft course", request=None)
     @action(detail=True, methods=["post"])
@@ -826,8 +884,15 @@ class BookingViewSet(
         "retrieve": {LEARNER, COORDINATOR},
         "cancel": {LEARNER, COORDINATOR},
         "accept_offer": {LEARNER, COORDINATOR},
+        "offer": {COORDINATOR},
+        "remove_from_waitlist": {COORDINATOR},
     }
-    rule_errors = {"cancel": {409}, "accept_offer": {409}}
+    rule_errors = {
+        "cancel": {409},
+        "accept_offer": {409},
+        "offer": {409},
+        "remove_from_waitlist": {409},
+    }
 
     def get_queryset(self):
         return selectors.visible_bookings(self.request.user)
@@ -844,6 +909,43 @@ class BookingViewSet(
     @action(detail=True, methods=["post"], url_path="accept-offer")
     def accept_offer(self, request, pk=None):
         return self._answer(services.accept_offer(booking=self.get_object(), by=request.user))
+
+    @extend_schema(
+        summary="Offer a waiting booking a place out of turn, with a reason (coordinators)",
+        description="A hardship case. If a place that fits (a seat and the booking's childcare "
+        "places) is free it is offered now; otherwise the booking goes first in line and gets "
+        "the next place that fits. Only for waiting bookings (409 `not_waiting`).",
+        request=ReasonSerializer,
+        responses=OfferOutOfTurnSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def offer(self, request, pk=None):
+        booking = self.get_object()
+        payload = ReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        booking, offered = services.offer_out_of_turn(
+            booking=booking, by=request.user, reason=payload.validated_data["reason"]
+        )
+        answer = self.get_serializer(self.get_queryset().get(pk=booking.pk)).data
+        return Response({"outcome": "offered" if offered else "first_in_line", "booking": answer})
+
+    @extend_schema(
+        summary="Take a booking off the waiting list, with a reason (coordinators)",
+        description="The person is told, with the reason. Only for waiting bookings "
+        "(409 `not_waiting`).",
+        request=ReasonSerializer,
+        responses=BookingSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="remove-from-waitlist")
+    def remove_from_waitlist(self, request, pk=None):
+        booking = self.get_object()
+        payload = ReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return self._answer(
+            services.remove_from_waitlist(
+                booking=booking, by=request.user, reason=payload.validated_data["reason"]
+            )
+        )
 
 
 class ProviderViewSet(UserLanguageMixin, viewsets.ReadOnlyModelViewSet):

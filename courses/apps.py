@@ -5,3 +5,23 @@ from django.utils.translation import gettext_lazy as _
 class CoursesConfig(AppConfig):
     name = "courses"
     verbose_name = _("Courses")
+
+    def ready(self) -> None:
+        from notifications.calls import needs_a_call
+        from notifications.constants import Kind
+
+        # What people without email must hear from the office by phone: what
+        # asks them to act (an offer) or changes where and when they go.
+        # Confirmations and waiting-list places are told during the call that
+        # books them; reminders are not worth a call.
+        needs_a_call(
+            Kind.OFFER_MADE,
+            Kind.OFFER_EXPIRED,
+            Kind.BOOKING_CANCELLED,
+            Kind.COURSE_CANCELLED,
+            Kind.COURSE_CHANGED,
+            Kind.SESSION_CANCELLED,
+            Kind.SESSION_MOVED,
+            Kind.WAITLIST_PRIORITY,
+            Kind.WAITLIST_REMOVED,
+        )

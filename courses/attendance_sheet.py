@@ -263,7 +263,7 @@ def sheet_data(course, today: date | None = None):
         end_time=course.end_time,
         teachers=teachers,
         participants=[
-            SheetParticipant(booking_id=b.pk, name=b.learner.full_name or b.learner.email)
+            SheetParticipant(booking_id=b.pk, name=b.learner.full_name or str(b.learner))
             for b in bookings
         ],
         sessions=[SheetSession(date=s.date, marks=marks.get(s.pk, {})) for s in sessions],

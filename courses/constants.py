@@ -54,6 +54,7 @@ class CancelReason(models.TextChoices):
     BY_COORDINATOR = "coordinator", _("Cancelled by the coordination office")
     OFFER_EXPIRED = "offer_expired", _("The offered place was not accepted in time")
     COURSE_CANCELLED = "course_cancelled", _("The course was cancelled")
+    REMOVED_FROM_WAITLIST = "waitlist_removed", _("Taken off the waiting list by the office")
 
 
 class ProviderKind(models.TextChoices):
@@ -70,6 +71,10 @@ MIN_RADIUS_KM, MAX_RADIUS_KM = 1, 200
 
 MAX_CHILD_AGE = 17
 MAX_CHILDREN_PER_BOOKING = 8
+
+# A reason a coordinator types (a hardship case, why someone leaves the list):
+# one line, as long as a short note.
+MAX_REASON_LENGTH = 300
 
 # --- Limits of a schedule (checked in courses/services.py, for every door) ------
 # Integration courses run up to about a year; two years from first to last day

@@ -45,7 +45,7 @@ from . import selectors
 from .closures import create_closure
 from .constants import MAX_DAYS_AHEAD, BookingStatus, CourseStatus, Format, Level, ProviderKind
 from .models import Attendance, Booking, Course, CourseSession, Provider
-from .services import book_course, cancel_booking, create_course
+from .services import OverlapsBooking, book_course, cancel_booking, create_course
 
 DASH = "\u2013"  # the en dash used in course titles
 SEED = 20_261_122
@@ -579,9 +579,11 @@ class DemoSeeder:
             )
             self.logins[login.email] = user
         self.coordinators.append(self.logins[COORDINATOR_LOGIN.email])
-        self.emails = set(
-            self.User.objects.values_list("email", flat=True).iterator(chunk_size=2000)
-        )
+        self.emails = {
+            email
+            for email in self.User.objects.values_list("email", flat=True).iterator(chunk_size=2000)
+            if email
+        }
         self.taken_names.update(login.full_name for login in DEMO_LOGINS)
 
     def _unique_email(self, full_name: str) -> str:
@@ -880,7 +882,9 @@ class DemoSeeder:
                 self._course(
                     level=Level.A2,
                     fmt=Format.ONLINE,
-                    weekdays=[0, 3],
+                    # Monday and Wednesday evening: the demo learner's other
+                    # courses meet at other times (bookings may not overlap).
+                    weekdays=[0, 2],
                     slot=ONLINE_SLOTS[1],
                     start_in_days=10,
                     weeks=12,
@@ -1120,7 +1124,10 @@ class DemoSeeder:
                 continue  # would only lengthen the waiting list
             if fits and confirmed >= target:
                 continue  # a partly filled course stays partly filled
-            booking = self._book(course, learner, ages)
+            try:
+                booking = self._book(course, learner, ages)
+            except OverlapsBooking:
+                continue  # they have a course at that time already; ask the next one
             bookings.append(booking)
             if booking.status == BookingStatus.CONFIRMED:
                 confirmed += 1

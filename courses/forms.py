@@ -3,6 +3,7 @@ number, a date); the rules of courses and bookings stay in the services and
 in ``Course.clean``, whose messages the views attach to these fields."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -19,6 +20,7 @@ from .constants import (
     HELPER_LANGUAGES,
     MAX_CHILD_AGE,
     MAX_RADIUS_KM,
+    MAX_REASON_LENGTH,
     MESSAGE_BODY_MAX_LENGTH,
     MESSAGE_SUBJECT_MAX_LENGTH,
     MIN_RADIUS_KM,
@@ -163,6 +165,9 @@ class BookingForm(forms.Form):
         label=_("Children who need childcare"),
         help_text=_("Write the age in years of each child. Leave empty without children."),
     )
+    # Set when the person was asked and wants the course although it meets at
+    # the same time as another of theirs (services.OverlapsBooking).
+    confirm_overlap = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, course: Course, **kwargs):
         super().__init__(*args, **kwargs)
@@ -179,6 +184,62 @@ class BookingForm(forms.Form):
 
     def ages(self) -> list[int]:
         return self.cleaned_data.get("children_ages") or []
+
+    def confirmed_overlap(self) -> bool:
+        return bool(self.cleaned_data.get("confirm_overlap"))
+
+    def asking_about_overlap(self) -> "BookingForm":
+        """The same form again, to be sent with "book anyway" (the ages kept)."""
+        data = {key: self.data.get(key) for key in self.data}
+        data["confirm_overlap"] = "True"
+        return type(self)(data, course=self.course)
+
+
+class PhoneBookingForm(BookingForm):
+    """The office books for a caller: the learner it found or registered, the children."""
+
+    learner = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, course: Course, **kwargs):
+        super().__init__(*args, course=course, **kwargs)
+        if "children_ages" in self.fields:
+            self.fields["children_ages"].help_text = _(
+                "Childcare is for children from %(low)s to %(high)s years. Ask the caller for "
+                "the age of each child who comes along; leave the boxes empty without children."
+            ) % {"low": course.childcare_min_age, "high": course.childcare_max_age}
+
+
+class ParticipantSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Name, email or phone of the caller"),
+        max_length=100,
+        required=False,
+        help_text=_("At least two characters; a phone number in any spelling, e.g. 0711 123456."),
+    )
+
+
+class NewParticipantForm(forms.Form):
+    """Someone without email who called: checked by
+    ``accounts.services.register_participant_by_phone``."""
+
+    full_name = forms.CharField(label=_("Name"), max_length=150)
+    phone = forms.CharField(
+        label=_("Phone"), max_length=32, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    preferred_language = forms.ChoiceField(
+        label=_("Language to speak with them"), choices=settings.LANGUAGES
+    )
+    home_municipality = forms.ModelChoiceField(
+        label=_("Municipality"), queryset=Municipality.objects.none(), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["home_municipality"].queryset = _municipalities()
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=MAX_REASON_LENGTH)
 
 
 def https_links(model_field, **kwargs):

@@ -21,6 +21,7 @@ from .constants import (
     HELPER_LANGUAGES,
     MAX_CLOSURE_DAYS,
     MAX_CLOSURE_NAME,
+    MAX_REASON_LENGTH,
     MESSAGE_BODY_MAX_LENGTH,
     MESSAGE_SUBJECT_MAX_LENGTH,
     AttendanceStatus,
@@ -315,6 +316,31 @@ class Booking(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("cancelled by"),
+    )
+    cancel_note = models.CharField(
+        _("reason given by the office"),
+        max_length=MAX_REASON_LENGTH,
+        blank=True,
+        validators=[validate_single_line],
+        help_text=_("Why the office took the booking off the waiting list (the person is told)."),
+    )
+    # A hardship case: a coordinator offered a place out of turn, or moved the
+    # booking to the front of the waiting list (selectors.WAITING_ORDER).
+    waitlist_priority = models.BooleanField(_("first in line"), default=False)
+    priority_reason = models.CharField(
+        _("reason for going first"),
+        max_length=MAX_REASON_LENGTH,
+        blank=True,
+        validators=[validate_single_line],
+    )
+    priority_at = models.DateTimeField(_("first in line since"), null=True, blank=True)
+    priority_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("put first by"),
     )
 
     class Meta:

@@ -63,10 +63,103 @@ def has_active_booking(course_id: int, learner_id: int) -> bool:
     ).exists()
 
 
+# The order of every waiting list, the one rule: bookings a coordinator put
+# first (a hardship case, ``services.offer_out_of_turn``) ahead of the others,
+# and each group in the order it arrived. Free places go to the first booking
+# in this order that fits (``services.offer_free_places``); positions shown
+# anywhere are counted in it (``with_waitlist_position``).
+WAITING_ORDER = ("-waitlist_priority", "created_at", "pk")
+
+
 def waiting_list(course_id: int):
-    """Waiting bookings in the order they arrived."""
+    """A course's waiting bookings in ``WAITING_ORDER``."""
     return Booking.objects.filter(course_id=course_id, status=BookingStatus.WAITLISTED).order_by(
-        "created_at", "pk"
+        *WAITING_ORDER
+    )
+
+
+def _at_or_ahead_of_outer(order=WAITING_ORDER) -> Q:
+    """Bookings that come before the outer booking in ``order``, or are it:
+    the lexicographic comparison of the order's keys, built from the order
+    itself so the two can never disagree."""
+    condition: Q | None = None
+    for index in reversed(range(len(order))):
+        key = order[index]
+        name = key.lstrip("-")
+        descending = key.startswith("-")
+        last = index == len(order) - 1
+        lookup = ("gte" if descending else "lte") if last else ("gt" if descending else "lt")
+        before = Q(**{f"{name}__{lookup}": OuterRef(name)})
+        condition = (
+            before if condition is None else before | (Q(**{name: OuterRef(name)}) & condition)
+        )
+    assert condition is not None
+    return condition
+
+
+def _waitlist_position() -> Subquery:
+    ahead = (
+        Booking.objects.filter(course=OuterRef("course"), status=BookingStatus.WAITLISTED)
+        .filter(_at_or_ahead_of_outer())
+        .order_by()
+        .values("course")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(ahead, output_field=IntegerField())
+
+
+def with_waitlist_position(queryset):
+    """Annotate ``waitlist_position`` (1 = next in line; None unless waiting)."""
+    return queryset.annotate(
+        waitlist_position=Case(
+            When(status=BookingStatus.WAITLISTED, then=_waitlist_position()),
+            default=None,
+            output_field=IntegerField(),
+        )
+    )
+
+
+def waitlist_position(booking_id: int) -> int | None:
+    return (
+        with_waitlist_position(Booking.objects.filter(pk=booking_id))
+        .values_list("waitlist_position", flat=True)
+        .first()
+    )
+
+
+def waitlist_of(course: Course):
+    """The waiting list as the office works with it: in order, with positions,
+    each person's contact details and who put a booking first (one query a page)."""
+    return with_waitlist_position(
+        waiting_list(course.pk).select_related("learner__home_municipality", "priority_by")
+    )
+
+
+def overlapping_booking(course: Course, learner_id: int, today: date):
+    """A course the learner holds or waits for whose scheduled sessions meet at
+    the same time as one of ``course``'s (same day, times intersect), from
+    today on; ``(course id, title, date)`` of the first such session, or None.
+    One query, whatever the number of sessions."""
+    clash = CourseSession.objects.filter(
+        course=course,
+        status=SessionStatus.SCHEDULED,
+        date=OuterRef("date"),
+        start_time__lt=OuterRef("end_time"),
+        end_time__gt=OuterRef("start_time"),
+    )
+    return (
+        CourseSession.objects.filter(
+            status=SessionStatus.SCHEDULED,
+            date__gte=today,
+            course__bookings__learner_id=learner_id,
+            course__bookings__status__in=ACTIVE_STATUSES,
+        )
+        .exclude(course_id=course.pk)
+        .filter(Exists(clash))
+        .order_by("date", "start_time", "pk")
+        .values_list("course_id", "course__title", "date")
+        .first()
     )
 
 
@@ -169,25 +262,7 @@ def visible_bookings(user):
     queryset = Booking.objects.select_related("course")
     if not has_role(user, COORDINATOR):
         queryset = queryset.filter(learner=user)
-    ahead = (
-        Booking.objects.filter(course=OuterRef("course"), status=BookingStatus.WAITLISTED)
-        .filter(
-            Q(created_at__lt=OuterRef("created_at"))
-            | Q(created_at=OuterRef("created_at"), pk__lte=OuterRef("pk"))
-        )
-        .order_by()
-        .values("course")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    position = Subquery(ahead, output_field=IntegerField())
-    return queryset.annotate(
-        waitlist_position=Case(
-            When(status=BookingStatus.WAITLISTED, then=position),
-            default=None,
-            output_field=IntegerField(),
-        )
-    )
+    return with_waitlist_position(queryset)
 
 
 # --- The web catalogue --------------------------------------------------------------
@@ -286,16 +361,16 @@ def courses_to_manage(*, status: str = "", region: str = ""):
 
 
 def bookings_of_course(course: Course):
-    """A course's active bookings with their learners (coordinators only: names are
-    personal data), confirmed and offered first, then the waiting list in order."""
+    """A course's confirmed and offered bookings with their learners (coordinators
+    only: names are personal data), confirmed first, each in booking order. The
+    waiting list is ``waitlist_of``."""
     holding_first = Case(
         When(status=BookingStatus.CONFIRMED, then=Value(0)),
-        When(status=BookingStatus.OFFERED, then=Value(1)),
-        default=Value(2),
+        default=Value(1),
         output_field=IntegerField(),
     )
     return (
-        Booking.objects.filter(course=course, status__in=ACTIVE_STATUSES)
+        Booking.objects.filter(course=course, status__in=HOLDING_STATUSES)
         .select_related("learner")
         .annotate(rank=holding_first)
         .order_by("rank", "created_at", "pk")

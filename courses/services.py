@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import COORDINATOR, has_role
@@ -36,6 +36,7 @@ from .constants import (
     MAX_COURSE_DAYS,
     MAX_DAYS_AHEAD,
     MAX_EXCEPTION_DATES,
+    MAX_REASON_LENGTH,
     MAX_SESSIONS,
     MESSAGE_BODY_MAX_LENGTH,
     MESSAGE_SUBJECT_MAX_LENGTH,
@@ -93,6 +94,17 @@ class OfferExpired(Conflict):
 
 class NoOffer(Conflict):
     code = "no_offer"
+
+
+class OverlapsBooking(Conflict):
+    """The course meets at the same time as one the learner has booked or waits
+    for; sent again with ``confirm_overlap`` it is booked anyway."""
+
+    code = "overlaps_booking"
+
+
+class NotWaiting(Conflict):
+    code = "not_waiting"
 
 
 class SessionNotChangeable(Conflict):
@@ -445,12 +457,37 @@ def _fits(booking_childcare: int, seats_left: int, childcare_left: int) -> bool:
     return seats_left >= 1 and childcare_left >= booking_childcare
 
 
-def book_course(*, course: Course, learner, children_ages: list[int], booked_by=None) -> Booking:
+def _check_overlap(course: Course, learner, today: date) -> None:
+    """Refuse a course that meets at the same time as one the learner holds or
+    waits for (``selectors.overlapping_booking``: one query)."""
+    clash = selectors.overlapping_booking(course, learner.pk, today)
+    if clash is None:
+        return
+    _course_id, title, day = clash
+    message = _(
+        "This course meets at the same time as “%(title)s” (on %(date)s), which is "
+        "already booked. Book anyway?"
+    ) % {"title": title, "date": formats.date_format(day, "SHORT_DATE_FORMAT")}
+    raise OverlapsBooking(message, fields={"confirm_overlap": [message]})
+
+
+def book_course(
+    *,
+    course: Course,
+    learner,
+    children_ages: list[int],
+    booked_by=None,
+    confirm_overlap: bool = False,
+) -> Booking:
     """Reserve a seat plus one childcare place per child, or join the waiting list.
 
     The learner gets a confirmed booking if everything fits; otherwise the
     booking waits in line. Raises ``AlreadyBooked`` when the learner already has
-    an active booking for the course.
+    an active booking for the course, and ``OverlapsBooking`` when the course
+    meets at the same time as another they hold or wait for, unless
+    ``confirm_overlap`` says they want both. The same for everyone: learners
+    on the page and in the API, and the office booking for a caller (who may
+    have no email address).
     """
     children_ages = sorted(int(age) for age in children_ages)
     now = timezone.now()
@@ -464,6 +501,8 @@ def book_course(*, course: Course, learner, children_ages: list[int], booked_by=
             _check_children(course, children_ages)
             if selectors.has_active_booking(course.pk, learner.pk):
                 raise AlreadyBooked(_("You already have a booking for this course."))
+            if not confirm_overlap:
+                _check_overlap(course, learner, timezone.localdate(now))
             seats_left, childcare_left = read_availability(course)
             fits = _fits(len(children_ages), seats_left, childcare_left)
             booking = Booking.objects.create(
@@ -493,7 +532,7 @@ def _tell_learner_about_booking(booking: Booking, *, childcare_full: bool = Fals
             payload=course_payload(course, **calendar("course", course.pk, "REQUEST")),
         )
     elif booking.status == BookingStatus.WAITLISTED:
-        position = selectors.waiting_list(course.pk).filter(pk__lte=booking.pk).count()
+        position = selectors.waitlist_position(booking.pk)
         notify(
             recipient=booking.learner,
             kind=Kind.BOOKING_WAITLISTED,
@@ -525,21 +564,111 @@ def offer_free_places(course: Course, now: datetime | None = None) -> list[Booki
         offered.append(booking)
     # Chosen in waiting-list order, written (and so row-locked) in id order.
     for booking in sorted(offered, key=lambda b: b.pk):
-        booking.status = BookingStatus.OFFERED
-        booking.offered_at = now
-        booking.offer_expires_at = now + timedelta(hours=course.offer_hours)
-        booking.save(update_fields=["status", "offered_at", "offer_expires_at"])
-        notify(
-            recipient=booking.learner,
-            kind=Kind.OFFER_MADE,
-            key=f"offer:{booking.pk}:{now.isoformat()}",
-            payload={
-                "course": course.pk,
-                "title": course.title,
-                "until": booking.offer_expires_at.isoformat(),
-            },
-        )
+        _offer(booking, course, now)
     return offered
+
+
+def _offer(booking: Booking, course: Course, now: datetime, extra_fields=()) -> None:
+    """Offer ``booking`` a place until the course's ``offer_hours`` from now and tell them."""
+    booking.status = BookingStatus.OFFERED
+    booking.offered_at = now
+    booking.offer_expires_at = now + timedelta(hours=course.offer_hours)
+    booking.save(update_fields=["status", "offered_at", "offer_expires_at", *extra_fields])
+    notify(
+        recipient=booking.learner,
+        kind=Kind.OFFER_MADE,
+        key=f"offer:{booking.pk}:{now.isoformat()}",
+        payload={
+            "course": course.pk,
+            "title": course.title,
+            "until": booking.offer_expires_at.isoformat(),
+        },
+    )
+
+
+def _reason(text: str) -> str:
+    """A reason a coordinator types: required, one line, at most ``MAX_REASON_LENGTH``."""
+    text = (text or "").strip()
+    message = ""
+    if not text:
+        message = str(_("Write the reason."))
+    elif len(text) > MAX_REASON_LENGTH:
+        message = str(_("Write at most %(n)s characters.")) % {"n": MAX_REASON_LENGTH}
+    elif has_control_characters(text):
+        message = str(SingleLineValidator.message)
+    if message:
+        raise InvalidInput(fields={"reason": [message]})
+    return text
+
+
+def _lock_waiting(booking: Booking) -> Booking:
+    """The one lock order (the course, then the booking row); only a waiting booking."""
+    booking = locking.lock_booking(booking.pk)
+    if booking.status != BookingStatus.WAITLISTED:
+        raise NotWaiting(_("This booking is not on the waiting list (any more)."))
+    return booking
+
+
+@transaction.atomic
+def offer_out_of_turn(*, booking: Booking, by, reason: str) -> tuple[Booking, bool]:
+    """A hardship case: a coordinator gives a waiting booking the next place,
+    with a recorded reason (who, when, why).
+
+    If a place that fits (a seat and the booking's childcare places) is free,
+    it is offered now, as any offer (``offer_hours`` to accept). If none is,
+    the booking goes first in line (``selectors.WAITING_ORDER``), so the next
+    place that fits it is offered to it, and the person is told. Returns the
+    booking and whether the place was offered now. Only for waiting bookings
+    (``NotWaiting`` otherwise); the reason is required and one line.
+    """
+    reason = _reason(reason)
+    booking = _lock_waiting(booking)
+    course = booking.course  # read under the course lock by lock_booking
+    now = timezone.now()
+    booking.waitlist_priority = True
+    booking.priority_reason = reason
+    booking.priority_at = now
+    booking.priority_by = by
+    priority_fields = ("waitlist_priority", "priority_reason", "priority_at", "priority_by")
+    seats_left, childcare_left = read_availability(course)
+    if course.status == CourseStatus.PUBLISHED and _fits(
+        booking.childcare_places, seats_left, childcare_left
+    ):
+        _offer(booking, course, now, extra_fields=priority_fields)
+        return booking, True
+    booking.save(update_fields=list(priority_fields))
+    notify(
+        recipient=booking.learner,
+        kind=Kind.WAITLIST_PRIORITY,
+        key=f"waitlist-priority:{booking.pk}",
+        payload=course_payload(course, position=selectors.waitlist_position(booking.pk)),
+    )
+    return booking, False
+
+
+@transaction.atomic
+def remove_from_waitlist(*, booking: Booking, by, reason: str) -> Booking:
+    """Take a booking off the waiting list with the coordinator's reason
+    (``CancelReason.REMOVED_FROM_WAITLIST``, the text in ``cancel_note``); the
+    person is told, with the reason. Frees no place, so nobody is offered one.
+    Only for waiting bookings (``NotWaiting`` otherwise)."""
+    reason = _reason(reason)
+    booking = _lock_waiting(booking)
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = timezone.now()
+    booking.cancelled_by = by
+    booking.cancel_reason = CancelReason.REMOVED_FROM_WAITLIST
+    booking.cancel_note = reason
+    booking.save(
+        update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "cancel_note"]
+    )
+    notify(
+        recipient=booking.learner,
+        kind=Kind.WAITLIST_REMOVED,
+        key=f"waitlist-removed:{booking.pk}",
+        payload=course_payload(booking.course, reason=reason),
+    )
+    return booking
 
 
 def _may_act_for(user, booking: Booking) -> bool:

@@ -33,6 +33,27 @@ urlpatterns = [
         views.CourseMessageView.as_view(),
         name="message_new",
     ),
+    path("manage/courses/<int:pk>/book/", views.PhoneBookingView.as_view(), name="manage_book"),
+    path(
+        "manage/courses/<int:pk>/participants/new/",
+        views.RegisterParticipantView.as_view(),
+        name="manage_register_participant",
+    ),
+    path(
+        "manage/bookings/<int:pk>/accept/",
+        views.AcceptOfferForView.as_view(),
+        name="manage_accept_offer",
+    ),
+    path(
+        "manage/bookings/<int:pk>/offer/",
+        views.OfferOutOfTurnView.as_view(),
+        name="waitlist_offer",
+    ),
+    path(
+        "manage/bookings/<int:pk>/remove/",
+        views.RemoveFromWaitlistView.as_view(),
+        name="waitlist_remove",
+    ),
     path("manage/sessions/<int:pk>/move/", views.MoveSessionView.as_view(), name="session_move"),
     path(
         "manage/sessions/<int:pk>/cancel/",

@@ -27,6 +27,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from accounts import selectors as people
 from accounts.page_access import RolePageMixin
 from accounts.roles import (
     COORDINATOR,
@@ -37,6 +38,7 @@ from accounts.roles import (
     TEACHERS,
     has_role,
 )
+from accounts.services import register_participant_by_phone
 from common.errors import Busy, DomainError
 from common.languages import language_name
 from common.web import safe_next, show_domain_error
@@ -63,6 +65,10 @@ from .forms import (
     CourseSearchForm,
     KeepDateForm,
     MoveSessionForm,
+    NewParticipantForm,
+    ParticipantSearchForm,
+    PhoneBookingForm,
+    ReasonForm,
     TeachersForm,
 )
 from .models import Booking, Closure, Course, CourseSession
@@ -152,7 +158,7 @@ class CourseDetailView(RolePageMixin, TemplateView):
         courses = selectors.with_availability(selectors.visible_courses(user), user)
         return _describe([get_object_or_404(courses, pk=self.kwargs["pk"])])[0]
 
-    def get_context_data(self, course=None, form=None, **kwargs):
+    def get_context_data(self, course=None, form=None, overlap="", **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         course = course or self.get_course()
@@ -179,6 +185,7 @@ class CourseDetailView(RolePageMixin, TemplateView):
             is_coordinator=has_role(user, COORDINATOR),
             show_online_link=selectors.may_see_online_link(user, course),
             login_url=f"{reverse('account_login')}?{urlencode({'next': self.request.path})}",
+            overlap=overlap,
         )
         return context
 
@@ -194,10 +201,21 @@ class BookCourseView(CourseDetailView):
         form = BookingForm(request.POST, course=course)
         if form.is_valid():
             try:
-                services.book_course(course=course, learner=request.user, children_ages=form.ages())
+                services.book_course(
+                    course=course,
+                    learner=request.user,
+                    children_ages=form.ages(),
+                    confirm_overlap=form.confirmed_overlap(),
+                )
             except services.AlreadyBooked as error:
                 messages.info(request, error.message)
                 return redirect("courses:detail", pk=course.pk)
+            except services.OverlapsBooking as error:
+                # Ask in plain words; "Book anyway" sends the same form again, confirmed.
+                context = self.get_context_data(
+                    course=course, form=form.asking_about_overlap(), overlap=error.message
+                )
+                return self.render_to_response(context)
             except Busy:
                 context = self.get_context_data(course=course, form=form)
                 return _busy(request, self.template_name, context)
@@ -320,29 +338,49 @@ def _managed_course(request, pk: int) -> Course:
 
 
 class ManageCourseView(RolePageMixin, TemplateView):
-    """One course for its coordinators: sessions to move or cancel, bookings, waiting list."""
+    """One course for its coordinators: sessions to move or cancel, bookings, the
+    waiting list with its actions, and booking for someone who calls."""
 
     allowed_roles = {"get": COORDINATORS}
     template_name = "courses/manage/course.html"
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, phone_form=None, new_form=None, overlap="", **kwargs):
         context = super().get_context_data(**kwargs)
         course = _managed_course(self.request, self.kwargs["pk"])
-        bookings = list(selectors.bookings_of_course(course))
+        search = ParticipantSearchForm(self.request.GET or None)
+        query = search.cleaned_data["q"] if search.is_valid() else ""
+        found = list(people.find_learners(query)) if query else []
+        chosen = None
+        if phone_form is not None:
+            chosen = people.learners().filter(pk=phone_form.data.get("learner")).first()
+        elif str(self.request.GET.get("learner", "")).isdigit():
+            chosen = people.learners().filter(pk=self.request.GET["learner"]).first()
+            if chosen is not None:
+                phone_form = PhoneBookingForm(course=course, initial={"learner": chosen.pk})
         changes = list(selectors.course_changes(course)[: selectors.CHANGES_ON_PAGE + 1])
         for change in changes:
             change.items = selectors.describe_changes(change)
+        holding = list(selectors.bookings_of_course(course))
         context.update(
             course=course,
             sessions=selectors.sessions_of(course),
             skipped_dates=selectors.skipped_dates_of(course),
             today=timezone.localdate(),
-            holding=[b for b in bookings if b.status != BookingStatus.WAITLISTED],
-            waiting=[b for b in bookings if b.status == BookingStatus.WAITLISTED],
+            holding=holding,
+            waiting=list(selectors.waitlist_of(course)),
+            booking_open=services.registration_open(course),
+            search_form=search,
+            query=query,
+            found=found,
+            search_limit=people.PEOPLE_SEARCH_LIMIT,
+            chosen=chosen,
+            phone_form=phone_form if chosen is not None else None,
+            new_participant_form=new_form or NewParticipantForm(),
+            overlap=overlap,
             changes=changes[: selectors.CHANGES_ON_PAGE],
             more_changes=len(changes) > selectors.CHANGES_ON_PAGE,
             changes_on_page=selectors.CHANGES_ON_PAGE,
-            **_attendance_context(course, bookings),
+            **_attendance_context(course, holding),
             **message_context(self.request.user, course),
         )
         return context
@@ -442,6 +480,173 @@ def _attendance_context(course: Course, bookings: list[Booking]) -> dict:
         "absence_flags": selectors.absence_flags(course.bookings.all(), today),
         "absence_streak": ABSENCE_STREAK,
     }
+
+
+def _booked_message(booking: Booking) -> str:
+    name = booking.learner.get_full_name()
+    if booking.status == BookingStatus.CONFIRMED:
+        return _("%(name)s has a place in the course.") % {"name": name}
+    position = selectors.waitlist_position(booking.pk)
+    return _("The course is full: %(name)s is number %(position)s on the waiting list.") % {
+        "name": name,
+        "position": position,
+    }
+
+
+class PhoneBookingView(ManageCourseView):
+    """The office books for a caller (found or just registered), through the same
+    service as learners; an overlap is asked about like on the learner's page."""
+
+    allowed_roles = {"post": COORDINATORS}
+
+    def post(self, request, pk):
+        course = get_object_or_404(Course, pk=pk)
+        form = PhoneBookingForm(request.POST, course=course)
+        learner = None
+        if form.is_valid():
+            learner = people.learners().filter(pk=form.cleaned_data["learner"]).first()
+            if learner is None:
+                form.add_error(None, _("Unknown learner."))
+        if form.is_valid() and learner is not None:
+            try:
+                booking = services.book_course(
+                    course=course,
+                    learner=learner,
+                    children_ages=form.ages(),
+                    booked_by=request.user,
+                    confirm_overlap=form.confirmed_overlap(),
+                )
+            except services.OverlapsBooking as error:
+                context = self.get_context_data(
+                    phone_form=form.asking_about_overlap(), overlap=error.message
+                )
+                return self.render_to_response(context)
+            except Busy:
+                return _busy(request, self.template_name, self.get_context_data(phone_form=form))
+            except DomainError as error:
+                show_domain_error(form, error)
+            else:
+                messages.success(request, _booked_message(booking))
+                return redirect(reverse("courses:manage_course", args=[course.pk]) + "#bookings")
+        return self.render_to_response(self.get_context_data(phone_form=form))
+
+
+class RegisterParticipantView(ManageCourseView):
+    """Register a caller without email, then book them on the same page."""
+
+    allowed_roles = {"post": COORDINATORS}
+
+    def post(self, request, pk):
+        course = get_object_or_404(Course, pk=pk)
+        form = NewParticipantForm(request.POST)
+        if form.is_valid():
+            try:
+                person = register_participant_by_phone(**form.cleaned_data, by=request.user)
+            except DomainError as error:
+                show_domain_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s is registered. Now book the course for them.")
+                    % {"name": person.get_full_name()},
+                )
+                url = reverse("courses:manage_course", args=[course.pk])
+                return redirect(f"{url}?{urlencode({'learner': person.pk})}#phone-booking")
+        return self.render_to_response(self.get_context_data(new_form=form))
+
+
+class AcceptOfferForView(RolePageMixin, View):
+    """The person said yes on the phone: the office accepts the offered place for
+    them (``services.accept_offer``, as the learner would)."""
+
+    allowed_roles = {"post": COORDINATORS}
+
+    def post(self, request, pk):
+        booking = get_object_or_404(Booking.objects.select_related("learner"), pk=pk)
+        try:
+            services.accept_offer(booking=booking, by=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("The place of %(name)s is confirmed.")
+                % {"name": booking.learner.get_full_name()},
+            )
+        return redirect(reverse("courses:manage_course", args=[booking.course_id]) + "#bookings")
+
+
+class WaitlistActionView(RolePageMixin, FormView):
+    """A coordinator's action on one waiting booking, with a reason."""
+
+    allowed_roles = {"get": COORDINATORS, "post": COORDINATORS}
+    form_class = ReasonForm
+
+    def get_booking(self) -> Booking:
+        if not hasattr(self, "_booking"):
+            queryset = Booking.objects.select_related("course", "learner")
+            self._booking = get_object_or_404(queryset, pk=self.kwargs["pk"])
+        return self._booking
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        booking = self.get_booking()
+        context.update(
+            booking=booking,
+            waiting=booking.status == BookingStatus.WAITLISTED,
+            position=selectors.waitlist_position(booking.pk),
+        )
+        return context
+
+    def back(self):
+        return redirect(
+            reverse("courses:manage_course", args=[self.get_booking().course_id]) + "#waiting-list"
+        )
+
+    def act(self, booking: Booking, reason: str) -> str:
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            text = self.act(self.get_booking(), form.cleaned_data["reason"])
+        except Busy:
+            return _busy(self.request, self.template_name, self.get_context_data(form=form))
+        except services.NotWaiting as error:
+            messages.error(self.request, error.message)
+            return self.back()
+        except DomainError as error:
+            show_domain_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, text)
+        return self.back()
+
+
+class OfferOutOfTurnView(WaitlistActionView):
+    template_name = "courses/manage/waitlist_offer.html"
+
+    def act(self, booking: Booking, reason: str) -> str:
+        booking, offered = services.offer_out_of_turn(
+            booking=booking, by=self.request.user, reason=reason
+        )
+        name = booking.learner.get_full_name()
+        if offered:
+            return _("A place is offered to %(name)s; they have been told.") % {"name": name}
+        return _(
+            "No place that fits is free: %(name)s is now first on the waiting list and gets "
+            "the next one. They have been told."
+        ) % {"name": name}
+
+
+class RemoveFromWaitlistView(WaitlistActionView):
+    template_name = "courses/manage/waitlist_remove.html"
+
+    def act(self, booking: Booking, reason: str) -> str:
+        booking = services.remove_from_waitlist(
+            booking=booking, by=self.request.user, reason=reason
+        )
+        return _("%(name)s is off the waiting list and has been told why.") % {
+            "name": booking.learner.get_full_name()
+        }
 
 
 class PublishCourseView(RolePageMixin, View):

@@ -112,7 +112,7 @@ def course_participants_table(filters: Filters, *, course, actor, **_ignored) ->
     rows = [
         [
             b.learner.full_name,
-            b.learner.email,
+            b.learner.email or "",
             len(b.children_ages or []),
             b.childcare_places,
             timezone.localtime(b.confirmed_at).date().isoformat() if b.confirmed_at else "",

@@ -13,7 +13,8 @@ What the filters apply to:
 - coaching requests, coach load: the present state, in the region (of the
   request's or the coach's municipality); the period does not apply;
 - upcoming sessions: always the next 14 days from today, in the region;
-- failed notifications: all of them, whatever the filters (they need action).
+- failed notifications: all of them, whatever the filters (they need action);
+- calls to make (the office's call list): all open ones, whatever the filters.
 """
 
 from collections import Counter, defaultdict
@@ -48,6 +49,7 @@ from courses.selectors import (
 )
 from notifications.constants import Status
 from notifications.models import Notification
+from notifications.selectors import open_calls_count
 from places.constants import Region
 
 from .forms import Filters
@@ -469,7 +471,7 @@ class Dashboard:
 
 
 def dashboard(filters: Filters, today: date | None = None) -> Dashboard:
-    """Everything the dashboard shows, in nine queries (ten with 50+ failed notifications)."""
+    """Everything the dashboard shows, in ten queries (eleven with 50+ failed notifications)."""
     today = today or timezone.localdate()
     courses = course_rows(filters)
     learners = learner_attendance(filters, today)
@@ -493,6 +495,7 @@ def dashboard(filters: Filters, today: date | None = None) -> Dashboard:
         "childcare_demand": sum(r.childcare_demand for r in regions),
         "open_requests": coaching.open_requests,
         "failed": failed_total,
+        "calls": open_calls_count(),
     }
     return Dashboard(
         filters=filters,

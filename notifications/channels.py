@@ -34,6 +34,16 @@ class InboxChannel:
         return None
 
 
+class OfficeCallChannel:
+    """The coordination office's call list (``calls.py``): the row itself is
+    the task, shown at /manage/calls/ until someone marks the call done."""
+
+    name = "office_call"
+
+    def send(self, notification: Notification) -> None:
+        return None
+
+
 class EmailChannel:
     """Plain text and HTML in the recipient's language, plus a calendar
     invitation (``text/calendar; method=…``) where the event has one."""
@@ -51,6 +61,9 @@ class EmailChannel:
 
     def build(self, notification: Notification) -> EmailMultiAlternatives:
         recipient = notification.recipient
+        if not recipient.email:
+            # The address was removed since the row was queued: nobody to send to.
+            raise PermanentError("the recipient has no email address")
         language = recipient.preferred_language or settings.LANGUAGE_CODE
         # The invitation first: the text mentions the calendar file only if it is attached.
         invitation = calendar_invitation(notification)
@@ -102,4 +115,6 @@ def calendar_invitation(notification: Notification) -> tuple[str, bytes] | None:
     )
 
 
-CHANNELS = {channel.name: channel for channel in (InboxChannel(), EmailChannel())}
+CHANNELS = {
+    channel.name: channel for channel in (InboxChannel(), EmailChannel(), OfficeCallChannel())
+}

@@ -28,15 +28,22 @@ class Kind(models.TextChoices):
     # Owned by courses (services.send_course_message): a coordinator's or
     # teacher's own words, in a frame in the recipient's language.
     COURSE_MESSAGE = "course_message", _("A message about your course")
+    WAITLIST_PRIORITY = "waitlist_priority", _("You are first on the waiting list")
+    WAITLIST_REMOVED = "waitlist_removed", _("Taken off the waiting list")
 
 
 class Channel(models.TextChoices):
     INBOX = "inbox", _("In-app inbox")
     EMAIL = "email", _("Email")
+    # For people without an email address: the coordination office's call
+    # list (/manage/calls/), until a phone channel (SMS) exists. See calls.py.
+    OFFICE_CALL = "office_call", _("A call from the office")
 
 
 # Channels a person may choose besides the inbox, which everyone has.
 OPTIONAL_CHANNELS = (Channel.EMAIL,)
+# Channels whose row *is* the delivery (a list someone reads): sent when written.
+LIST_CHANNELS = (Channel.INBOX, Channel.OFFICE_CALL)
 
 # Delivery tries: a transient failure (mail server away) is retried after
 # 1, 2, 4, 8 … minutes, at most this many times, then marked failed.

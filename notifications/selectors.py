@@ -1,4 +1,4 @@
-"""Reads of notifications: a person's inbox."""
+"""Reads of notifications: a person's inbox, the office's call list."""
 
 from .constants import Channel
 from .models import Notification
@@ -15,3 +15,23 @@ def inbox_of(user):
 def unread_count(user) -> int:
     """Shown in every page's navigation, so one cheap COUNT."""
     return inbox_of(user).filter(read_at__isnull=True).count()
+
+
+def office_calls():
+    """Rows of the office's call list (the ``office_call`` channel), and no others."""
+    return Notification.objects.filter(channel=Channel.OFFICE_CALL)
+
+
+def call_list(*, done: bool = False):
+    """The office's calls: open ones oldest first (who waits longest comes
+    first), or the done ones newest first; with the person, their
+    municipality and who called, so a page of them costs one query."""
+    rows = office_calls().filter(done_at__isnull=not done)
+    rows = rows.select_related("recipient__home_municipality", "done_by")
+    if done:
+        return rows.order_by("-done_at", "-pk")
+    return rows.order_by("created_at", "pk")
+
+
+def open_calls_count() -> int:
+    return Notification.objects.filter(channel=Channel.OFFICE_CALL, done_at__isnull=True).count()

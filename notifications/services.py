@@ -24,8 +24,10 @@ from django.utils.translation import gettext as _
 from common.errors import Conflict
 from common.outages import breaker
 
+from .calls import needs_call
 from .channels import CHANNELS, PermanentError, TransientError
 from .constants import (
+    LIST_CHANNELS,
     MAX_ATTEMPTS,
     OPTIONAL_CHANNELS,
     REENQUEUE_AFTER_MINUTES,
@@ -38,8 +40,14 @@ from .models import Notification
 logger = logging.getLogger(__name__)
 
 
-def channels_of(recipient) -> list[str]:
-    """The inbox, plus the channels the person chose."""
+def channels_of(recipient, kind: str | None = None) -> list[str]:
+    """The inbox, plus the channels the person chose; email only to those who
+    have an address. Someone without one is reached by the office's call
+    (``calls.py``): for a ``kind`` its owner declared to need a call, or, with
+    no kind given, as the way to reach them at all."""
+    if not recipient.email:
+        call = kind is None or needs_call(kind)
+        return [Channel.INBOX, *([Channel.OFFICE_CALL] if call else [])]
     chosen = [c for c in recipient.notification_channels or [] if c in OPTIONAL_CHANNELS]
     return [Channel.INBOX, *chosen]
 
@@ -51,7 +59,8 @@ def notify(*, recipient, kind: str, key: str, payload: dict | None = None) -> li
     """
     rows = []
     now = timezone.now()
-    for channel in channels_of(recipient):
+    for channel in channels_of(recipient, kind):
+        listed = channel in LIST_CHANNELS  # the row is the delivery: sent as written
         row, created = Notification.objects.get_or_create(
             idempotency_key=f"{kind}:{key}:{recipient.pk}:{channel}",
             defaults={
@@ -59,9 +68,9 @@ def notify(*, recipient, kind: str, key: str, payload: dict | None = None) -> li
                 "kind": kind,
                 "channel": channel,
                 "payload": payload or {},
-                "status": Status.SENT if channel == Channel.INBOX else Status.QUEUED,
-                "sent_at": now if channel == Channel.INBOX else None,
-                "next_attempt_at": None if channel == Channel.INBOX else now,
+                "status": Status.SENT if listed else Status.QUEUED,
+                "sent_at": now if listed else None,
+                "next_attempt_at": None if listed else now,
             },
         )
         if created and row.status == Status.QUEUED:
@@ -236,4 +245,25 @@ def retry(notification: Notification, by) -> Notification:
         transaction.on_commit(partial(enqueue, notification.pk))
     logger.info("Notification %s queued again by user %s", notification.pk, getattr(by, "pk", by))
     notification.refresh_from_db()
+    return notification
+
+
+class AlreadyCalled(Conflict):
+    code = "already_called"
+
+
+def mark_called(*, notification: Notification, by) -> Notification:
+    """Record that the office passed an ``office_call`` row on: who, when.
+
+    Once only: the second colleague to click is told who called already,
+    and the first record stays (a conditional update, no lock to wait for).
+    """
+    now = timezone.now()
+    done = Notification.objects.filter(
+        pk=notification.pk, channel=Channel.OFFICE_CALL, done_at__isnull=True
+    ).update(done_at=now, done_by=by)
+    notification.refresh_from_db(fields=["done_at", "done_by"])
+    if not done:
+        who = notification.done_by.get_full_name() if notification.done_by else _("someone")
+        raise AlreadyCalled(_("%(who)s has already marked this call done.") % {"who": who})
     return notification

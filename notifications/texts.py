@@ -69,6 +69,7 @@ def _course(payload: dict) -> dict:
         "old_date": _day(payload.get("old_date")),
         "old_time": _times(payload.get("old_time")),
         "new_time": _times(payload.get("time")),
+        "reason": payload.get("reason", ""),
     }
 
 
@@ -237,6 +238,31 @@ def _texts(kind: str, p: dict, attached: bool) -> Text:
         return Text(
             _("Meeting soon: %(time)s") % c,
             (_("Your meeting is today at %(time)s, %(place)s.") % c,),
+        )
+    if kind == Kind.WAITLIST_PRIORITY:
+        return Text(
+            _("You are first on the waiting list for %(title)s") % c,
+            (
+                _(
+                    "The coordination office has moved you to the front of the waiting list "
+                    "for the course %(title)s."
+                )
+                % c,
+                _("The next free place that fits is offered to you. We will tell you at once."),
+            ),
+        )
+    if kind == Kind.WAITLIST_REMOVED:
+        return Text(
+            _("You are no longer on the waiting list for %(title)s") % c,
+            (
+                _(
+                    "The coordination office has taken you off the waiting list for the course "
+                    "%(title)s."
+                )
+                % c,
+                *_only(bool(c["reason"]), _("The reason: %(reason)s") % c),
+                _("If you have questions, please contact the coordination office."),
+            ),
         )
     if kind == Kind.MENTORSHIP_ENDED:
         return Text(_("Your coaching has ended"), (_("Thank you. Good luck!"),))

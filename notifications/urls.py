@@ -1,4 +1,4 @@
-"""Web pages of the notifications app: the inbox."""
+"""Web pages of the notifications app: the inbox, the office's call list."""
 
 from django.urls import path
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("inbox/", views.InboxView.as_view(), name="inbox"),
     path("inbox/<int:pk>/read/", views.MarkReadView.as_view(), name="read"),
     path("inbox/read-all/", views.MarkAllReadView.as_view(), name="read_all"),
+    path("manage/calls/", views.CallListView.as_view(), name="calls"),
+    path("manage/calls/<int:pk>/done/", views.MarkCalledView.as_view(), name="call_done"),
 ]

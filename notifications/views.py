@@ -1,4 +1,5 @@
-"""The inbox page: every message Kurslotse sent a person, in their language.
+"""The inbox page: every message Kurslotse sent a person, in their language;
+and the office's call list (``calls.py``): whom to call and what to tell them.
 
 The inbox row is stored once; its words are rendered at reading time from the
 kind and payload (notifications/texts.py), so switching language on the
@@ -15,7 +16,9 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.page_access import RolePageMixin
-from accounts.roles import SIGNED_IN
+from accounts.roles import COORDINATORS, SIGNED_IN
+from common.errors import DomainError
+from common.web import safe_next
 
 from . import selectors, services
 from .texts import render
@@ -45,14 +48,65 @@ class InboxView(RolePageMixin, TemplateView):
         return context
 
 
-def _link_for(payload: dict) -> str:
+def _link_for(payload: dict, name: str = "courses:detail") -> str:
     """Where the message's subject lives, if it has a page (a course)."""
     if "course" not in payload:
         return ""
     try:
-        return reverse("courses:detail", args=[payload["course"]])
+        return reverse(name, args=[payload["course"]])
     except NoReverseMatch:
         return ""
+
+
+class CallListView(RolePageMixin, TemplateView):
+    """The office's call list: people without email who must be told something,
+    oldest first, with their phone and language and the message in the
+    coordinator's language (and in the person's, to read it out or pass it to
+    an interpreter). ``?done=1`` lists the calls made, newest first."""
+
+    allowed_roles = {"get": COORDINATORS}
+    template_name = "notifications/calls.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        done = self.request.GET.get("done") == "1"
+        page = Paginator(selectors.call_list(done=done), PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
+        language = get_language()
+        entries = []
+        for call in page:
+            spoken = call.recipient.preferred_language
+            entries.append(
+                {
+                    "call": call,
+                    "text": render(call.kind, call.payload, language),
+                    "their_text": render(call.kind, call.payload, spoken)
+                    if spoken != language
+                    else None,
+                    "link": _link_for(call.payload, "courses:manage_course"),
+                }
+            )
+        context.update(page=page, entries=entries, done=done)
+        return context
+
+
+class MarkCalledView(RolePageMixin, View):
+    allowed_roles = {"post": COORDINATORS}
+
+    def post(self, request, pk):
+        call = get_object_or_404(selectors.office_calls().select_related("recipient"), pk=pk)
+        try:
+            services.mark_called(notification=call, by=request.user)
+        except DomainError as error:
+            messages.info(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("The call to %(name)s is marked done.")
+                % {"name": call.recipient.get_full_name()},
+            )
+        return redirect(safe_next(request, reverse("notifications:calls")))
 
 
 class MarkReadView(RolePageMixin, View):

@@ -35,9 +35,10 @@ def course_payload(w):
 
 
 def booking_payload(w, role):
+    # The world's courses all meet at the same time: the learners want them anyway.
     if role == COORDINATOR:
-        return {"children_ages": [], "learner": w.extra["someone"].pk}
-    return {"children_ages": []}
+        return {"children_ages": [], "learner": w.extra["someone"].pk, "confirm_overlap": True}
+    return {"children_ages": [], "confirm_overlap": True}
 
 
 @dataclass(frozen=True)
@@ -369,7 +370,31 @@ ATTENDANCE_TABLE = [
         body=lambda w, r: {"teachers": [w.users[TEACHER].pk]}),
 ]  # fmt: skip
 
-TABLE += COACHING_TABLE + NOTIFICATION_TABLE + CALENDAR_TABLE + ATTENDANCE_TABLE
+
+def new_participant(w, role):
+    return {"full_name": "Samira Haddad", "phone": "0711 123456", "preferred_language": "ar",
+            "home_municipality": municipality().pk}  # fmt: skip
+
+
+WAITLIST_TABLE = [
+    Row("waiting list", "get", lambda w: f"/api/v1/courses/{w.full_course.pk}/waitlist/",
+        only(COORDINATOR), route="api:course-waitlist"),
+    Row("offer a place out of turn", "post",
+        lambda w: f"/api/v1/bookings/{w.extra['waiting'].pk}/offer/",
+        {"anonymous": DENIED, LEARNER: DENIED, COACH: DENIED, COORDINATOR: OK, TEACHER: DENIED},
+        body=lambda w, r: {"reason": "Alleinerziehend, Jobcenter-Termin"},
+        route="api:booking-offer"),
+    Row("take off the waiting list", "post",
+        lambda w: f"/api/v1/bookings/{w.extra['waiting'].pk}/remove-from-waitlist/",
+        {"anonymous": DENIED, LEARNER: DENIED, COACH: DENIED, COORDINATOR: OK, TEACHER: DENIED},
+        body=lambda w, r: {"reason": "Weggezogen"}, route="api:booking-remove-from-waitlist"),
+    Row("find participants", "get", lambda w: "/api/v1/participants/?search=Test",
+        only(COORDINATOR), route="api:participant-list"),
+    Row("register a participant by phone", "post", lambda w: "/api/v1/participants/",
+        only(COORDINATOR), body=new_participant, route="api:participant-list"),
+]  # fmt: skip
+
+TABLE += COACHING_TABLE + NOTIFICATION_TABLE + CALENDAR_TABLE + ATTENDANCE_TABLE + WAITLIST_TABLE
 CELLS = [(row, role) for row in TABLE for role in ROLES]
 
 

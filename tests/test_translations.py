@@ -70,6 +70,34 @@ def _coordinator_pages(world) -> list[str]:
         "/manage/closures/", "/manage/closures/new/", f"/manage/closures/{closure(world).pk}/edit/",
         f"/manage/closures/{closure(world).pk}/delete/", f"/manage/courses/{skipping_course(world).pk}/",
         f"/courses/{skipping_course(world).pk}/",
+        *_waiting_list_and_call_pages(world),
+    ]  # fmt: skip
+
+
+def _waiting_list_and_call_pages(world) -> list[str]:
+    """The waiting list's actions, booking for a caller, the call list (with a call on it)."""
+    from accounts.services import register_participant_by_phone
+    from courses.services import book_course
+
+    caller = register_participant_by_phone(
+        full_name="Samira Haddad", phone="0711 123456", preferred_language="ar"
+    )
+    book_course(course=world.full_course, learner=caller, children_ages=[], confirm_overlap=True)
+    waiting = world.extra["waiting"]
+    waiting.learner.bookings.filter(pk=waiting.pk).update(waitlist_priority=True,
+                                                          priority_reason="Härtefall")  # fmt: skip
+    from notifications.constants import Kind
+    from notifications.services import notify
+
+    notify(recipient=caller, kind=Kind.WAITLIST_REMOVED, key="translations",
+           payload={"title": world.full_course.title, "reason": "Umzug",
+                    "course": world.full_course.pk})  # fmt: skip
+    full, done = world.full_course.pk, "?done=1"
+    return [
+        f"/manage/courses/{full}/", f"/manage/courses/{full}/?q=Haddad",
+        f"/manage/courses/{full}/?q=Niemand", f"/manage/courses/{world.course.pk}/?learner={caller.pk}",
+        f"/manage/bookings/{waiting.pk}/offer/", f"/manage/bookings/{waiting.pk}/remove/",
+        "/manage/calls/", f"/manage/calls/{done}",
     ]  # fmt: skip
 
 

@@ -56,12 +56,21 @@ def world(db):
         draft=draft,
         full_course=full_course,
         open_course=CourseFactory(),
-        own_booking=services.book_course(course=course, learner=users[LEARNER], children_ages=[]),
+        # The learner chose both courses although they meet at the same time.
+        own_booking=services.book_course(
+            course=course, learner=users[LEARNER], children_ages=[], confirm_overlap=True
+        ),
         others_booking=services.book_course(course=course, learner=someone, children_ages=[]),
         offered_booking=offered,
         session=course.sessions.order_by("date").first(),
         coaching=coaching_world(users, someone),
-        extra={"someone": someone},
+        extra={
+            "someone": someone,
+            # Someone else waits for the full course (its seat is offered to the learner).
+            "waiting": services.book_course(
+                course=full_course, learner=someone, children_ages=[], confirm_overlap=True
+            ),
+        },
     )
 
 

@@ -30,7 +30,10 @@ def spring_course(**overrides):
 
 
 def book(course, learner):
-    return course_services.book_course(course=course, learner=learner, children_ages=[])
+    """Book (the test courses share their times: the learner wants them all anyway)."""
+    return course_services.book_course(
+        course=course, learner=learner, children_ages=[], confirm_overlap=True
+    )
 
 
 def make_mentorship(

@@ -74,10 +74,11 @@ def test_missing_childcare_place_puts_booking_on_waiting_list_even_with_free_sea
     text = render(told.kind, told.payload, "de")
     assert "Kinderbetreuung" in text.lines[0] and "voll" not in text.lines[0]
     full = CourseFactory(seats=1)
-    book(as_user(parent_a), full)
-    book(as_user(parent_b), full)
-    told = Notification.objects.get(recipient=parent_b, kind=Kind.BOOKING_WAITLISTED,
-                                    channel="inbox", payload__course=full.pk)  # fmt: skip
+    first, second = learners(2)
+    book(as_user(first), full)
+    book(as_user(second), full)
+    told = Notification.objects.get(recipient=second, kind=Kind.BOOKING_WAITLISTED,
+                                    channel="inbox")  # fmt: skip
     assert "ist voll" in render(told.kind, told.payload, "de").lines[0]
 
 

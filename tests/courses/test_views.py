@@ -386,7 +386,9 @@ def test_my_bookings_costs_the_same_queries_for_3_and_15_bookings(
 ):
     def book(n):
         for _ in range(n):
-            services.book_course(course=CourseFactory(), learner=learner, children_ages=[1])
+            services.book_course(
+                course=CourseFactory(), learner=learner, children_ages=[1], confirm_overlap=True
+            )
 
     book(3)
     few = _count_queries(learner_client, "/bookings/")
