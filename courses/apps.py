@@ -24,4 +24,7 @@ class CoursesConfig(AppConfig):
             Kind.SESSION_MOVED,
             Kind.WAITLIST_PRIORITY,
             Kind.WAITLIST_REMOVED,
+            # "The room has changed": what the office writes to everyone, it
+            # tells those without email by phone.
+            Kind.COURSE_MESSAGE,
         )

@@ -448,3 +448,17 @@ def test_the_course_page_lists_the_latest_messages_at_a_fixed_cost(klass):
     assert html.count('<tr id="message-') == MESSAGES_LISTED
     assert f"Folge {MESSAGES_LISTED - 1}" in html and "Erste" not in html
     assert f"Only the latest {MESSAGES_LISTED} messages are listed." in html
+
+
+def test_participants_without_email_are_on_the_office_call_list_for_a_message(klass):
+    from accounts.services import register_participant_by_phone
+
+    caller = register_participant_by_phone(
+        full_name="Samira Haddad", phone="0711 123456", preferred_language="ar",
+        home_municipality=None, by=klass.coordinator,
+    )  # fmt: skip
+    services.book_course(course=klass.course, learner=caller, children_ages=[],
+                         confirm_overlap=True)  # fmt: skip
+    Notification.objects.all().delete()
+    assert post(klass.coordinator, klass.course, audience="all").status_code == 201
+    assert recipients()["Samira Haddad"] == {"inbox", "office_call"}

@@ -104,13 +104,13 @@ def test_the_dashboard_figures_are_links_and_fit_their_cards_in_german(browser, 
         tab = context.new_page()
         tab.goto("/dashboard/")
         cards = tab.locator(".figure")
-        assert cards.count() == 6
+        assert cards.count() >= 6  # the overview's, attendance's and the call list's
         overflowing = tab.evaluate(
             "() => [...document.querySelectorAll('.figure')]"
             ".filter(card => card.scrollWidth > card.clientWidth).map(card => card.innerText)"
         )
         assert overflowing == []
-        assert tab.locator(".figure a").count() == 6
+        assert tab.locator(".figure a").count() == cards.count()  # every figure leads on
         tab.click("text=fehlgeschlagene Benachrichtigungen")
         tab.wait_for_load_state()
         assert tab.url.endswith("/dashboard/notifications/failed/")
