@@ -36,6 +36,8 @@ def test_learner_waits_for_a_full_course_then_accepts_the_offered_place(page, si
     page.click("#book")
     page.wait_for_load_state()
     assert "on the waiting list at position 1" in page.inner_text(".outcome")
+    # The focus is on the outcome (read out, in view), not left on the page.
+    assert page.evaluate("document.activeElement.id") == "my-booking"
 
     services.cancel_booking(booking=holder, by=holder.learner)  # the holder drops out
     page.goto("/bookings/")
