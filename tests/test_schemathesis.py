@@ -71,6 +71,7 @@ MODELS = {
     "/api/v1/coaching/proposals/": "coaching.MatchProposal",
     "/api/v1/coaching/mentorships/": "coaching.Mentorship",
     "/api/v1/coaching/meetings/": "coaching.Meeting",
+    "/api/v1/closures/": "courses.Closure",
 }
 
 TALLY: dict[str, Counter] = defaultdict(Counter)
