@@ -169,7 +169,8 @@ def test_a_booking_confirmation_arrives_with_a_calendar_request(rig):
     assert parsed["METHOD"] == "REQUEST"
     event = parsed.walk("VEVENT")[0]
     assert str(event["UID"]) == f"course-{booking.course_id}@{settings.KURSLOTSE_CALENDAR_DOMAIN}"
-    assert emails().get().status == Status.SENT
+    # The email arrives a moment before the worker commits its row as sent.
+    wait_for(lambda: emails().get().status == Status.SENT, timeout=10, what="the row marked sent")
 
 
 def test_killing_the_worker_mid_send_loses_nothing_and_sends_nothing_twice(rig):
@@ -205,7 +206,7 @@ def test_with_redis_down_a_booking_succeeds_and_its_email_arrives_after_redis_is
     wait_for(services.BROKER.available, timeout=10, what="the broker's pause to end")
     services.sweep()
     wait_for(lambda: len(rig["catcher"].messages) == 1, timeout=90, what="the late email")
-    assert emails().get().status == Status.SENT
+    wait_for(lambda: emails().get().status == Status.SENT, timeout=10, what="the row marked sent")
 
 
 def test_with_redis_stopped_a_course_cancellation_tries_the_broker_once_and_its_emails_come_later(
@@ -238,5 +239,9 @@ def test_with_redis_stopped_a_course_cancellation_tries_the_broker_once_and_its_
     wait_for(services.BROKER.available, timeout=10, what="the broker's pause to end")
     assert services.sweep()["enqueued"] == 14
     wait_for(lambda: len(catcher.messages) == 28, timeout=90, what="the 14 cancellations")
-    assert set(cancellations.values_list("status", flat=True)) == {Status.SENT}
+    # The catcher has the last email a moment before the worker commits its row as sent.
+    wait_for(
+        lambda: set(cancellations.values_list("status", flat=True)) == {Status.SENT},
+        timeout=10, what="every cancellation marked sent",
+    )  # fmt: skip
     assert len(set(catcher.keys())) == 28, "each email exactly once"
