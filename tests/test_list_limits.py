@@ -9,6 +9,7 @@ hide an unbounded list). The other tests send lists over the limit.
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.roles import COACH, COORDINATOR, LEARNER
@@ -127,7 +128,7 @@ def test_too_many_languages_on_a_coach_profile_are_refused(as_user):
 
 
 def _course_body(**overrides):
-    start = dt.date.today() + dt.timedelta(days=14)
+    start = timezone.localdate() + dt.timedelta(days=14)
     body = {"title": "Deutsch B1", "level": "B1", "format": "in_person",
             "municipality": municipality().pk, "seats": 10, "childcare_places": 0,
             "starts_on": start.isoformat(), "ends_on": (start + dt.timedelta(weeks=6)).isoformat(),

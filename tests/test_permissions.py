@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.roles import COACH, COORDINATOR, LEARNER, TEACHER
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def course_payload(w):
-    start = dt.date.today() + dt.timedelta(days=14)
+    start = timezone.localdate() + dt.timedelta(days=14)
     return {
         "title": "Deutsch B1", "level": "B1", "format": "in_person",
         "municipality": municipality().pk, "seats": 10, "childcare_places": 0,
@@ -278,7 +279,7 @@ COACHING_TABLE = [
     Row("record a milestone", "post",
         lambda w: f"/api/v1/coaching/mentorships/{c(w, 'mentorship')}/milestones/",
         only(COACH, COORDINATOR),
-        body=lambda w, r: {"kind": "interview", "occurred_on": dt.date.today().isoformat()},
+        body=lambda w, r: {"kind": "interview", "occurred_on": timezone.localdate().isoformat()},
         route="api:mentorship-milestones"),
     Row("rewrite one's note", "patch",
         lambda w: f"/api/v1/coaching/mentorships/{c(w, 'mentorship')}/notes/{c(w, 'note')}/",

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
+from django.utils import timezone
 
 from accounts.roles import COACH, COORDINATOR, LEARNER, TEACHER
 from courses import services
@@ -151,7 +152,7 @@ def skipping_course(w):
     """A course whose plan skips its first day (an exception date, or a holiday
     anyway) and meets on the other weekdays of two weeks; made once per world."""
     if "skipping_course" not in w.extra:
-        today = dt.date.today()
+        today = timezone.localdate()  # Berlin's date, as the services count
         start = today + dt.timedelta(days=14 + (7 - today.weekday()) % 7)  # a Monday
         w.extra["skipping_course"] = CourseFactory(
             starts_on=start, ends_on=start + dt.timedelta(days=11), weekdays=[0, 1, 2, 3, 4],
@@ -163,7 +164,7 @@ def skipping_course(w):
 def closure(w):
     """A closure of one provider, made once per world."""
     if "closure" not in w.extra:
-        first = dt.date.today() + dt.timedelta(days=30)
+        first = timezone.localdate() + dt.timedelta(days=30)
         w.extra["closure"] = create_closure(
             name="Betriebsferien", first_day=first, last_day=first + dt.timedelta(days=4),
             provider=ProviderFactory(),

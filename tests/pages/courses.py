@@ -4,6 +4,8 @@ running courses is for coordinators."""
 
 import datetime as dt
 
+from django.utils import timezone
+
 from accounts.roles import COORDINATOR, LEARNER, TEACHER
 
 from ..factories import municipality
@@ -16,7 +18,7 @@ def _hidden_for_learner() -> dict:
 
 
 def _new_course(w, role) -> dict:
-    start = dt.date.today() + dt.timedelta(days=14)
+    start = timezone.localdate() + dt.timedelta(days=14)
     return {
         "title": "Deutsch A2 am Abend", "level": "A2", "format": "in_person",
         "municipality": municipality().pk, "seats": "12", "childcare_places": "0",
@@ -27,7 +29,7 @@ def _new_course(w, role) -> dict:
 
 
 def _new_closure(w, role) -> dict:
-    first = dt.date.today() + dt.timedelta(days=20)
+    first = timezone.localdate() + dt.timedelta(days=20)
     return {"name": "Pfingstferien", "first_day": first.isoformat(),
             "last_day": (first + dt.timedelta(days=11)).isoformat()}  # fmt: skip
 
