@@ -676,9 +676,7 @@ class CancelCourseView(RolePageMixin, TemplateView):
         course = get_object_or_404(Course, pk=pk)
         try:
             services.cancel_course(course=course, by=request.user)
-        except Busy:
-            messages.error(request, Busy().message)
-        except DomainError as error:
+        except DomainError as error:  # Busy too: its message says to try again
             messages.error(request, error.message)
         else:
             messages.success(
@@ -946,9 +944,7 @@ class ManageBookingView(RolePageMixin, TemplateView):
         booking = self.get_booking()
         try:
             services.cancel_booking(booking=booking, by=request.user)
-        except Busy:
-            messages.error(request, Busy().message)
-        except DomainError as error:
+        except DomainError as error:  # Busy too: its message says to try again
             messages.error(request, error.message)
         else:
             messages.success(
@@ -1080,9 +1076,7 @@ class KeepDateView(RolePageMixin, View):
         day = form.cleaned_data["date"]
         try:
             services.keep_date(course=course, day=day, by=request.user)
-        except Busy:
-            messages.error(request, Busy().message)
-        except DomainError as error:
+        except DomainError as error:  # Busy too: its message says to try again
             messages.error(request, error.message)
         else:
             text = _("The course meets on %(date)s after all.") % {
