@@ -319,6 +319,28 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Data protection: retention periods (GDPR Art. 5(1)(e)) -------------------
+# How long personal data is kept; the daily retention task enforces them
+# (README: "Data protection"). Months count by the calendar (dateutil).
+KURSLOTSE_RETENTION_COACH_NOTES_MONTHS = env.int(
+    "KURSLOTSE_RETENTION_COACH_NOTES_MONTHS", default=6
+)  # after the mentorship ended
+KURSLOTSE_RETENTION_BOOKINGS_MONTHS = env.int(
+    "KURSLOTSE_RETENTION_BOOKINGS_MONTHS", default=24
+)  # after the course ended; then anonymised, figures kept
+KURSLOTSE_RETENTION_NOTIFICATIONS_MONTHS = env.int(
+    "KURSLOTSE_RETENTION_NOTIFICATIONS_MONTHS", default=12
+)  # inbox and notification rows, after they were created
+KURSLOTSE_RETENTION_ACCESS_LOG_MONTHS = env.int(
+    "KURSLOTSE_RETENTION_ACCESS_LOG_MONTHS", default=24
+)
+KURSLOTSE_RETENTION_INACTIVE_ACCOUNT_MONTHS = env.int(
+    "KURSLOTSE_RETENTION_INACTIVE_ACCOUNT_MONTHS", default=24
+)  # without a sign-in: then warned by email
+KURSLOTSE_RETENTION_ERASURE_WARNING_DAYS = env.int(
+    "KURSLOTSE_RETENTION_ERASURE_WARNING_DAYS", default=30
+)  # after the warning, erased unless the person signed in
+
 # --- Accounts: django-allauth ---------------------------------------------
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
