@@ -1,4 +1,5 @@
-"""allauth glue: everyone who signs up themselves is a learner."""
+"""allauth glue: everyone who signs up themselves is a learner; a sign-in keeps
+an unused account from being erased (``services.record_sign_in``)."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
@@ -15,6 +16,13 @@ class AccountAdapter(DefaultAccountAdapter):
         super().send_mail(
             template_prefix, email, {**context, "site_name": settings.KURSLOTSE_SITE_NAME}
         )
+
+    def login(self, request, user):
+        # Every sign-in (pages, the app API, after two-factor) ends here.
+        super().login(request, user)
+        from . import services
+
+        services.record_sign_in(user=user)
 
     def save_user(self, request, user, form, commit=True):
         # Whoever signs up in Arabic gets their messages in Arabic from then on.

@@ -7,4 +7,56 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from common import retention
+        from notifications.calls import needs_a_call
+        from notifications.constants import Kind
+        from notifications.essential import always_by_email
+
+        from . import (
+            schema,  # noqa: F401  (registers the OpenAPI auth extension)
+            services,
+        )
+
+        # The warning before an unused account is erased: by email even to
+        # those who chose no email notifications, by the office's call to
+        # those without an address.
+        always_by_email(Kind.ERASURE_WARNING)
+        needs_a_call(Kind.ERASURE_WARNING)
+        retention.register(
+            retention.RetentionRule(
+                key="access_log",
+                label=_("Access log"),
+                setting="KURSLOTSE_RETENTION_ACCESS_LOG_MONTHS",
+                unit=retention.MONTHS,
+                what_happens=_("Deleted this long after the access was recorded."),
+                remove=services.delete_access_log_before,
+            )
+        )
+        # Erasure first: someone warned today is never erased by the same run.
+        retention.register(
+            retention.RetentionRule(
+                key="unused_accounts_erased",
+                label=_("Unused accounts: erasure"),
+                setting="KURSLOTSE_RETENTION_ERASURE_WARNING_DAYS",
+                unit=retention.DAYS,
+                what_happens=_(
+                    "Erased this long after the warning, unless the person signed in "
+                    "(without email: booked or asked for a coach) meanwhile."
+                ),
+                remove=services.erase_warned_accounts_before,
+            )
+        )
+        retention.register(
+            retention.RetentionRule(
+                key="unused_accounts_warned",
+                label=_("Unused accounts: warning"),
+                setting="KURSLOTSE_RETENTION_INACTIVE_ACCOUNT_MONTHS",
+                unit=retention.MONTHS,
+                what_happens=_(
+                    "Warned by email after this long without a sign-in; people without "
+                    "email by a call from the office, after this long without a booking "
+                    "or coaching request."
+                ),
+                remove=services.warn_inactive_accounts_before,
+            )
+        )

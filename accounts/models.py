@@ -67,6 +67,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Retention: when the person was told that their unused account will be
+    # erased (``services.warn_inactive_accounts_before``); a sign-in clears it.
+    erasure_warned_at = models.DateTimeField(
+        _("warned of erasure at"),
+        null=True,
+        blank=True,
+        help_text=_("When the person was warned that their unused account will be deleted."),
+    )
 
     objects = UserManager()
 

@@ -1,10 +1,12 @@
 """Reads about users."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, When
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 
 from . import phones
-from .roles import LEARNER
+from .roles import COORDINATOR, LEARNER
 
 # Whom the office's search lists at most: enough to spot the caller, small
 # enough for a phone call (type more of the name to narrow it).
@@ -35,3 +37,69 @@ def find_learners(query: str, limit: int = PEOPLE_SEARCH_LIMIT):
         .select_related("home_municipality")
         .order_by("full_name", "pk")[:limit]
     )
+
+
+# Retention of unused accounts (``services.warn_inactive_accounts_before`` and
+# ``services.erase_warned_accounts_before``). Never warned or erased by it:
+# staff, superusers and coordinators (the district's own people: their
+# accounts end when they leave, by a person, not by a timer).
+ROLES_KEPT_FROM_RETENTION = (COORDINATOR,)
+
+
+def last_activity():
+    """When each person last used Kurslotse, as an expression for ``annotate``.
+
+    Someone with an email address: their last sign-in (``last_login``; the day
+    the account was made if they never signed in). Someone without one
+    (registered by phone) never signs in: the last time the office did
+    something for them counts instead — the account made, a booking, a
+    coaching request or a mentorship begun.
+    """
+    from coaching.models import CoachingRequest, Mentorship
+    from courses.models import Booking
+
+    def latest(model, field, person_field):
+        rows = model.objects.filter(**{person_field: OuterRef("pk")}).order_by(f"-{field}")
+        return Coalesce(Subquery(rows.values(field)[:1]), F("date_joined"))
+
+    signed_in = Coalesce(F("last_login"), F("date_joined"))
+    by_the_office = Greatest(
+        F("date_joined"),
+        latest(Booking, "created_at", "learner"),
+        latest(CoachingRequest, "created_at", "learner"),
+        latest(Mentorship, "started_at", "learner"),
+    )
+    return Case(When(email__isnull=True, then=by_the_office), default=signed_in)
+
+
+def in_use():
+    """People whose data is in use now, however long ago they signed in: a
+    place in (or on the waiting list of) a course that has not ended, an open
+    coaching request, or a running mentorship as learner or coach."""
+    from coaching.constants import ACTIVE_REQUEST_STATUSES
+    from coaching.models import CoachingRequest, Mentorship
+    from courses.constants import ACTIVE_STATUSES
+    from courses.models import Booking
+
+    today = timezone.localdate()
+    person = OuterRef("pk")
+    return (
+        Exists(
+            Booking.objects.filter(
+                learner=person, status__in=ACTIVE_STATUSES, course__ends_on__gte=today
+            )
+        )
+        | Exists(CoachingRequest.objects.filter(learner=person, status__in=ACTIVE_REQUEST_STATUSES))
+        | Exists(Mentorship.objects.filter(learner=person, ended_at__isnull=True))
+        | Exists(Mentorship.objects.filter(coach=person, ended_at__isnull=True))
+    )
+
+
+def retention_candidates():
+    """Accounts the retention of unused accounts may warn and erase, each with
+    its ``last_activity``: active ones, not staff, superusers or coordinators,
+    and not in use (``in_use``). Deactivated accounts (erased ones among them)
+    are left alone: nobody could sign in to keep them."""
+    people = get_user_model().objects.filter(is_active=True, is_staff=False, is_superuser=False)
+    people = people.exclude(groups__name__in=ROLES_KEPT_FROM_RETENTION)
+    return people.exclude(in_use()).annotate(last_activity=last_activity())

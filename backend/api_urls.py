@@ -12,6 +12,7 @@ from coaching.api import (
     MentorshipViewSet,
     ProposalViewSet,
 )
+from common.api import RetentionRunViewSet
 from common.routers import Router
 from courses.api import (
     BookingViewSet,
@@ -39,6 +40,7 @@ router.register("coaching/meetings", MeetingViewSet, basename="meeting")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("closures", ClosureViewSet, basename="closure")
 router.register("participants", ParticipantViewSet, basename="participant")
+router.register("retention-runs", RetentionRunViewSet, basename="retention-run")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

@@ -10,6 +10,7 @@ host is allowed, and they switch on every ``check --deploy`` protection.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -317,6 +318,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "common.tasks.purge_idempotency_records",
         "schedule": 3600.0,
     },
+    # The retention rules (README: "Data protection"), every night at 03:15
+    # Berlin time (CELERY_TIMEZONE): after midnight's work, before the office opens.
+    "retention": {
+        "task": "common.tasks.run_retention",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # --- Data protection: retention periods (GDPR Art. 5(1)(e)) -------------------
@@ -331,9 +338,7 @@ KURSLOTSE_RETENTION_BOOKINGS_MONTHS = env.int(
 KURSLOTSE_RETENTION_NOTIFICATIONS_MONTHS = env.int(
     "KURSLOTSE_RETENTION_NOTIFICATIONS_MONTHS", default=12
 )  # inbox and notification rows, after they were created
-KURSLOTSE_RETENTION_ACCESS_LOG_MONTHS = env.int(
-    "KURSLOTSE_RETENTION_ACCESS_LOG_MONTHS", default=24
-)
+KURSLOTSE_RETENTION_ACCESS_LOG_MONTHS = env.int("KURSLOTSE_RETENTION_ACCESS_LOG_MONTHS", default=24)
 KURSLOTSE_RETENTION_INACTIVE_ACCOUNT_MONTHS = env.int(
     "KURSLOTSE_RETENTION_INACTIVE_ACCOUNT_MONTHS", default=24
 )  # without a sign-in: then warned by email

@@ -7,8 +7,11 @@ class CoachingConfig(AppConfig):
     verbose_name = _("Coaching")
 
     def ready(self) -> None:
+        from common import retention
         from notifications.calls import needs_a_call
         from notifications.constants import Kind
+
+        from . import services
 
         # Learners without email (registered by phone) hear of their coach and
         # their meetings from the office (notifications/calls.py).
@@ -18,4 +21,14 @@ class CoachingConfig(AppConfig):
             Kind.MEETING_CHANGED,
             Kind.MEETING_CANCELLED,
             Kind.MENTORSHIP_ENDED,
+        )
+        retention.register(
+            retention.RetentionRule(
+                key="coach_notes",
+                label=_("Coaches' notes"),
+                setting="KURSLOTSE_RETENTION_COACH_NOTES_MONTHS",
+                unit=retention.MONTHS,
+                what_happens=_("Deleted this long after the mentorship ended."),
+                remove=services.delete_notes_of_mentorships_ended_before,
+            )
         )

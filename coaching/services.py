@@ -664,3 +664,13 @@ def end_mentorship(*, mentorship: Mentorship, by, reason: str) -> Mentorship:
                 payload={"mentorship": mentorship.pk},
             )
     return mentorship
+
+
+def delete_notes_of_mentorships_ended_before(*, cutoff: datetime) -> int:
+    """Retention (``KURSLOTSE_RETENTION_COACH_NOTES_MONTHS``): delete the coaches'
+    notes of every mentorship that ended before ``cutoff``; returns how many.
+    Milestones stay (they are the outcome, counted for funders); running
+    mentorships keep all their notes."""
+    from common.retention import delete_in_batches
+
+    return delete_in_batches(CoachNote.objects.filter(mentorship__ended_at__lt=cutoff))

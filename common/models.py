@@ -38,3 +38,26 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class RetentionRun(models.Model):
+    """One run of the retention rules (``common.retention``): when, what each
+    rule removed (``removed``: rule key → count) and which rules failed
+    (``errors``: rule key → the error, also logged with its context)."""
+
+    started_at = models.DateTimeField(_("started"), db_index=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    removed = models.JSONField(_("removed"), default=dict, blank=True)
+    errors = models.JSONField(_("errors"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+
+    def __str__(self) -> str:
+        return f"Retention run {self.pk} ({self.started_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def total_removed(self) -> int:
+        return sum(self.removed.values())

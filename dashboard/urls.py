@@ -20,4 +20,5 @@ urlpatterns = [
         name="failed_notifications",
     ),
     path("exports/<slug:name>.<slug:fmt>", views.ExportView.as_view(), name="export"),
+    path("retention/", views.RetentionView.as_view(), name="retention"),
 ]

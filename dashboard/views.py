@@ -14,6 +14,8 @@ from django.views.generic import TemplateView
 
 from accounts.page_access import RolePageMixin
 from accounts.roles import COORDINATORS
+from common import retention
+from common import selectors as common_selectors
 from common.errors import DomainError
 from common.web import safe_next
 from courses.constants import ABSENCE_STREAK, CourseStatus
@@ -157,3 +159,26 @@ class ExportView(RolePageMixin, View):
 
 def _bad_request(request, message: str) -> HttpResponse:
     return render(request, "dashboard/bad_request.html", {"message": message}, status=400)
+
+
+class RetentionView(RolePageMixin, TemplateView):
+    """The retention rules with their periods (from the settings) and the last
+    runs of the nightly task: what each rule removed, and which failed."""
+
+    allowed_roles = {"get": COORDINATORS}
+    template_name = "dashboard/retention.html"
+
+    def get_context_data(self, **kwargs):
+        rules = retention.rules()
+        runs = list(common_selectors.retention_runs()[: common_selectors.RETENTION_RUNS_SHOWN])
+        rows = [
+            {
+                "run": run,
+                "cells": [
+                    {"removed": run.removed.get(rule.key), "error": run.errors.get(rule.key)}
+                    for rule in rules
+                ],
+            }
+            for run in runs
+        ]
+        return super().get_context_data(rules=rules, runs=rows, **kwargs)

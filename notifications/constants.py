@@ -30,6 +30,9 @@ class Kind(models.TextChoices):
     COURSE_MESSAGE = "course_message", _("A message about your course")
     WAITLIST_PRIORITY = "waitlist_priority", _("You are first on the waiting list")
     WAITLIST_REMOVED = "waitlist_removed", _("Taken off the waiting list")
+    # Owned by accounts (services.warn_inactive_accounts_before): the account
+    # will be erased unless the person signs in (retention, README "Data protection").
+    ERASURE_WARNING = "erasure_warning", _("Your account will be deleted")
 
 
 class Channel(models.TextChoices):

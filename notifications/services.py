@@ -35,6 +35,7 @@ from .constants import (
     Channel,
     Status,
 )
+from .essential import is_essential
 from .models import Notification
 
 logger = logging.getLogger(__name__)
@@ -44,11 +45,14 @@ def channels_of(recipient, kind: str | None = None) -> list[str]:
     """The inbox, plus the channels the person chose; email only to those who
     have an address. Someone without one is reached by the office's call
     (``calls.py``): for a ``kind`` its owner declared to need a call, or, with
-    no kind given, as the way to reach them at all."""
+    no kind given, as the way to reach them at all. A kind about the account
+    itself goes by email even to those who chose none (``essential.py``)."""
     if not recipient.email:
         call = kind is None or needs_call(kind)
         return [Channel.INBOX, *([Channel.OFFICE_CALL] if call else [])]
     chosen = [c for c in recipient.notification_channels or [] if c in OPTIONAL_CHANNELS]
+    if is_essential(kind) and Channel.EMAIL not in chosen:
+        chosen.append(Channel.EMAIL)  # about the account itself (essential.py)
     return [Channel.INBOX, *chosen]
 
 
@@ -267,3 +271,21 @@ def mark_called(*, notification: Notification, by) -> Notification:
         who = notification.done_by.get_full_name() if notification.done_by else _("someone")
         raise AlreadyCalled(_("%(who)s has already marked this call done.") % {"who": who})
     return notification
+
+
+def delete_notifications_created_before(*, cutoff: datetime) -> int:
+    """Retention (``KURSLOTSE_RETENTION_NOTIFICATIONS_MONTHS``): delete inbox,
+    email and call-list rows written before ``cutoff``; returns how many.
+
+    Kept whatever their age, because deleting them would lose a message: rows
+    still on their way (queued, or being sent: the worker would find nothing
+    and the person hear nothing) and calls the office has not made yet (the
+    call list is the only way such a person hears of it). Failed rows go with
+    the others: they are on the dashboard for a year already.
+    """
+    from common.retention import delete_in_batches
+
+    old = Notification.objects.filter(created_at__lt=cutoff)
+    old = old.exclude(status__in=(Status.QUEUED, Status.SENDING))
+    old = old.exclude(channel=Channel.OFFICE_CALL, done_at__isnull=True)
+    return delete_in_batches(old)

@@ -268,7 +268,44 @@ def _texts(kind: str, p: dict, attached: bool) -> Text:
         return Text(_("Your coaching has ended"), (_("Thank you. Good luck!"),))
     if kind == Kind.COURSE_MESSAGE:
         return _course_message(p)
+    if kind == Kind.ERASURE_WARNING:
+        return _erasure_warning(p)
     return Text(str(kind), ())
+
+
+def _erasure_warning(p: dict) -> Text:
+    """Owned by accounts (retention of unused accounts): when the data goes and
+    what keeps it. People without email hear it from the office: for them,
+    what keeps their data is a booking or a coaching request, not a sign-in."""
+    when = {"date": _day(p.get("erase_on")), "since": _day(p.get("since"))}
+    if p.get("by_phone"):
+        return Text(
+            _("Your data at Kurslotse will be deleted on %(date)s") % when,
+            (
+                _("You have not booked a course or asked for a coach since %(since)s.") % when,
+                _(
+                    "To protect your data, we delete what is no longer used: everything "
+                    "stored about you will be deleted on %(date)s."
+                )
+                % when,
+                _(
+                    "If you want to keep your data, book a course or ask for a coach with "
+                    "the coordination office before then."
+                ),
+            ),
+        )
+    return Text(
+        _("Your Kurslotse account will be deleted on %(date)s") % when,
+        (
+            _("You have not signed in to Kurslotse since %(since)s.") % when,
+            _(
+                "To protect your data, we delete what is no longer used: your account and "
+                "everything stored about you will be deleted on %(date)s."
+            )
+            % when,
+            _("If you want to keep your account, simply sign in before then."),
+        ),
+    )
 
 
 def _course_message(p: dict) -> Text:

@@ -393,6 +393,8 @@ WAITLIST_TABLE = [
         only(COORDINATOR), route="api:participant-list"),
     Row("register a participant by phone", "post", lambda w: "/api/v1/participants/",
         only(COORDINATOR), body=new_participant, route="api:participant-list"),
+    Row("retention runs", "get", lambda w: "/api/v1/retention-runs/", only(COORDINATOR),
+        route="api:retention-run-list"),
 ]  # fmt: skip
 
 TABLE += COACHING_TABLE + NOTIFICATION_TABLE + CALENDAR_TABLE + ATTENDANCE_TABLE + WAITLIST_TABLE

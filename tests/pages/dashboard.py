@@ -36,4 +36,6 @@ ROWS = [
     PageRow("failed notifications", "get",
             lambda w: (_failed_notification(w), "/dashboard/notifications/failed/")[1],
             only(COORDINATOR), route="dashboard:failed_notifications"),
+    PageRow("retention", "get", lambda w: "/dashboard/retention/", only(COORDINATOR),
+            route="dashboard:retention"),
 ]  # fmt: skip
