@@ -112,6 +112,14 @@ def _coordinators_attendance_pages(world) -> list[str]:
     return [f"/manage/bookings/{world.own_booking.pk}/"]
 
 
+def _retention_pages(world) -> list[str]:
+    """The retention page with a run on it (its rules' labels and periods)."""
+    from common.services import run_retention
+
+    run_retention()
+    return ["/dashboard/retention/"]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_every_page_of_every_role_is_fully_translated(client, world, language):
@@ -122,7 +130,9 @@ def test_every_page_of_every_role_is_fully_translated(client, world, language):
     pages = {
         "learner": _learner_pages(world),
         "coach": _coach_pages(world),
-        "coordinator": _coordinator_pages(world) + _coordinators_attendance_pages(world),
+        "coordinator": _coordinator_pages(world)
+        + _coordinators_attendance_pages(world)
+        + _retention_pages(world),
         "teacher": _teacher_pages(world),
     }
     with record_untranslated() as missing:
