@@ -7,7 +7,15 @@ class CoachingConfig(AppConfig):
     verbose_name = _("Coaching")
 
     def ready(self) -> None:
+        from accounts.personal_data import register_section
         from notifications.calls import needs_a_call
+
+        from . import selectors, services
+
+        register_section(
+            "coaching", _("Coaching"), export=selectors.personal_data_of,
+            erase=lambda person, by: services.erase_coaching_of(person=person, by=by),
+        )  # fmt: skip
         from notifications.constants import Kind
 
         # Learners without email (registered by phone) hear of their coach and

@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from accounts.personal_data import register_section
+
+        from . import selectors, services
+
+        # After courses and coaching, which may still notify the person while erasing.
+        register_section(
+            "notifications", _("Messages sent to you"), export=selectors.personal_data_of,
+            erase=lambda person, by: services.erase_notifications_of(person=person),
+            erase_order=500,
+        )  # fmt: skip
