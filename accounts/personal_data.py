@@ -41,6 +41,9 @@ class Section:
     export: Exporter | None = None
     erase: Eraser | None = None
     erase_order: int = ERASE_DEFAULT
+    # For the readable page: the exported data as a person reads it (e.g. a
+    # notification's text instead of its payload); the JSON is kept as it is.
+    readable: Callable[[Any], Any] | None = None
 
 
 _SECTIONS: dict[str, Section] = {}
@@ -53,11 +56,17 @@ def register_section(
     export: Exporter | None = None,
     erase: Eraser | None = None,
     erase_order: int = ERASE_DEFAULT,
+    readable: Callable[[Any], Any] | None = None,
 ) -> None:
     """Declare a section; registering a name again replaces it (module reloads)."""
     _SECTIONS[name] = Section(
-        name=name, title=title, export=export, erase=erase, erase_order=erase_order
-    )
+        name=name, title=title, export=export, erase=erase, erase_order=erase_order,
+        readable=readable,
+    )  # fmt: skip
+
+
+def section(name: str) -> Section | None:
+    return _SECTIONS.get(name)
 
 
 def exporters() -> list[Section]:

@@ -254,6 +254,22 @@ def erase_person(*, person, by, reason: str) -> dict[str, dict[str, int]]:
     return counts
 
 
+def erase_myself(*, person, password: str) -> dict[str, dict[str, int]]:
+    """A person erases their own data, after typing their password again."""
+    check_password(person=person, password=password)
+    return erase_person(person=person, by=person, reason="")
+
+
+def erase_someone_else(*, person, by, reason: str) -> dict[str, dict[str, int]]:
+    """A coordinator (or an administrator in the admin) erases someone, with a
+    reason; never themselves (that is ``erase_myself``, with the password)."""
+    if by.pk == person.pk:
+        raise PersonNotErasable(
+            _("Erase your own data on the page “Your data”, with your password.")
+        )
+    return erase_person(person=person, by=by, reason=reason)
+
+
 def _identifiers(person) -> list[str]:
     """The texts that name a person, long enough not to match half the district."""
     return [

@@ -15,5 +15,5 @@ class NotificationsConfig(AppConfig):
         register_section(
             "notifications", _("Messages sent to you"), export=selectors.personal_data_of,
             erase=lambda person, by: services.erase_notifications_of(person=person),
-            erase_order=500,
+            erase_order=500, readable=selectors.readable_notifications,
         )  # fmt: skip

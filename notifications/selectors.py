@@ -54,3 +54,22 @@ def personal_data_of(person) -> list[dict]:
         }
         for row in Notification.objects.filter(recipient=person).order_by("-created_at", "-pk")
     ]
+
+
+def readable_notifications(rows: list[dict]) -> list[dict]:
+    """The export's notifications as the page shows them: each message's text
+    in the reader's language (the current one) instead of its payload."""
+    from django.utils import translation
+
+    from .texts import render
+
+    language = translation.get_language() or "en"
+    shown = []
+    for row in rows:
+        try:
+            text = render(row["kind"], row["content"], language)
+            content = " ".join([text.subject, *text.lines])
+        except (KeyError, TypeError, ValueError):  # an old payload: show what it holds
+            content = row["content"]
+        shown.append({**row, "content": content})
+    return shown
