@@ -156,8 +156,12 @@ class AnonymousRecord(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     month = models.DateField(_("month"), help_text=_("The first day of the month it happened in."))
-    programme = models.CharField(_("programme"), max_length=20, blank=True)
-    level = models.CharField(_("level"), max_length=4, blank=True)
+    programme = models.CharField(
+        _("programme"), max_length=20, blank=True, validators=[validate_single_line]
+    )
+    level = models.CharField(
+        _("level"), max_length=4, blank=True, validators=[validate_single_line]
+    )
     municipality = models.ForeignKey(
         "places.Municipality",
         on_delete=models.SET_NULL,
@@ -178,6 +182,7 @@ class AnonymousRecord(models.Model):
         _("outcome"),
         max_length=24,
         blank=True,
+        validators=[validate_single_line],
         help_text="A booking's last status, a mentorship's end reason, a milestone's kind.",
     )
     childcare_places = models.PositiveSmallIntegerField(_("childcare places"), default=0)

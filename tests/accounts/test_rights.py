@@ -210,3 +210,27 @@ def test_the_admins_delete_action_erases_each_person(learner):
     assert response.status_code == 302
     assert not User.objects.filter(pk__in=[learner.pk, other.pk]).exists()
     assert AnonymousRecord.objects.filter(kind="booking").count() == 1
+
+
+def test_a_learner_whose_coach_was_erased_still_reads_their_mentorship():
+    from coaching.models import CoachingRequest, Mentorship
+    from places.models import Municipality
+
+    from ..factories import make_coach
+
+    coach, learner = make_coach(), UserFactory(roles=[LEARNER])
+    request = CoachingRequest.objects.create(
+        learner=learner, programme="jobcoaching", municipality=Municipality.objects.first(),
+        availability=[{"weekday": 0, "start": "09:00", "end": "12:00"}], status="matched",
+    )  # fmt: skip
+    mentorship = Mentorship.objects.create(request=request, coach=coach, learner=learner)
+    from accounts.services import erase_person
+
+    erase_person(person=coach, by=None, reason="")
+    answer = api(learner).get(f"/api/v1/coaching/mentorships/{mentorship.pk}/")
+    assert answer.status_code == 200
+    assert answer.json()["coach"] is None and answer.json()["ended_at"] is not None
+    client = Client()
+    client.force_login(learner)
+    assert client.get("/coaching/").status_code == 200
+    assert client.get("/calendars/subscription/").status_code == 200

@@ -43,7 +43,7 @@ def test_the_data_page_shows_prints_and_downloads_everything(page, sign_in):
 
     with page.expect_download() as download:
         page.click("#download-json")
-    document = json.loads(open(download.value.path(), encoding="utf-8").read())
+    document = json.loads(download.value.path().read_text(encoding="utf-8"))
     assert document["sections"]["bookings"][0]["children_ages"] == [3, 5]
     assert download.value.suggested_filename.startswith(f"kurslotse-data-{learner.pk}-")
 
