@@ -2,15 +2,17 @@
 
 from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
 from allauth.account.models import EmailAddress
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from backend.admin import CoordinatorPermissions, ReadOnlyAdmin
+from common.errors import DomainError
 
 from .models import AccessLog, User
+from .services import erase_someone_else
 
 # The four role groups (learner, coach, coordinator, teacher) are data the code
 # relies on (accounts.roles); roles are given on a person's page (its groups),
@@ -73,9 +75,36 @@ class UserAdmin(CoordinatorPermissions, BaseUserAdmin):
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        """Deleting a person cascades to their bookings (freeing seats without
-        offering them to the waiting list) and coaching history: superusers only."""
+        """Deleting a person is erasing them (GDPR Art. 17): superusers only, and
+        never a raw cascade — see ``delete_model``."""
         return request.user.is_superuser
+
+    # Deleting here is erasure, the same as everywhere (accounts.services.erase_person):
+    # bookings cancelled and their places offered on, coaching requests withdrawn,
+    # mentorships ended (a coach's learners keep their history), figures kept
+    # without a name. The learners' and coaches' foreign keys are PROTECT, so a
+    # raw cascade cannot happen behind these rules.
+
+    def get_deleted_objects(self, objs, request):
+        people = [
+            _("%(person)s: all their data is erased (bookings cancelled and offered on, "
+              "coaching ended, figures kept without a name)") % {"person": person}
+            for person in objs
+        ]  # fmt: skip
+        return people, {}, set(), []
+
+    def _erase(self, request, person) -> None:
+        try:
+            erase_someone_else(person=person, by=request.user, reason="deleted in the admin")
+        except DomainError as error:
+            self.message_user(request, error.message, level=messages.ERROR)
+
+    def delete_model(self, request, obj) -> None:
+        self._erase(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for person in queryset.order_by("pk"):
+            self._erase(request, person)
 
 
 @admin.register(AccessLog)

@@ -1,6 +1,7 @@
 """The signed-in person's own profile; the people the office registers and finds."""
 
 from django.conf import settings
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -148,3 +149,132 @@ class ParticipantViewSet(
         payload.is_valid(raise_exception=True)
         user = services.register_participant_by_phone(**payload.validated_data, by=request.user)
         return Response(ContactSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+# --- The rights of the person: export (Art. 15, 20) and erasure (Art. 17) ----------------
+
+
+class PersonalDataSerializer(serializers.Serializer):
+    """Everything Kurslotse stores about one person (``accounts.services.export_person``)."""
+
+    format = serializers.CharField(help_text=f"The layout's version: `{services.EXPORT_FORMAT}`.")
+    generated_at = serializers.DateTimeField()
+    person = serializers.IntegerField(help_text="The person's id.")
+    sections = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text="One entry per kind of data, by name: `profile`, `access_log` (who looked at "
+        "the data), `bookings` (with children's ages and waiting-list positions), `coaching` "
+        "(requests, mentorships with meetings, milestones and the coach's notes; for coaches "
+        "their profile), `notifications`, `calendar_feed`, and what further apps register. "
+        "Dates and times are ISO 8601.",
+    )
+
+
+def export_response(person) -> Response:
+    """The export as a JSON download (``Content-Disposition: attachment``)."""
+    document = services.export_person(person=person)
+    response = Response(document)
+    day = document["generated_at"][:10]
+    response["Content-Disposition"] = (
+        f'attachment; filename="kurslotse-data-{person.pk}-{day}.json"'
+    )
+    return response
+
+
+class ErasureSerializer(serializers.Serializer):
+    erased = serializers.BooleanField(help_text="Always true: the person's data is gone.")
+    counts = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField()),
+        help_text='What each section removed, e.g. `{"bookings": {"cancelled": 1}}`.',
+    )
+
+
+class EraseMeSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        max_length=128, allow_blank=True, required=False, default="", trim_whitespace=False,
+        style={"input_type": "password"}, help_text="Your current password, typed again.",
+    )  # fmt: skip
+
+
+class ErasePersonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=services.MAX_ERASURE_REASON,
+        help_text="Why (e.g. “letter of 3 March”), one line; not the person's name. "
+        "Goes to the server log, never to anyone notified.",
+    )
+
+
+class MyExportView(UserLanguageMixin, APIView):
+    allowed_roles = {"get": SIGNED_IN}
+
+    @extend_schema(
+        summary="Everything stored about me, as one JSON download (GDPR Art. 15, 20)",
+        responses=PersonalDataSerializer,
+    )
+    def get(self, request):
+        return export_response(request.user)
+
+
+class MyErasureView(UserLanguageMixin, APIView):
+    """Erase one's own account and data, after typing the password again: a
+    wrong or missing password is `400 wrong_password` and nothing changes."""
+
+    allowed_roles = {"post": SIGNED_IN}
+    rule_errors = {"post": {409}}
+
+    @extend_schema(
+        summary="Erase my account and my data (GDPR Art. 17); cannot be undone",
+        request=EraseMeSerializer,
+        responses=ErasureSerializer,
+    )
+    def post(self, request):
+        payload = EraseMeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        counts = services.erase_myself(
+            person=request.user, password=payload.validated_data["password"]
+        )
+        request.session.flush()
+        return Response({"erased": True, "counts": counts})
+
+
+def _person(pk):
+    return get_object_or_404(User.objects.all(), pk=pk)
+
+
+class PersonExportView(UserLanguageMixin, APIView):
+    """A coordinator answers a request for access that came by letter or
+    phone; the read is recorded in the access log (`what=export`)."""
+
+    allowed_roles = {"get": COORDINATORS}
+
+    @extend_schema(
+        summary="Everything stored about a person, as one JSON download (coordinators)",
+        responses=PersonalDataSerializer,
+    )
+    def get(self, request, pk: int):
+        person = _person(pk)
+        services.log_access(actor=request.user, subject=person, what="export")
+        return export_response(person)
+
+
+class PersonErasureView(UserLanguageMixin, APIView):
+    """A coordinator erases a person on their request (a letter, a call), with
+    a reason. Refused (409 `not_erasable`) for administrators, for other
+    coordinators and for oneself (use `me/erase/`)."""
+
+    allowed_roles = {"post": COORDINATORS}
+    rule_errors = {"post": {409}}
+
+    @extend_schema(
+        summary="Erase a person's account and data (coordinators); cannot be undone",
+        request=ErasePersonSerializer,
+        responses=ErasureSerializer,
+    )
+    def post(self, request, pk: int):
+        person = _person(pk)
+        payload = ErasePersonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        counts = services.erase_someone_else(
+            person=person, by=request.user, reason=payload.validated_data["reason"]
+        )
+        return Response({"erased": True, "counts": counts})

@@ -30,3 +30,21 @@ class ProfileForm(forms.ModelForm):
         self.fields["phone"].widget.input_type = "tel"
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
         self.fields["full_name"].widget.attrs["autocomplete"] = "name"
+
+
+class EraseMeForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Type your password again to confirm that it is you."),
+    )
+
+
+class ErasePersonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        help_text=_("For example “letter of 3 March”. Do not write the person's name."),
+    )

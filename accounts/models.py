@@ -124,8 +124,10 @@ class AccessLog(models.Model):
     actor = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("who")
     )
+    # Erasing a person keeps the fact that their data was read (who read, what,
+    # when), but not whose it was: nothing in the trail leads back to them.
     subject = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="+", verbose_name=_("whose data")
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("whose data")
     )
     what = models.CharField(_("what"), max_length=100, validators=[validate_single_line])
     object_id = models.PositiveBigIntegerField(_("object id"), null=True, blank=True)
@@ -138,3 +140,67 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id} read {self.what} of {self.subject_id}"
+
+
+class AnonymousRecord(models.Model):
+    """A figure the district must keep for its funders after the person behind
+    it is gone: one booking, coaching request, ended mentorship or milestone,
+    with nothing that leads back to the person — the programme or the course's
+    level, the municipality, the month, the outcome. Written by erasure
+    (``accounts.services.erase_person``) and by the retention of bookings
+    (``courses.services.anonymise_bookings_of_courses_ended_before``); the
+    dashboard's figures count these rows where they count live ones.
+
+    ``course`` is kept for per-course figures (participants per course and
+    month); a course is not a person, and the row says nothing about who sat
+    in it.
+    """
+
+    class Kind(models.TextChoices):
+        BOOKING = "booking", _("booking")
+        COACHING_REQUEST = "coaching_request", _("coaching request")
+        MENTORSHIP = "mentorship", _("mentorship")
+        MILESTONE = "milestone", _("milestone")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    month = models.DateField(_("month"), help_text=_("The first day of the month it happened in."))
+    programme = models.CharField(
+        _("programme"), max_length=20, blank=True, validators=[validate_single_line]
+    )
+    level = models.CharField(
+        _("level"), max_length=4, blank=True, validators=[validate_single_line]
+    )
+    municipality = models.ForeignKey(
+        "places.Municipality",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    course = models.ForeignKey(
+        "courses.Course",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="anonymous_records",
+        verbose_name=_("course"),
+    )
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=24,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="A booking's last status, a mentorship's end reason, a milestone's kind.",
+    )
+    childcare_places = models.PositiveSmallIntegerField(_("childcare places"), default=0)
+    days_to_match = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["month", "kind", "pk"]
+        verbose_name = _("anonymous record")
+        verbose_name_plural = _("anonymous records")
+        indexes = [models.Index(fields=["kind", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.month:%Y-%m}"

@@ -103,3 +103,49 @@ def retention_candidates():
     people = get_user_model().objects.filter(is_active=True, is_staff=False, is_superuser=False)
     people = people.exclude(groups__name__in=ROLES_KEPT_FROM_RETENTION)
     return people.exclude(in_use()).annotate(last_activity=last_activity())
+
+
+# --- What Kurslotse stores about a person (GDPR Art. 15/20) -------------------------------
+
+
+def profile_of(person) -> dict:
+    """The ``profile`` section of the export: who the person is to Kurslotse."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    from .roles import ALL_ROLES
+
+    return {
+        "id": person.pk,
+        "name": person.full_name,
+        "email": person.email,
+        "phone": person.phone,
+        "preferred_language": person.preferred_language,
+        "home_municipality": person.home_municipality.name if person.home_municipality else None,
+        "notification_channels": list(person.notification_channels or []),
+        "roles": sorted({g.name for g in person.groups.all()} & set(ALL_ROLES)),
+        "date_joined": person.date_joined,
+        "last_login": person.last_login,
+        "email_addresses": [
+            {"email": address.email, "verified": address.verified, "primary": address.primary}
+            for address in EmailAddress.objects.filter(user=person).order_by("pk")
+        ],
+        "two_factor_methods": sorted(
+            set(Authenticator.objects.filter(user=person).values_list("type", flat=True))
+        ),
+    }
+
+
+def access_trail_of(person) -> list[dict]:
+    """Who looked at the person's data: the access log rows about them, newest first."""
+    from .models import AccessLog
+
+    return [
+        {
+            "at": row.at,
+            "who": row.actor.get_full_name() if row.actor else None,
+            "what": row.what,
+            "object_id": row.object_id,
+        }
+        for row in AccessLog.objects.filter(subject=person).select_related("actor")
+    ]

@@ -1,24 +1,32 @@
-"""Writes about users: creating people with a role, changing a profile."""
+"""Writes about users: creating people with a role, changing a profile, and
+each person's rights: the export of their data and its erasure."""
 
+import json
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.errors import Conflict, InvalidInput
+from common.errors import Busy, Conflict, InvalidInput
 
-from . import phones, selectors
-from .roles import ALL_ROLES, LEARNER
+from . import personal_data, phones, selectors
+from .roles import ALL_ROLES, COORDINATOR, LEARNER
 
 logger = logging.getLogger(__name__)
+
+# The version of the export's layout, for programs that read it.
+EXPORT_FORMAT = "kurslotse-personal-data/1"
+MAX_ERASURE_REASON = 300
 
 
 class ParticipantExists(Conflict):
@@ -218,9 +226,6 @@ def erase_warned_accounts_before(*, cutoff: datetime) -> int:
 
 
 def _erase_unused_account(pk: int, due) -> int:
-    # The rights part's service (the integrator drops this ignore after the merge).
-    from accounts.services import erase_person  # type: ignore[attr-defined]
-
     User = get_user_model()
     with transaction.atomic():
         person = User.objects.select_for_update().filter(pk=pk).first()
@@ -232,8 +237,6 @@ def _erase_unused_account(pk: int, due) -> int:
             by=None,
             reason=f"Retention: account unused, warned on {warned_on.isoformat()}, not used since",
         )
-        # Out of the candidates for good, whatever erasure left of the row.
-        User.objects.filter(pk=pk).update(is_active=False, erasure_warned_at=None)
     return 1
 
 
@@ -258,3 +261,197 @@ def delete_access_log_before(*, cutoff: datetime) -> int:
     from .models import AccessLog
 
     return delete_in_batches(AccessLog.objects.filter(at__lt=cutoff))
+
+
+# --- The rights of the person (GDPR Art. 15, 17, 20) ---------------------------------------
+
+
+def export_person(*, person) -> dict:
+    """Everything Kurslotse stores about ``person``, as one JSON-able document:
+    each registered section (``accounts.personal_data``) under its name, dates
+    and times as ISO 8601 text. The same document for the person themselves
+    (``GET /api/v1/me/export/``, the page) and for a coordinator answering a
+    letter (``GET /api/v1/people/{id}/export/``, which records the read)."""
+    document = {
+        "format": EXPORT_FORMAT,
+        "generated_at": timezone.now(),
+        "person": person.pk,
+        "sections": {
+            section.name: section.export(person)  # type: ignore[misc]  # exporters() export
+            for section in personal_data.exporters()
+        },
+    }
+    return json.loads(json.dumps(document, cls=DjangoJSONEncoder))
+
+
+class PersonNotErasable(Conflict):
+    code = "not_erasable"
+
+
+def check_erasable(*, person, by) -> None:
+    """Who may be erased by whom (one rule for the API, the pages and the admin).
+
+    - Nobody erases a superuser here: administrators are removed by another
+      administrator, on purpose and not by a click that also erases data.
+    - Someone erasing themselves does it with their password (``me/erase``),
+      not through the coordinator's door.
+    - Coordinators do not erase other coordinators: the office's accounts
+      are an administrator's business (a superuser may).
+    ``by=None`` is the system (retention), which may erase anyone but
+    superusers.
+    """
+    if person.is_superuser:
+        raise PersonNotErasable(_("Administrators cannot be erased here."))
+    if by is None or by.pk == person.pk or by.is_superuser:
+        return
+    if person.groups.filter(name=COORDINATOR).exists():
+        raise PersonNotErasable(
+            _("Coordinators' accounts are removed by an administrator, not by another coordinator.")
+        )
+
+
+def _check_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    message: Any = ""
+    if not reason:
+        message = _("Write why the data is erased, e.g. “letter of 3 March”.")
+    elif len(reason) > MAX_ERASURE_REASON:
+        message = _("Write at most %(n)s characters.") % {"n": MAX_ERASURE_REASON}
+    elif "\n" in reason or "\r" in reason:
+        message = _("Write the reason on one line.")
+    if message:
+        raise InvalidInput(fields={"reason": [message]})
+    return reason
+
+
+def check_password(*, person, password: str) -> None:
+    """The password typed again before one's own erasure: wrong or missing is
+    ``InvalidInput`` on ``password`` (400), and nothing happens."""
+    if not password or not person.check_password(password):
+        raise InvalidInput(
+            code="wrong_password",
+            fields={"password": [_("This is not your password. Nothing was erased.")]},
+        )
+
+
+@transaction.atomic
+def erase_person(*, person, by, reason: str) -> dict[str, dict[str, int]]:
+    """Erase ``person`` (GDPR Art. 17), all in one transaction.
+
+    Each registered section erases its part, in ``erase_order``: courses first
+    (their active bookings are cancelled and the freed places offered to the
+    waiting list at once, under the course capacity lock that comes before
+    every other lock), coaching next (open requests withdrawn, running
+    mentorships ended and the other side told, without the reason), then
+    notifications, the calendar feed, the trail and the sign-in records. The
+    figures the district keeps become ``AnonymousRecord`` rows. Last the user
+    row itself is deleted, so nothing is left that names the person; the
+    access log keeps that reads happened, without whose data they were.
+
+    ``by`` is who erases (the person themselves, a coordinator, or ``None``
+    for the system); ``reason`` is required when someone else erases (one
+    line; it goes to the server log with the counts, never to the person's
+    coach or anyone notified). Returns what each section removed.
+    """
+    check_erasable(person=person, by=by)
+    someone_else = by if by is not None and by.pk != person.pk else None
+    if someone_else is not None:
+        reason = _check_reason(reason)
+    counts: dict[str, dict[str, int]] = {}
+    for section in personal_data.erasers():
+        assert section.erase is not None  # erasers() only lists sections that erase
+        counts[section.name] = section.erase(person, by)
+    try:
+        person.delete()
+    except ProtectedError as error:
+        # Something was added for the person while they were being erased (a
+        # booking in the same second): roll back, and let them try again.
+        raise Busy() from error
+    # That an erasure happened (by whom, when) stays in the trail; whose, not.
+    log_access(actor=someone_else, subject=None, what="erasure")
+    logger.info(
+        "Personal data of a person erased by %s (reason: %r): %s",
+        "the person"
+        if by is not None and someone_else is None
+        else getattr(by, "pk", "the system"),
+        reason if someone_else is not None else "",
+        counts,
+    )
+    return counts
+
+
+def erase_myself(*, person, password: str) -> dict[str, dict[str, int]]:
+    """A person erases their own data, after typing their password again."""
+    check_password(person=person, password=password)
+    return erase_person(person=person, by=person, reason="")
+
+
+def erase_someone_else(*, person, by, reason: str) -> dict[str, dict[str, int]]:
+    """A coordinator (or an administrator in the admin) erases someone, with a
+    reason; never themselves (that is ``erase_myself``, with the password)."""
+    if by.pk == person.pk:
+        raise PersonNotErasable(
+            _("Erase your own data on the page “Your data”, with your password.")
+        )
+    return erase_person(person=person, by=by, reason=reason)
+
+
+def _identifiers(person) -> list[str]:
+    """The texts that name a person, long enough not to match half the district."""
+    return [
+        text for text in (person.full_name, person.email, person.phone) if text and len(text) >= 4
+    ]
+
+
+def erase_trail_of(person, by) -> dict[str, int]:
+    """The access log keeps that someone read, not whose data it was; the
+    admin's log of changes forgets the person's rows and any entry naming them."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
+
+    from .models import AccessLog
+
+    unlinked = AccessLog.objects.filter(subject=person).update(subject=None)
+    about = Q(content_type=ContentType.objects.get_for_model(person), object_id=str(person.pk))
+    for text in _identifiers(person):
+        about |= Q(object_repr__icontains=text) | Q(change_message__icontains=text)
+    admin_entries, _deleted = LogEntry.objects.filter(about).delete()
+    return {"access_log_unlinked": unlinked, "admin_log_entries": admin_entries}
+
+
+def erase_sign_in_of(person, by) -> dict[str, int]:
+    """Sessions (the browser's and the app's tokens), email addresses,
+    two-factor authenticators and idempotency records of the person; and the
+    idempotency records of others whose stored answer names them."""
+    from allauth.mfa.models import Authenticator
+    from django.contrib.sessions.models import Session
+    from django.db.models import Q, TextField
+    from django.db.models.functions import Cast
+
+    from common.models import IdempotencyRecord
+
+    sessions = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get("_auth_user_id")) == str(person.pk)
+    ]
+    Session.objects.filter(pk__in=sessions).delete()
+    answers = Q(user=person)
+    naming = Q()
+    for text in _identifiers(person):
+        for spelling in {text, json.dumps(text)[1:-1]}:  # SQLite keeps "ü" as "\u00fc"
+            naming |= Q(body__icontains=spelling)
+    replays = IdempotencyRecord.objects.filter(answers)
+    if naming:
+        replays = IdempotencyRecord.objects.annotate(
+            body=Cast("response_body", TextField())
+        ).filter(answers | naming)
+    return {
+        "sessions": len(sessions),
+        "email_addresses": EmailAddress.objects.filter(user=person).delete()[0],
+        "authenticators": Authenticator.objects.filter(user=person).delete()[0],
+        "idempotency_records": IdempotencyRecord.objects.filter(
+            pk__in=list(replays.values_list("pk", flat=True))
+        ).delete()[0],
+    }

@@ -2,20 +2,39 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponseRedirect
-from django.shortcuts import redirect
+from django.contrib.auth import logout
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from common.errors import DomainError
 from common.web import safe_next
 
-from .forms import ProfileForm
+from . import personal_data
+from .forms import EraseMeForm, ErasePersonForm, ProfileForm
+from .models import User
 from .page_access import RolePageMixin
-from .roles import COACH, COORDINATOR, LEARNER, PUBLIC, SIGNED_IN, TEACHER, roles_of
-from .services import update_profile
+from .roles import (
+    COACH,
+    COORDINATOR,
+    COORDINATORS,
+    LEARNER,
+    PUBLIC,
+    SIGNED_IN,
+    TEACHER,
+    roles_of,
+)
+from .services import (
+    erase_myself,
+    erase_someone_else,
+    export_person,
+    log_access,
+    update_profile,
+)
 
 # Where each role starts its work, most powerful role first.
 START_PAGES = [
@@ -91,3 +110,112 @@ class LanguageView(RolePageMixin, View):
             secure=settings.SESSION_COOKIE_SECURE,
         )
         return response
+
+
+# --- The rights of the person: their data, and its erasure --------------------------------
+
+
+def _json_download(person) -> JsonResponse:
+    document = export_person(person=person)
+    response = JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    day = document["generated_at"][:10]
+    response["Content-Disposition"] = (
+        f'attachment; filename="kurslotse-data-{person.pk}-{day}.json"'
+    )
+    return response
+
+
+class MyDataView(RolePageMixin, TemplateView):
+    """Everything Kurslotse stores about the signed-in person, readable and
+    printable, in their language; the same as JSON from the download link."""
+
+    allowed_roles = {"get": SIGNED_IN}
+    template_name = "accounts/my_data.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        document = export_person(person=self.request.user)
+        shown = []
+        for name, data in document["sections"].items():
+            section = personal_data.section(name)
+            if section is None:
+                continue
+            shown.append({
+                "name": name, "title": section.title,
+                "data": section.readable(data) if section.readable else data,
+            })  # fmt: skip
+        context.update(document=document, sections=shown)
+        return context
+
+
+class MyDataDownloadView(RolePageMixin, View):
+    allowed_roles = {"get": SIGNED_IN}
+
+    def get(self, request):
+        return _json_download(request.user)
+
+
+class EraseMeView(RolePageMixin, FormView):
+    """The learner's own erasure: what happens, that it cannot be undone, and
+    the password typed again (``services.erase_myself``)."""
+
+    allowed_roles = {"get": SIGNED_IN, "post": SIGNED_IN}
+    template_name = "accounts/erase_me.html"
+    form_class = EraseMeForm
+
+    def form_valid(self, form):
+        try:
+            erase_myself(person=self.request.user, password=form.cleaned_data["password"])
+        except DomainError as error:
+            for field, problems in (error.fields or {"__all__": [error.message]}).items():
+                for problem in problems if isinstance(problems, list) else [problems]:
+                    form.add_error(field if field in form.fields else None, str(problem))
+            return self.form_invalid(form)
+        logout(self.request)
+        messages.success(self.request, _("Your account and your data are erased. Goodbye."))
+        return redirect("home")
+
+
+class ErasePersonView(RolePageMixin, FormView):
+    """A coordinator erases a person on their request, with a reason
+    (``services.erase_someone_else``); reached from the person's booking page."""
+
+    allowed_roles = {"get": COORDINATORS, "post": COORDINATORS}
+    template_name = "accounts/erase_person.html"
+    form_class = ErasePersonForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.person = None
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_person(self):
+        if self.person is None:
+            self.person = get_object_or_404(User.objects.all(), pk=self.kwargs["pk"])
+        return self.person
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(person=self.get_person(), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            erase_someone_else(
+                person=self.get_person(), by=self.request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as error:
+            for field, problems in (error.fields or {"__all__": [error.message]}).items():
+                for problem in problems if isinstance(problems, list) else [problems]:
+                    form.add_error(field if field in form.fields else None, str(problem))
+            return self.form_invalid(form)
+        messages.success(self.request, _("The person's account and data are erased."))
+        return redirect("courses:manage")
+
+
+class PersonDataDownloadView(RolePageMixin, View):
+    """A coordinator downloads everything about a person to answer a letter; recorded."""
+
+    allowed_roles = {"get": COORDINATORS}
+
+    def get(self, request, pk):
+        person = get_object_or_404(User.objects.all(), pk=pk)
+        log_access(actor=request.user, subject=person, what="export")
+        return _json_download(person)

@@ -2,7 +2,14 @@
 
 from django.urls import include, path
 
-from accounts.api import MeView, ParticipantViewSet
+from accounts.api import (
+    MeView,
+    MyErasureView,
+    MyExportView,
+    ParticipantViewSet,
+    PersonErasureView,
+    PersonExportView,
+)
 from coaching.api import (
     CoachingRequestViewSet,
     CoachProfileView,
@@ -44,6 +51,10 @@ router.register("retention-runs", RetentionRunViewSet, basename="retention-run")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
+    path("me/export/", MyExportView.as_view(), name="me-export"),
+    path("me/erase/", MyErasureView.as_view(), name="me-erase"),
+    path("people/<int:pk>/export/", PersonExportView.as_view(), name="person-export"),
+    path("people/<int:pk>/erase/", PersonErasureView.as_view(), name="person-erase"),
     path("calendar/", include("calendars.api_urls")),
     path("coaching/coach-profile/", CoachProfileView.as_view(), name="coach-profile"),
     path("coaching/figures/", FiguresView.as_view(), name="coaching-figures"),

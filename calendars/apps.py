@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class CalendarsConfig(AppConfig):
     name = "calendars"
     verbose_name = _("Calendars")
+
+    def ready(self) -> None:
+        from accounts.personal_data import register_section
+
+        from . import selectors, services
+
+        register_section(
+            "calendar_feed", _("Calendar link"), export=selectors.personal_data_of,
+            erase=services.erase_feed_token_of,
+        )  # fmt: skip

@@ -273,7 +273,8 @@ def meeting_event(meeting: Meeting) -> MeetingEvent:
     mentorship = meeting.mentorship
     coach, learner = mentorship.coach, mentorship.learner
     summary = _("Coaching: %(coach)s and %(learner)s") % {
-        "coach": coach.get_full_name(),
+        # An erased coach leaves the mentorship (and its past meetings) without one.
+        "coach": coach.get_full_name() if coach else "-",
         "learner": learner.get_full_name(),
     }
     cancelled = meeting.status == MeetingStatus.CANCELLED
@@ -294,7 +295,11 @@ def meeting_event(meeting: Meeting) -> MeetingEvent:
         organizer=office(),
         attendees=_attendees(
             Attendee(_person(learner), partstat="NEEDS-ACTION", rsvp=True),
-            Attendee(_person(coach), role="CHAIR", partstat="ACCEPTED", rsvp=False),
+            *(
+                [Attendee(_person(coach), role="CHAIR", partstat="ACCEPTED", rsvp=False)]
+                if coach
+                else []
+            ),
         ),
         domain=_domain(),
     )
@@ -373,3 +378,12 @@ def feed_name(region: str | None) -> str:
     if region is None:
         return _("Kurslotse: my dates")
     return _("Kurslotse: courses in %(region)s") % {"region": Region(region).label}
+
+
+def personal_data_of(person) -> dict | None:
+    """The ``calendar_feed`` section of the export: whether the person has a
+    private calendar link and since when (the link itself is a secret)."""
+    from .models import FeedToken
+
+    token = FeedToken.objects.filter(user=person).first()
+    return None if token is None else {"issued": token.created_at}

@@ -79,3 +79,8 @@ def user_for_token(token: str):
     if not hmac.compare_digest(_derive(record.user_id, record.nonce), token):
         return None
     return record.user
+
+
+def erase_feed_token_of(person, by) -> dict[str, int]:
+    """Erasure: the private calendar link stops working and its secret goes."""
+    return {"feed_tokens": FeedToken.objects.filter(user=person).delete()[0]}

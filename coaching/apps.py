@@ -7,12 +7,17 @@ class CoachingConfig(AppConfig):
     verbose_name = _("Coaching")
 
     def ready(self) -> None:
+        from accounts.personal_data import register_section
         from common import retention
         from notifications.calls import needs_a_call
         from notifications.constants import Kind
 
-        from . import services
+        from . import selectors, services
 
+        register_section(
+            "coaching", _("Coaching"), export=selectors.personal_data_of,
+            erase=lambda person, by: services.erase_coaching_of(person=person, by=by),
+        )  # fmt: skip
         # Learners without email (registered by phone) hear of their coach and
         # their meetings from the office (notifications/calls.py).
         needs_a_call(

@@ -83,9 +83,11 @@ class CoachProfile(models.Model):
 
 
 class CoachingRequest(models.Model):
+    # PROTECT: a person goes through ``accounts.services.erase_person``,
+    # which withdraws the request (and ends its mentorship) first.
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="coaching_requests",
         verbose_name=_("learner"),
     )
@@ -170,8 +172,10 @@ class MatchProposal(models.Model):
         MatchingRun, on_delete=models.CASCADE, null=True, blank=True, related_name="proposals"
     )
     request = models.ForeignKey(CoachingRequest, on_delete=models.CASCADE, related_name="proposals")
+    # PROTECT: an open proposal holds its request; erasing the coach
+    # (``coaching.services.erase_coaching_of``) reopens the request first.
     coach = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coach_proposals"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="coach_proposals"
     )
     score = models.PositiveSmallIntegerField(default=0)
     score_parts = models.JSONField(default=list)
@@ -230,11 +234,19 @@ class Mentorship(models.Model):
     request = models.OneToOneField(
         CoachingRequest, on_delete=models.CASCADE, related_name="mentorship"
     )
+    # A coach who is erased leaves the learner's history behind: the
+    # mentorship ends and loses its coach (NULL), its meetings and milestones
+    # stay (``coaching.services.erase_coaching_of``). PROTECT so that no raw
+    # delete of a person skips that.
     coach = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentorships_as_coach"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mentorships_as_coach",
     )
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentorships_as_learner"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mentorships_as_learner"
     )
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)

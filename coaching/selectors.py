@@ -429,3 +429,98 @@ def coach_choices():
         .select_related("user", "municipality")
         .order_by("user__full_name", "user__email")
     )
+
+
+# --- What Kurslotse stores about a person (GDPR Art. 15/20) -------------------------------
+
+
+def _meetings(mentorship) -> list[dict]:
+    return [
+        {"starts_at": m.starts_at, "ends_at": m.ends_at, "place": m.place,
+         "online_link": m.online_link, "status": m.status}
+        for m in mentorship.meetings.all()
+    ]  # fmt: skip
+
+
+def _milestones(mentorship) -> list[dict]:
+    return [
+        {"kind": m.kind, "occurred_on": m.occurred_on, "note": m.note}
+        for m in mentorship.milestones.all()
+    ]
+
+
+def personal_data_of(person) -> dict:
+    """The ``coaching`` section of the export. As a learner: every coaching
+    request with all it says, each mentorship with its coach, meetings,
+    milestones and the coach's notes about the person. As a coach: the coach
+    profile and the mentorships they coach (when and in which programme; their
+    mentees' data is the mentees' own)."""
+    requests = (
+        CoachingRequest.objects.filter(learner=person)
+        .select_related("municipality", "mentorship__coach")
+        .prefetch_related("mentorship__meetings", "mentorship__milestones", "mentorship__notes")
+        .order_by("created_at", "pk")
+    )
+    as_learner = []
+    for request in requests:
+        mentorship = getattr(request, "mentorship", None)
+        as_learner.append(
+            {
+                "id": request.pk,
+                "programme": request.programme,
+                "goals": request.goals,
+                "languages": request.languages,
+                "german_level": request.german_level,
+                "municipality": request.municipality.name,
+                "availability": request.availability,
+                "online_ok": request.online_ok,
+                "coach_gender_preference": request.coach_gender_preference,
+                "care_facility": request.care_facility,
+                "shift_pattern": request.shift_pattern,
+                "notes": request.notes,
+                "status": request.status,
+                "asked_on": request.created_at,
+                "matched_on": request.matched_at,
+                "closed_on": request.closed_at,
+                "mentorship": None
+                if mentorship is None
+                else {
+                    "coach": mentorship.coach.get_full_name() if mentorship.coach else None,
+                    "started": mentorship.started_at,
+                    "ended": mentorship.ended_at,
+                    "end_reason": mentorship.end_reason,
+                    "meetings": _meetings(mentorship),
+                    "milestones": _milestones(mentorship),
+                    "coach_notes": [
+                        {"written_at": note.created_at, "text": note.text}
+                        for note in mentorship.notes.all()
+                    ],
+                },
+            }
+        )
+    profile = CoachProfile.objects.filter(user=person).select_related("municipality").first()
+    coaching = Mentorship.objects.filter(coach=person).select_related("request")
+    return {
+        "requests": as_learner,
+        "coach_profile": None
+        if profile is None
+        else {
+            "programmes": profile.programmes,
+            "languages": profile.languages,
+            "municipality": profile.municipality.name,
+            "travel_radius_km": profile.travel_radius_km,
+            "online_ok": profile.online_ok,
+            "availability": profile.availability,
+            "capacity": profile.capacity,
+            "skills": profile.skills,
+            "gender": profile.gender,
+            "active": profile.is_active,
+            "volunteer": profile.is_volunteer,
+            "volunteer_agreement_signed": profile.volunteer_agreement_signed,
+            "police_certificate_seen_on": profile.police_certificate_seen_on,
+        },
+        "mentorships_as_coach": [
+            {"programme": m.request.programme, "started": m.started_at, "ended": m.ended_at}
+            for m in coaching.order_by("started_at", "pk")
+        ],
+    }

@@ -10,7 +10,7 @@ someone else queues a notification in the same transaction.
 """
 
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from statistics import mean, median
 
 from django.db import IntegrityError, transaction
@@ -30,7 +30,9 @@ from .constants import (
     MEETING_MAX_DAYS_AHEAD,
     MEETING_MAX_HOURS,
     MILESTONE_MAX_DAYS_BACK,
+    OPEN_PROPOSAL_STATUSES,
     PROPOSAL_ANSWER_DAYS,
+    EndReason,
     GermanLevel,
     MeetingStatus,
     Programme,
@@ -547,11 +549,16 @@ def cancel_meeting(*, meeting: Meeting, by) -> Meeting:
         raise NotAllowed(_("Only the coach and the coordination office can do this."))
     if meeting.status != MeetingStatus.SCHEDULED:
         raise MeetingNotChangeable(_("This meeting is already cancelled."))
+    _cancel_meeting(meeting)
+    return meeting
+
+
+def _cancel_meeting(meeting: Meeting) -> None:
+    """Cancel a scheduled meeting locked by the caller; both are sent the cancellation."""
     meeting.status = MeetingStatus.CANCELLED
     meeting.sequence += 1
     meeting.save(update_fields=["status", "sequence", "updated_at"])
     _tell_participants(meeting, Kind.MEETING_CANCELLED)
-    return meeting
 
 
 def add_note(*, mentorship: Mentorship, author, text: str) -> CoachNote:
@@ -645,6 +652,14 @@ def _check_milestone_date(occurred_on) -> None:
 def end_mentorship(*, mentorship: Mentorship, by, reason: str) -> Mentorship:
     mentorship = locking.lock_mentorship(mentorship.pk)
     _active_for(by, mentorship)
+    _end(mentorship, reason=reason, tell=[mentorship.learner, mentorship.coach], by=by)
+    return mentorship
+
+
+def _end(mentorship: Mentorship, *, reason: str, tell, by=None) -> None:
+    """End a running mentorship locked by the caller: its request is closed,
+    its future meetings are cancelled (both calendars drop them), and each of
+    ``tell`` but ``by`` hears that it ended — with no more than that."""
     now = timezone.now()
     mentorship.ended_at = now
     mentorship.end_reason = reason
@@ -653,17 +668,155 @@ def end_mentorship(*, mentorship: Mentorship, by, reason: str) -> Mentorship:
         status=RequestStatus.CLOSED, closed_at=now
     )
     scheduled = mentorship.meetings.filter(status=MeetingStatus.SCHEDULED, starts_at__gt=now)
-    for meeting in scheduled.order_by("pk"):
-        cancel_meeting(meeting=meeting, by=by)
-    for person in (mentorship.learner, mentorship.coach):
-        if person.pk != by.pk:
+    for meeting_id in scheduled.order_by("pk").values_list("pk", flat=True):
+        _cancel_meeting(locking.lock_meeting(meeting_id))
+    for person in tell:
+        if person is not None and (by is None or person.pk != by.pk):
             notify(
                 recipient=person,
                 kind=Kind.MENTORSHIP_ENDED,
                 key=f"mentorship-ended:{mentorship.pk}",
                 payload={"mentorship": mentorship.pk},
             )
-    return mentorship
+
+
+# --- Erasure (GDPR Art. 17) ----------------------------------------------------------------
+
+
+def _month(moment) -> date:
+    day = timezone.localdate(moment) if isinstance(moment, datetime) else moment
+    return day.replace(day=1)
+
+
+def _records_of(requests: list[CoachingRequest]) -> list:
+    """The funders' figures of a learner's coaching, with nothing that leads
+    back to them: per request its programme, municipality and month (and the
+    days it took to match), per mentorship the month and reason it ended, per
+    milestone its kind and month."""
+    from accounts.models import AnonymousRecord
+
+    Kind_ = AnonymousRecord.Kind
+    records = []
+    for request in requests:
+        matched_days = (
+            (request.matched_at - request.created_at).days if request.matched_at else None
+        )
+        base = {"programme": request.programme, "municipality_id": request.municipality_id}
+        records.append(
+            AnonymousRecord(
+                kind=Kind_.COACHING_REQUEST,
+                month=_month(request.created_at),
+                outcome=request.status,
+                days_to_match=matched_days,
+                **base,
+            )
+        )
+        mentorship = getattr(request, "mentorship", None)
+        if mentorship is None:
+            continue
+        if mentorship.ended_at:
+            records.append(
+                AnonymousRecord(
+                    kind=Kind_.MENTORSHIP,
+                    month=_month(mentorship.ended_at),
+                    outcome=mentorship.end_reason,
+                    **base,
+                )
+            )
+        records += [
+            AnonymousRecord(
+                kind=Kind_.MILESTONE,
+                month=_month(milestone.occurred_on),
+                outcome=milestone.kind,
+                **base,
+            )
+            for milestone in mentorship.milestones.all()
+        ]
+    return records
+
+
+def _back_into_matching(request: CoachingRequest) -> CoachingRequest:
+    """A learner whose coach is gone asks again, as they asked before: a new
+    open request with the same wishes (the old one keeps the history)."""
+    fields = {
+        name: getattr(request, name)
+        for name in ("programme", "goals", "languages", "german_level", "municipality_id",
+                     "availability", "online_ok", "coach_gender_preference", "care_facility",
+                     "shift_pattern", "notes")
+    }  # fmt: skip
+    return CoachingRequest.objects.create(learner_id=request.learner_id, created_by=None, **fields)
+
+
+@transaction.atomic
+def erase_coaching_of(*, person, by) -> dict[str, int]:
+    """The ``coaching`` part of ``accounts.services.erase_person``.
+
+    As a learner: open requests are withdrawn (their proposals superseded),
+    running mentorships end (``LEARNER_WITHDREW``; the coach is told that it
+    ended, not why, and future meetings are cancelled in both calendars);
+    the figures become anonymous records; requests, mentorships, meetings,
+    notes and milestones are deleted.
+
+    As a coach: running mentorships end (``COACH_WITHDREW``) and the learner
+    goes back into matching with a new request of the same wishes; every
+    mentorship loses its coach but keeps its meetings and milestones (the
+    learner's history); the notes the coach wrote, their open proposals
+    (whose requests are open again), their other proposals and their coach
+    profile are deleted.
+
+    Locks in the order of ``coaching/locking.py``: requests, then proposals,
+    then mentorships, then meetings, each in ascending id order.
+    """
+    counts = {"requests": 0, "mentorships_ended": 0, "back_into_matching": 0}
+    # --- as a learner
+    requests = []
+    for request_id in (
+        CoachingRequest.objects.filter(learner=person).order_by("pk").values_list("pk", flat=True)
+    ):
+        request = locking.lock_request(request_id)
+        if request.status in (RequestStatus.OPEN, RequestStatus.PROPOSED):
+            request = close_request(request=request, by=by)  # withdrawn, proposals superseded
+        mentorship = Mentorship.objects.filter(request=request).first()
+        if mentorship is not None and mentorship.is_active:
+            mentorship = locking.lock_mentorship(mentorship.pk)
+            _end(mentorship, reason=EndReason.LEARNER_WITHDREW, tell=[mentorship.coach])
+            counts["mentorships_ended"] += 1
+        request.refresh_from_db()
+        requests.append(request)
+    from accounts.models import AnonymousRecord
+
+    AnonymousRecord.objects.bulk_create(_records_of(requests))
+    Mentorship.objects.filter(learner=person).delete()
+    CoachingRequest.objects.filter(learner=person).delete()
+    counts["requests"] = len(requests)
+    # --- as a coach
+    proposals = MatchProposal.objects.filter(coach=person)
+    for request_id in sorted(
+        set(
+            proposals.filter(status__in=OPEN_PROPOSAL_STATUSES).values_list("request_id", flat=True)
+        )
+    ):
+        request = locking.lock_request(request_id)
+        request.proposals.filter(coach=person, status__in=OPEN_PROPOSAL_STATUSES).update(
+            status=ProposalStatus.SUPERSEDED
+        )
+        if request.status == RequestStatus.PROPOSED:
+            _reopen(request)
+    proposals.delete()
+    for mentorship_id in (
+        Mentorship.objects.filter(coach=person, ended_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ):
+        mentorship = locking.lock_mentorship(mentorship_id)
+        _end(mentorship, reason=EndReason.COACH_WITHDREW, tell=[mentorship.learner])
+        _back_into_matching(mentorship.request)
+        counts["mentorships_ended"] += 1
+        counts["back_into_matching"] += 1
+    CoachNote.objects.filter(author=person).delete()
+    Mentorship.objects.filter(coach=person).update(coach=None)
+    CoachProfile.objects.filter(user=person).delete()
+    return counts
 
 
 def delete_notes_of_mentorships_ended_before(*, cutoff: datetime) -> int:

@@ -7,7 +7,31 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Courses")
 
     def ready(self) -> None:
+        from accounts.personal_data import ERASE_FIRST, register_section
+        from common import retention
         from notifications.calls import needs_a_call
+
+        from . import selectors, services
+
+        # Bookings erase first: they take the course capacity lock (the one lock order).
+        register_section(
+            "bookings", _("Bookings and waiting lists"), export=selectors.personal_data_of,
+            erase=lambda person, by: services.erase_bookings_of(person=person, by=by),
+            erase_order=ERASE_FIRST,
+        )  # fmt: skip
+        retention.register(
+            retention.RetentionRule(
+                key="bookings",
+                label=_("Bookings"),
+                setting="KURSLOTSE_RETENTION_BOOKINGS_MONTHS",
+                unit=retention.MONTHS,
+                what_happens=_(
+                    "Anonymised this long after the course ended: names, children's ages "
+                    "and attendance go; the figures stay as anonymous records."
+                ),
+                remove=services.anonymise_bookings_ended_before_moment,
+            )
+        )
         from notifications.constants import Kind
 
         # What people without email must hear from the office by phone: what

@@ -284,9 +284,11 @@ class Booking(models.Model):
     course = models.ForeignKey(
         Course, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("course")
     )
+    # PROTECT: deleting a person must not free their seat behind the waiting
+    # list's back; ``accounts.services.erase_person`` cancels and offers first.
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="bookings",
         verbose_name=_("learner"),
     )

@@ -838,3 +838,54 @@ def skipped_dates_of(course: Course, *, kept: bool | None = None) -> list[Skippe
     for row in found:
         row.reason_text = reason_text(row)  # type: ignore[attr-defined]
     return found
+
+
+# --- What Kurslotse stores about a person (GDPR Art. 15/20) -------------------------------
+
+
+def personal_data_of(person) -> list[dict]:
+    """Every booking of ``person`` (waiting-list places included), with the
+    children's ages, the waiting-list position and the attendance marks: the
+    ``bookings`` section of ``accounts.services.export_person`` (two queries)."""
+    bookings = list(
+        with_waitlist_position(
+            Booking.objects.filter(learner=person).select_related("course__municipality")
+        ).order_by("created_at", "pk")
+    )
+    marks: dict[int, list[dict]] = {}
+    for booking_id, day, status in (
+        Attendance.objects.filter(booking__in=bookings)
+        .order_by("session__date", "pk")
+        .values_list("booking_id", "session__date", "status")
+    ):
+        marks.setdefault(booking_id, []).append({"date": day, "status": status})
+    return [
+        {
+            "id": booking.pk,
+            "course": {
+                "id": booking.course_id,
+                "title": booking.course.title,
+                "level": booking.course.level,
+                "starts_on": booking.course.starts_on,
+                "ends_on": booking.course.ends_on,
+                "municipality": booking.course.municipality.name
+                if booking.course.municipality
+                else None,
+            },
+            "status": booking.status,
+            "children_ages": booking.children_ages,
+            "childcare_places": booking.childcare_places,
+            "waitlist_position": booking.waitlist_position,
+            "first_in_line": booking.waitlist_priority,
+            "reason_for_going_first": booking.priority_reason,
+            "booked_at": booking.created_at,
+            "offered_at": booking.offered_at,
+            "offer_expires_at": booking.offer_expires_at,
+            "confirmed_at": booking.confirmed_at,
+            "cancelled_at": booking.cancelled_at,
+            "cancel_reason": booking.cancel_reason,
+            "reason_given_by_the_office": booking.cancel_note,
+            "attendance": marks.get(booking.pk, []),
+        }
+        for booking in bookings
+    ]

@@ -675,20 +675,18 @@ def _may_act_for(user, booking: Booking) -> bool:
     return booking.learner_id == user.pk or has_role(user, COORDINATOR)
 
 
-@transaction.atomic
-def cancel_booking(*, booking: Booking, by) -> Booking:
-    """Cancel a booking; a freed place goes straight to the waiting list."""
-    booking = locking.lock_booking(booking.pk)
-    if not _may_act_for(by, booking):
-        raise NotAllowed(_("You cannot cancel this booking."))
-    if booking.status == BookingStatus.CANCELLED:
-        raise BookingNotActive(_("This booking is already cancelled."))
+def _cancel(booking: Booking, *, by, now: datetime) -> bool:
+    """Cancel a booking locked by the caller (by the learner, or by someone for
+    them); returns whether it held a place, which the caller must then offer
+    on (``offer_free_places``) in the same transaction."""
     held_capacity = booking.status in HOLDING_STATUSES
     booking.status = BookingStatus.CANCELLED
-    booking.cancelled_at = timezone.now()
+    booking.cancelled_at = now
     booking.cancelled_by = by
     booking.cancel_reason = (
-        CancelReason.BY_LEARNER if by.pk == booking.learner_id else CancelReason.BY_COORDINATOR
+        CancelReason.BY_LEARNER
+        if by is None or by.pk == booking.learner_id
+        else CancelReason.BY_COORDINATOR
     )
     booking.offer_expires_at = None
     booking.save(
@@ -700,6 +698,18 @@ def cancel_booking(*, booking: Booking, by) -> Booking:
             "offer_expires_at",
         ]
     )
+    return held_capacity
+
+
+@transaction.atomic
+def cancel_booking(*, booking: Booking, by) -> Booking:
+    """Cancel a booking; a freed place goes straight to the waiting list."""
+    booking = locking.lock_booking(booking.pk)
+    if not _may_act_for(by, booking):
+        raise NotAllowed(_("You cannot cancel this booking."))
+    if booking.status == BookingStatus.CANCELLED:
+        raise BookingNotActive(_("This booking is already cancelled."))
+    held_capacity = _cancel(booking, by=by, now=timezone.now())
     if booking.cancelled_by_id != booking.learner_id or held_capacity:
         course = booking.course
         method = "CANCEL" if held_capacity else None
@@ -1408,3 +1418,104 @@ def send_course_message(
         record.recipients,
     )
     return record
+
+
+# --- Erasure and retention: personal data of bookings (GDPR Art. 17, 5(1)(e)) -------------
+
+
+def _month_of(moment) -> date:
+    day = timezone.localdate(moment) if isinstance(moment, datetime) else moment
+    return day.replace(day=1)
+
+
+def _anonymous_records(bookings: Iterable[Booking]) -> list:
+    """What the district keeps of these bookings: the course (its level and
+    municipality), the month of booking, the outcome and the number of
+    childcare places — never the learner, the children's ages or any text."""
+    from accounts.models import AnonymousRecord
+
+    return [
+        AnonymousRecord(
+            kind=AnonymousRecord.Kind.BOOKING,
+            month=_month_of(booking.created_at),
+            level=booking.course.level,
+            municipality_id=booking.course.municipality_id,
+            course_id=booking.course_id,
+            outcome=booking.status,
+            childcare_places=booking.childcare_places,
+        )
+        for booking in bookings
+    ]
+
+
+@transaction.atomic
+def erase_bookings_of(*, person, by) -> dict[str, int]:
+    """The ``bookings`` part of ``accounts.services.erase_person``.
+
+    In the one lock order: the capacity locks of all the person's courses
+    first (ascending ids), then their booking rows. Active bookings of courses
+    that have not ended are cancelled as any cancellation (``_cancel``) and the
+    places they held are offered on to the waiting list at once
+    (``offer_free_places``); waiting places simply go. Every booking then
+    becomes an anonymous record and is deleted, with its attendance marks.
+    The person is not notified: their inbox is erased with them.
+    """
+    course_ids = set(Booking.objects.filter(learner=person).values_list("course_id", flat=True))
+    locking.lock_course_capacity(course_ids)
+    bookings = locking.lock_rows(Booking.objects.filter(learner=person).select_related("course"))
+    today, now = timezone.localdate(), timezone.now()
+    freed: dict[int, Course] = {}
+    cancelled = 0
+    for booking in bookings:
+        if booking.status in ACTIVE_STATUSES and booking.course.ends_on >= today:
+            if _cancel(booking, by=by, now=now):
+                freed[booking.course_id] = booking.course
+            cancelled += 1
+    from accounts.models import AnonymousRecord
+
+    AnonymousRecord.objects.bulk_create(_anonymous_records(bookings))
+    Booking.objects.filter(pk__in=[booking.pk for booking in bookings]).delete()
+    offered = 0
+    for course_id in sorted(freed):
+        offered += len(offer_free_places(freed[course_id], now))
+    return {"bookings": len(bookings), "cancelled": cancelled, "places_offered": offered}
+
+
+def anonymise_bookings_ended_before_moment(*, cutoff: datetime) -> int:
+    """The retention rule's call (``courses/apps.py``): its cutoff is a moment;
+    courses end on a Berlin day."""
+    return anonymise_bookings_of_courses_ended_before(cutoff=timezone.localdate(cutoff))
+
+
+def anonymise_bookings_of_courses_ended_before(*, cutoff: date) -> int:
+    """Retention of bookings: the bookings of courses whose last day is before
+    ``cutoff`` become anonymous records (the same as on erasure: level,
+    municipality, month, outcome, childcare places) and are deleted with their
+    children's ages, notes and attendance marks. Course by course, each in its
+    own short transaction under the course's lock (nothing is offered: the
+    courses are over). Returns how many bookings were anonymised."""
+    done = 0
+    course_ids = (
+        Booking.objects.filter(course__ends_on__lt=cutoff)
+        .values_list("course_id", flat=True)
+        .distinct()
+        .order_by("course_id")
+    )
+    for course_id in list(course_ids):
+        done += _anonymise_bookings_of(course_id, cutoff)
+    return done
+
+
+@transaction.atomic
+def _anonymise_bookings_of(course_id: int, cutoff: date) -> int:
+    from accounts.models import AnonymousRecord
+
+    locking.lock_course_capacity([course_id])
+    bookings = locking.lock_rows(
+        Booking.objects.filter(course_id=course_id, course__ends_on__lt=cutoff).select_related(
+            "course"
+        )
+    )
+    AnonymousRecord.objects.bulk_create(_anonymous_records(bookings))
+    Booking.objects.filter(pk__in=[booking.pk for booking in bookings]).delete()
+    return len(bookings)

@@ -532,11 +532,12 @@ class ParticipantRow:
 
 
 def participants_by_month(filters: Filters) -> list[ParticipantRow]:
-    """Learners with a confirmed booking, per course and month (three queries).
+    """Learners with a confirmed booking, per course and month (four queries).
 
     A course counts in a month when it has a session that takes place (is not
     cancelled) in that month and the period; each learner whose booking is
-    confirmed now counts once per course and month. No names leave the database.
+    confirmed now counts once per course and month, and so does each anonymous
+    record of a confirmed booking. No names leave the database.
     """
     sessions = (
         CourseSession.objects.filter(
@@ -557,6 +558,22 @@ def participants_by_month(filters: Filters) -> list[ParticipantRow]:
         .values_list("course_id", "n")
         .order_by()
     )
+    # Bookings of people since erased, and of courses past their retention, are
+    # kept as anonymous records: they count as the participants they were.
+    from accounts.models import AnonymousRecord
+
+    for course_id, n in (
+        AnonymousRecord.objects.filter(
+            kind=AnonymousRecord.Kind.BOOKING,
+            course_id__in=list(months),
+            outcome=BookingStatus.CONFIRMED,
+        )
+        .values("course_id")
+        .annotate(n=Count("pk"))
+        .values_list("course_id", "n")
+        .order_by()
+    ):
+        learners[course_id] = learners.get(course_id, 0) + n
     courses = Course.objects.filter(pk__in=list(months)).values(
         "pk", "title", "level", "municipality__name", "municipality__region"
     )

@@ -7,10 +7,17 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        from accounts.personal_data import register_section
         from common import retention
 
-        from . import services
+        from . import selectors, services
 
+        # After courses and coaching, which may still notify the person while erasing.
+        register_section(
+            "notifications", _("Messages sent to you"), export=selectors.personal_data_of,
+            erase=lambda person, by: services.erase_notifications_of(person=person),
+            erase_order=500, readable=selectors.readable_notifications,
+        )  # fmt: skip
         retention.register(
             retention.RetentionRule(
                 key="notifications",

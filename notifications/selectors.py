@@ -35,3 +35,41 @@ def call_list(*, done: bool = False):
 
 def open_calls_count() -> int:
     return Notification.objects.filter(channel=Channel.OFFICE_CALL, done_at__isnull=True).count()
+
+
+def personal_data_of(person) -> list[dict]:
+    """The ``notifications`` section of the export: every message sent to the
+    person, on every channel, with what it said (its payload), newest first."""
+    return [
+        {
+            "id": row.pk,
+            "kind": row.kind,
+            "channel": row.channel,
+            "status": row.status,
+            "created_at": row.created_at,
+            "sent_at": row.sent_at,
+            "read_at": row.read_at,
+            "called_at": row.done_at,
+            "content": row.payload,
+        }
+        for row in Notification.objects.filter(recipient=person).order_by("-created_at", "-pk")
+    ]
+
+
+def readable_notifications(rows: list[dict]) -> list[dict]:
+    """The export's notifications as the page shows them: each message's text
+    in the reader's language (the current one) instead of its payload."""
+    from django.utils import translation
+
+    from .texts import render
+
+    language = translation.get_language() or "en"
+    shown = []
+    for row in rows:
+        try:
+            text = render(row["kind"], row["content"], language)
+            content = " ".join([text.subject, *text.lines])
+        except (KeyError, TypeError, ValueError):  # an old payload: show what it holds
+            content = row["content"]
+        shown.append({**row, "content": content})
+    return shown

@@ -11,7 +11,9 @@ queues the reminders that have come due. Reminders are rows, not long-ETA
 tasks, so they survive restarts and Redis' visibility timeout.
 """
 
+import json
 import logging
+import re
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -289,3 +291,42 @@ def delete_notifications_created_before(*, cutoff: datetime) -> int:
     old = old.exclude(status__in=(Status.QUEUED, Status.SENDING))
     old = old.exclude(channel=Channel.OFFICE_CALL, done_at__isnull=True)
     return delete_in_batches(old)
+
+
+def _without(value, texts: set[str]):
+    """``value`` (a payload) with every one of ``texts`` cut out of its strings."""
+    if isinstance(value, dict):
+        return {key: _without(item, texts) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without(item, texts) for item in value]
+    if isinstance(value, str):
+        for text in texts:
+            value = re.sub(re.escape(text), "", value, flags=re.IGNORECASE)
+        return value.strip()
+    return value
+
+
+@transaction.atomic
+def erase_notifications_of(*, person) -> dict[str, int]:
+    """The ``notifications`` part of ``accounts.services.erase_person``: every
+    row sent to the person goes (queued ones are never delivered: a worker
+    finds no row), and messages to others that name them (a course message's
+    sender) lose the name."""
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    deleted, _by_model = Notification.objects.filter(recipient=person).delete()
+    texts = {text for text in (person.full_name, person.email, person.phone) if text}
+    naming = Q()
+    for text in texts:
+        # As the database stores JSON: SQLite keeps "ü" as "\u00fc".
+        for spelling in {text, json.dumps(text)[1:-1]}:
+            naming |= Q(text__icontains=spelling)
+    scrubbed = 0
+    if naming:
+        rows = Notification.objects.annotate(text=Cast("payload", TextField())).filter(naming)
+        for row in rows.select_for_update(of=("self",)).order_by("pk"):
+            row.payload = _without(row.payload, texts)
+            row.save(update_fields=["payload"])
+            scrubbed += 1
+    return {"notifications": deleted, "payloads_scrubbed": scrubbed}

@@ -397,7 +397,22 @@ WAITLIST_TABLE = [
         route="api:retention-run-list"),
 ]  # fmt: skip
 
+RIGHTS_TABLE = [
+    Row("export one's own data", "get", lambda w: "/api/v1/me/export/",
+        only(LEARNER, COACH, COORDINATOR, TEACHER), route="api:me-export"),
+    Row("erase oneself", "post", lambda w: "/api/v1/me/erase/",
+        only(LEARNER, COACH, COORDINATOR, TEACHER),
+        body=lambda w, r: {"password": "correct-horse-battery"}, route="api:me-erase"),
+    Row("export a person's data", "get",
+        lambda w: f"/api/v1/people/{w.extra['someone'].pk}/export/", only(COORDINATOR),
+        route="api:person-export"),
+    Row("erase a person", "post", lambda w: f"/api/v1/people/{w.extra['someone'].pk}/erase/",
+        only(COORDINATOR), body=lambda w, r: {"reason": "Brief vom 3. März"},
+        route="api:person-erase"),
+]  # fmt: skip
+
 TABLE += COACHING_TABLE + NOTIFICATION_TABLE + CALENDAR_TABLE + ATTENDANCE_TABLE + WAITLIST_TABLE
+TABLE += RIGHTS_TABLE
 CELLS = [(row, role) for row in TABLE for role in ROLES]
 
 

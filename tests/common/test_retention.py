@@ -35,9 +35,6 @@ pytestmark = pytest.mark.django_db
 BERLIN = ZoneInfo("Europe/Berlin")
 # A Tuesday afternoon; every period is counted from here.
 T = dt.datetime(2030, 3, 12, 15, 0, tzinfo=BERLIN)
-ERASURE_NEEDS_RIGHTS = pytest.mark.xfail(
-    reason="erase_person comes from the rights branch", strict=False
-)
 
 
 def at(moment):
@@ -310,7 +307,6 @@ def test_who_signed_in_after_the_warning_is_not_erased_and_the_mark_goes(
     assert person.is_active and person.erasure_warned_at is None
 
 
-@ERASURE_NEEDS_RIGHTS
 def test_a_warned_account_is_erased_on_the_day_the_warning_named():
     person = warned_person()
     kept = signed_in_at(T + months(6))

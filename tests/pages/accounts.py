@@ -1,4 +1,6 @@
-from .table import OK, PageRow, everyone, signed_in
+from accounts.roles import COORDINATOR
+
+from .table import OK, PageRow, everyone, only, signed_in
 
 ROWS = [
     PageRow("home", "get", lambda w: "/", everyone(OK), route="home"),
@@ -8,4 +10,21 @@ ROWS = [
                                   "phone": "", "home_municipality": ""}),
     PageRow("switch language", "post", lambda w: "/language/", everyone(OK),
             route="accounts:language", data=lambda w, role: {"language": "uk", "next": "/"}),
+    PageRow("your data", "get", lambda w: "/privacy/my-data/", signed_in(),
+            route="accounts:my_data"),
+    PageRow("your data as JSON", "get", lambda w: "/privacy/my-data.json", signed_in(),
+            route="accounts:my_data_json"),
+    PageRow("erase oneself: the confirmation", "get", lambda w: "/privacy/erase/", signed_in(),
+            route="accounts:erase_me"),
+    PageRow("erase oneself", "post", lambda w: "/privacy/erase/", signed_in(),
+            route="accounts:erase_me", data=lambda w, role: {"password": "correct-horse-battery"}),
+    PageRow("a person's data as JSON", "get",
+            lambda w: f"/manage/people/{w.extra['someone'].pk}/data.json", only(COORDINATOR),
+            route="accounts:person_data_json"),
+    PageRow("erase a person: the confirmation", "get",
+            lambda w: f"/manage/people/{w.extra['someone'].pk}/erase/", only(COORDINATOR),
+            route="accounts:erase_person"),
+    PageRow("erase a person", "post", lambda w: f"/manage/people/{w.extra['someone'].pk}/erase/",
+            only(COORDINATOR), route="accounts:erase_person",
+            data=lambda w, role: {"reason": "Brief vom 3. März"}),
 ]  # fmt: skip
