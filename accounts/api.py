@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -13,9 +14,20 @@ from notifications.services import channels_of
 from places.models import Municipality
 
 from . import services
-from .models import User
-from .roles import COORDINATOR, COORDINATORS, LEARNER, SIGNED_IN, has_role, roles_of
-from .selectors import PEOPLE_SEARCH_LIMIT, find_learners, learners
+from .access import LogsReads
+from .constants import AccessWhat
+from .forms import AccessTrailForm
+from .models import AccessLog, User
+from .roles import (
+    COORDINATOR,
+    COORDINATORS,
+    DATA_PROTECTION_OFFICERS,
+    LEARNER,
+    SIGNED_IN,
+    has_role,
+    roles_of,
+)
+from .selectors import PEOPLE_SEARCH_LIMIT, access_trail, find_learners, learners
 
 
 class ProfileSerializer(serializers.ModelSerializer):
@@ -109,11 +121,18 @@ class NewParticipantSerializer(serializers.Serializer):
 
 
 class ParticipantViewSet(
-    UserLanguageMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    UserLanguageMixin,
+    LogsReads,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """The coordination office finds a caller by name, email or phone, or
-    registers one without an email address (who then has no login)."""
+    registers one without an email address (who then has no login). Each
+    person found is a read of their contact details (access log)."""
 
+    access_what = AccessWhat.CONTACT_DETAILS
+    access_subject = "pk"
     serializer_class = ContactSerializer
     pagination_class = None
     filterset_class = None
@@ -148,3 +167,59 @@ class ParticipantViewSet(
         payload.is_valid(raise_exception=True)
         user = services.register_participant_by_phone(**payload.validated_data, by=request.user)
         return Response(ContactSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+# --- The access trail (data-protection officer) ----------------------------------------------
+
+
+class TrailPersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="get_full_name")
+
+
+class AccessLogSerializer(serializers.ModelSerializer):
+    actor = TrailPersonSerializer(allow_null=True, help_text="Null: the reader's account is gone.")
+    subject = TrailPersonSerializer()
+    what = serializers.ChoiceField(choices=AccessWhat.choices)
+    what_label = serializers.CharField(source="get_what_display")
+
+    class Meta:
+        model = AccessLog
+        fields = ["id", "at", "actor", "subject", "what", "what_label", "object_id"]
+
+
+def _trail_parameter(name, kind, text):
+    return OpenApiParameter(name, kind, required=False, description=text)
+
+
+class AccessLogViewSet(UserLanguageMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Who read whose personal data, newest first: for the data-protection officer only."""
+
+    serializer_class = AccessLogSerializer
+    filterset_class = None
+    allowed_roles = {"list": DATA_PROTECTION_OFFICERS}
+
+    def get_queryset(self):
+        form = AccessTrailForm(self.request.query_params)
+        if not form.is_valid():
+            raise serializers.ValidationError({k: list(v) for k, v in form.errors.items()})
+        return access_trail(**form.cleaned_data)
+
+    @extend_schema(
+        summary="The access trail: who read whose personal data (data-protection officer)",
+        description="Newest first, paginated. Every read of another person's personal data "
+        "is one row: `what` is one of a fixed vocabulary (`what_label` names it in the "
+        "caller's language), `object_id` the record read (for exports and printed lists the "
+        "course). 400 `validation_error`: a filter is not a number or a date, or `until` is "
+        "before `since` (named in `fields`).",
+        parameters=[
+            _trail_parameter("subject", int, "Only reads of this person's data (person id)."),
+            _trail_parameter("actor", int, "Only reads by this person (person id)."),
+            _trail_parameter("since", OpenApiTypes.DATE, "From this day on (YYYY-MM-DD, Berlin)."),
+            _trail_parameter(
+                "until", OpenApiTypes.DATE, "Up to and including this day (YYYY-MM-DD)."
+            ),
+        ],
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)

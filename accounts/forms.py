@@ -30,3 +30,29 @@ class ProfileForm(forms.ModelForm):
         self.fields["phone"].widget.input_type = "tel"
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
         self.fields["full_name"].widget.attrs["autocomplete"] = "name"
+
+
+class AccessTrailForm(forms.Form):
+    """The data-protection officer's filters on the access trail, for the page
+    and (as the filter set's form) the API: whose data, who read it, and the
+    days from ``since`` to ``until`` (both included, Berlin's dates)."""
+
+    subject = forms.IntegerField(
+        label=_("Whose data (person id)"), min_value=1, max_value=2**63 - 1, required=False
+    )
+    actor = forms.IntegerField(
+        label=_("Read by (person id)"), min_value=1, max_value=2**63 - 1, required=False
+    )
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("The end of the period is before its start."))
+        return cleaned

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch
@@ -12,14 +13,26 @@ from django.views.generic import FormView, TemplateView
 
 from common.web import safe_next
 
-from .forms import ProfileForm
+from .forms import AccessTrailForm, ProfileForm
 from .page_access import RolePageMixin
-from .roles import COACH, COORDINATOR, LEARNER, PUBLIC, SIGNED_IN, TEACHER, roles_of
+from .roles import (
+    COACH,
+    COORDINATOR,
+    DATA_PROTECTION_OFFICER,
+    DATA_PROTECTION_OFFICERS,
+    LEARNER,
+    PUBLIC,
+    SIGNED_IN,
+    TEACHER,
+    roles_of,
+)
+from .selectors import access_trail
 from .services import update_profile
 
 # Where each role starts its work, most powerful role first.
 START_PAGES = [
     (COORDINATOR, "dashboard:index"),
+    (DATA_PROTECTION_OFFICER, "accounts:access_log"),
     (TEACHER, "courses:teach"),
     (COACH, "coaching:mentees"),
     (LEARNER, "courses:my_bookings"),
@@ -91,3 +104,25 @@ class LanguageView(RolePageMixin, View):
             secure=settings.SESSION_COOKIE_SECURE,
         )
         return response
+
+
+class AccessLogView(RolePageMixin, TemplateView):
+    """The access trail for the data-protection officer: who read whose data,
+    when, filtered by person, reader and period (the API's filters)."""
+
+    allowed_roles = {"get": DATA_PROTECTION_OFFICERS}
+    template_name = "accounts/access_log.html"
+    page_size = 50
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = AccessTrailForm(self.request.GET or None)
+        filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        rows = access_trail(**filters) if not form.is_bound or form.is_valid() else None
+        page = (
+            Paginator(rows, self.page_size).get_page(self.request.GET.get("page"))
+            if rows is not None
+            else None
+        )
+        context.update(form=form, page=page)
+        return context

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from accounts.api import MeView, ParticipantViewSet
+from accounts.api import AccessLogViewSet, MeView, ParticipantViewSet
 from coaching.api import (
     CoachingRequestViewSet,
     CoachProfileView,
@@ -39,6 +39,7 @@ router.register("coaching/meetings", MeetingViewSet, basename="meeting")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("closures", ClosureViewSet, basename="closure")
 router.register("participants", ParticipantViewSet, basename="participant")
+router.register("access-log", AccessLogViewSet, basename="access-log")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
