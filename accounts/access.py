@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from .services import log_reads
 
 
-class LogsReads:
+class LogsListReads:
     """Mix into a viewset whose list and retrieve show other people's data.
 
     ``access_what`` is an ``accounts.constants.AccessWhat``; ``access_subject``
@@ -43,6 +43,11 @@ class LogsReads:
         self.record_reads(objects)
         data = self.get_serializer(objects, many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
+
+
+class LogsReads(LogsListReads):
+    """``LogsListReads`` for a viewset with a detail route too (defining
+    ``retrieve`` makes the router add one, so list-only viewsets use the base)."""
 
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()

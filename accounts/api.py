@@ -14,7 +14,7 @@ from notifications.services import channels_of
 from places.models import Municipality
 
 from . import services
-from .access import LogsReads
+from .access import LogsListReads
 from .constants import AccessWhat
 from .forms import AccessTrailForm
 from .models import AccessLog, User
@@ -122,7 +122,7 @@ class NewParticipantSerializer(serializers.Serializer):
 
 class ParticipantViewSet(
     UserLanguageMixin,
-    LogsReads,
+    LogsListReads,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
