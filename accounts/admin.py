@@ -8,26 +8,29 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from backend.admin import CoordinatorPermissions, ReadOnlyAdmin
+from backend.admin import CoordinatorPermissions, LogsAdminReads
 from common.errors import DomainError
 
+from .constants import AccessWhat
 from .models import AccessLog, User
 from .services import erase_someone_else
 
-# The four role groups (learner, coach, coordinator, teacher) are data the code
+# The five role groups (learner, coach, coordinator, teacher, data-protection officer) are data the code
 # relies on (accounts.roles); roles are given on a person's page (its groups),
 # never renamed or re-permissioned here.
 admin.site.unregister(Group)
 
 
 @admin.register(User)
-class UserAdmin(CoordinatorPermissions, BaseUserAdmin):
+class UserAdmin(LogsAdminReads, CoordinatorPermissions, BaseUserAdmin):
     """People are created by signing up or by a coordinator's pages
     (``accounts.services.create_person`` also records the verified address), not
     here. Coordinators give roles and correct profiles; only superusers may
     touch superusers and the staff/superuser flags, so nobody can raise their
-    own rights."""
+    own rights. Listing or opening people is a read of their contact details
+    (access log)."""
 
+    access_what, access_subjects = AccessWhat.CONTACT_DETAILS, ("pk",)
     ordering = ["email"]
     list_display = ["email", "full_name", "preferred_language", "home_municipality", "is_active",
                     "date_joined"]  # fmt: skip
@@ -108,8 +111,35 @@ class UserAdmin(CoordinatorPermissions, BaseUserAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(ReadOnlyAdmin):
-    """The audit trail: written by ``accounts.services.log_access`` only, never edited."""
+class AccessLogAdmin(admin.ModelAdmin):
+    """The access trail: written by ``accounts.services.log_access`` only.
+
+    Nobody adds, changes or deletes a row here, not even a superuser (the
+    permissions below are False for everyone, so Django's superuser bypass does
+    not apply). Only superusers may look, for emergencies: coordinators are the
+    people the trail watches, and the data-protection officer reads it on the
+    page and the API (``/privacy/access-log/``, ``/api/v1/access-log/``) —
+    the admin would show them far more than the trail (least privilege).
+    Retention deletes old rows by its own service, not by hand.
+    """
+
+    list_per_page = 50
+    show_full_result_count = False
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
     list_display = ["at", "actor", "subject", "what", "object_id"]
     list_filter = ["what", "at"]
@@ -122,10 +152,12 @@ admin.site.unregister(EmailAddress)
 
 
 @admin.register(EmailAddress)
-class EmailAddressAdmin(CoordinatorPermissions, AllauthEmailAddressAdmin):
+class EmailAddressAdmin(LogsAdminReads, CoordinatorPermissions, AllauthEmailAddressAdmin):
     """Coordinators see people's addresses and whether they are verified; adding,
     changing or verifying one is for superusers only: an address added to
     someone else's account receives their password reset."""
+
+    access_what, access_subjects = AccessWhat.CONTACT_DETAILS, ("user",)
 
     def has_add_permission(self, request, *args) -> bool:
         return request.user.is_superuser

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -14,9 +15,20 @@ from notifications.services import channels_of
 from places.models import Municipality
 
 from . import services
-from .models import User
-from .roles import COORDINATOR, COORDINATORS, LEARNER, SIGNED_IN, has_role, roles_of
-from .selectors import PEOPLE_SEARCH_LIMIT, find_learners, learners
+from .access import LogsListReads
+from .constants import AccessWhat
+from .forms import AccessTrailForm
+from .models import AccessLog, User
+from .roles import (
+    COORDINATOR,
+    COORDINATORS,
+    DATA_PROTECTION_OFFICERS,
+    LEARNER,
+    SIGNED_IN,
+    has_role,
+    roles_of,
+)
+from .selectors import PEOPLE_SEARCH_LIMIT, access_trail, find_learners, learners
 
 
 class ProfileSerializer(serializers.ModelSerializer):
@@ -110,11 +122,18 @@ class NewParticipantSerializer(serializers.Serializer):
 
 
 class ParticipantViewSet(
-    UserLanguageMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    UserLanguageMixin,
+    LogsListReads,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """The coordination office finds a caller by name, email or phone, or
-    registers one without an email address (who then has no login)."""
+    registers one without an email address (who then has no login). Each
+    person found is a read of their contact details (access log)."""
 
+    access_what = AccessWhat.CONTACT_DETAILS
+    access_subject = "pk"
     serializer_class = ContactSerializer
     pagination_class = None
     filterset_class = None
@@ -243,7 +262,7 @@ def _person(pk):
 
 class PersonExportView(UserLanguageMixin, APIView):
     """A coordinator answers a request for access that came by letter or
-    phone; the read is recorded in the access log (`what=export`)."""
+    phone; the read is recorded in the access log (`what=data_export`)."""
 
     allowed_roles = {"get": COORDINATORS}
 
@@ -253,7 +272,7 @@ class PersonExportView(UserLanguageMixin, APIView):
     )
     def get(self, request, pk: int):
         person = _person(pk)
-        services.log_access(actor=request.user, subject=person, what="export")
+        services.log_access(actor=request.user, subject=person, what=AccessWhat.DATA_EXPORT)
         return export_response(person)
 
 
@@ -278,3 +297,59 @@ class PersonErasureView(UserLanguageMixin, APIView):
             person=person, by=request.user, reason=payload.validated_data["reason"]
         )
         return Response({"erased": True, "counts": counts})
+
+
+# --- The access trail (data-protection officer) ----------------------------------------------
+
+
+class TrailPersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="get_full_name")
+
+
+class AccessLogSerializer(serializers.ModelSerializer):
+    actor = TrailPersonSerializer(allow_null=True, help_text="Null: the reader's account is gone.")
+    subject = TrailPersonSerializer()
+    what = serializers.ChoiceField(choices=AccessWhat.choices)
+    what_label = serializers.CharField(source="get_what_display")
+
+    class Meta:
+        model = AccessLog
+        fields = ["id", "at", "actor", "subject", "what", "what_label", "object_id"]
+
+
+def _trail_parameter(name, kind, text):
+    return OpenApiParameter(name, kind, required=False, description=text)
+
+
+class AccessLogViewSet(UserLanguageMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Who read whose personal data, newest first: for the data-protection officer only."""
+
+    serializer_class = AccessLogSerializer
+    filterset_class = None
+    allowed_roles = {"list": DATA_PROTECTION_OFFICERS}
+
+    def get_queryset(self):
+        form = AccessTrailForm(self.request.query_params)
+        if not form.is_valid():
+            raise serializers.ValidationError({k: list(v) for k, v in form.errors.items()})
+        return access_trail(**form.cleaned_data)
+
+    @extend_schema(
+        summary="The access trail: who read whose personal data (data-protection officer)",
+        description="Newest first, paginated. Every read of another person's personal data "
+        "is one row: `what` is one of a fixed vocabulary (`what_label` names it in the "
+        "caller's language), `object_id` the record read (for exports and printed lists the "
+        "course). 400 `validation_error`: a filter is not a number or a date, or `until` is "
+        "before `since` (named in `fields`).",
+        parameters=[
+            _trail_parameter("subject", int, "Only reads of this person's data (person id)."),
+            _trail_parameter("actor", int, "Only reads by this person (person id)."),
+            _trail_parameter("since", OpenApiTypes.DATE, "From this day on (YYYY-MM-DD, Berlin)."),
+            _trail_parameter(
+                "until", OpenApiTypes.DATE, "Up to and including this day (YYYY-MM-DD)."
+            ),
+        ],
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)

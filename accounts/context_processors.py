@@ -5,7 +5,15 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .roles import COACH, COORDINATOR, LEARNER, TEACHER, roles_of
+from .roles import (
+    COACH,
+    COORDINATOR,
+    DATA_PROTECTION_OFFICER,
+    LEARNER,
+    SIGNED_IN,
+    TEACHER,
+    roles_of,
+)
 
 # (URL name, label, roles that see the link). Links whose page does not exist
 # in this deployment are left out rather than breaking every page.
@@ -23,8 +31,9 @@ NAVIGATION = [
     ("coaching:mentees", _("My mentees"), {COACH}),
     ("coaching:coach_profile", _("Availability"), {COACH}),
     ("courses:teach", _("My courses"), {TEACHER}),
-    ("notifications:inbox", _("Inbox"), {LEARNER, COACH, COORDINATOR, TEACHER}),
-    ("accounts:profile", _("Profile"), {LEARNER, COACH, COORDINATOR, TEACHER}),
+    ("accounts:access_log", _("Access trail"), {DATA_PROTECTION_OFFICER}),
+    ("notifications:inbox", _("Inbox"), SIGNED_IN),
+    ("accounts:profile", _("Profile"), SIGNED_IN),
 ]
 
 

@@ -48,3 +48,29 @@ class ErasePersonForm(forms.Form):
         max_length=300,
         help_text=_("For example “letter of 3 March”. Do not write the person's name."),
     )
+
+
+class AccessTrailForm(forms.Form):
+    """The data-protection officer's filters on the access trail, for the page
+    and (as the filter set's form) the API: whose data, who read it, and the
+    days from ``since`` to ``until`` (both included, Berlin's dates)."""
+
+    subject = forms.IntegerField(
+        label=_("Whose data (person id)"), min_value=1, max_value=2**63 - 1, required=False
+    )
+    actor = forms.IntegerField(
+        label=_("Read by (person id)"), min_value=1, max_value=2**63 - 1, required=False
+    )
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("The end of the period is before its start."))
+        return cleaned

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.validators import validate_single_line
 
+from .constants import AccessWhat
 from .managers import UserManager
 from .phones import normalise as normalise_phone
 from .phones import validate_phone
@@ -115,10 +116,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class AccessLog(models.Model):
-    """Who looked at which personal data of whom, and when (the audit trail).
+    """Who looked at which personal data of whom, and when (the access trail).
 
-    Written when staff read data that is sensitive beyond the normal work of
-    their role, e.g. a coordinator reading a coach's notes about a mentee.
+    Written for every read of another person's personal data (bookings with
+    children's ages, coaching requests, contact details, notes, mentees,
+    course lists, exports, the admin's lists and pages of people's records),
+    only by ``accounts.services.log_access``/``log_reads``; the
+    data-protection officer reads it (``accounts.selectors.access_trail``).
+    Nobody changes or deletes a row by hand, not even in the admin.
     """
 
     actor = models.ForeignKey(
@@ -129,7 +134,9 @@ class AccessLog(models.Model):
     subject = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("whose data")
     )
-    what = models.CharField(_("what"), max_length=100, validators=[validate_single_line])
+    what = models.CharField(
+        _("what"), max_length=100, choices=AccessWhat.choices, validators=[validate_single_line]
+    )
     object_id = models.PositiveBigIntegerField(_("object id"), null=True, blank=True)
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 

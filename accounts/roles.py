@@ -1,4 +1,4 @@
-"""The four roles, kept as Django groups, and how views declare who may use them.
+"""The five roles, kept as Django groups, and how views declare who may use them.
 
 A view lists, per action, the roles that may call it. ``PUBLIC`` admits
 anyone, signed in or not; ``SIGNED_IN`` any authenticated user. Everything a
@@ -13,7 +13,10 @@ COORDINATOR = "coordinator"
 # Course leaders (at the Volkshochschule or another provider): they see only the
 # courses a coordinator assigned to them (``Course.teachers``).
 TEACHER = "teacher"
-ALL_ROLES = (LEARNER, COACH, COORDINATOR, TEACHER)
+# The data-protection officer reads the access trail (who looked at whose data)
+# and nothing else of other people (least privilege).
+DATA_PROTECTION_OFFICER = "data_protection_officer"
+ALL_ROLES = (LEARNER, COACH, COORDINATOR, TEACHER, DATA_PROTECTION_OFFICER)
 
 PUBLIC = frozenset({"anonymous", *ALL_ROLES})
 SIGNED_IN = frozenset(ALL_ROLES)
@@ -22,6 +25,7 @@ LEARNERS = frozenset({LEARNER})
 COACHES = frozenset({COACH})
 COORDINATORS = frozenset({COORDINATOR})
 TEACHERS = frozenset({TEACHER})
+DATA_PROTECTION_OFFICERS = frozenset({DATA_PROTECTION_OFFICER})
 
 
 def roles_of(user) -> frozenset[str]:

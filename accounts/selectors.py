@@ -149,3 +149,21 @@ def access_trail_of(person) -> list[dict]:
         }
         for row in AccessLog.objects.filter(subject=person).select_related("actor")
     ]
+
+
+def access_trail(*, subject=None, actor=None, since=None, until=None):
+    """The access trail, newest first, for the data-protection officer: whose
+    data (``subject``, a person id), who read it (``actor``), and the days
+    ``since``..``until`` (dates, both included, in Berlin's time). One query a page."""
+    from .models import AccessLog
+
+    rows = AccessLog.objects.select_related("actor", "subject").order_by("-at", "-pk")
+    if subject is not None:
+        rows = rows.filter(subject_id=subject)
+    if actor is not None:
+        rows = rows.filter(actor_id=actor)
+    if since is not None:
+        rows = rows.filter(at__date__gte=since)
+    if until is not None:
+        rows = rows.filter(at__date__lte=until)
+    return rows

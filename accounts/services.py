@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from common.errors import Busy, Conflict, InvalidInput
 
 from . import personal_data, phones, selectors
+from .constants import AccessWhat
 from .roles import ALL_ROLES, COORDINATOR, LEARNER
 
 logger = logging.getLogger(__name__)
@@ -72,13 +73,42 @@ def update_profile(*, user, **fields):
 
 
 def log_access(*, actor, subject, what: str, object_ids=()) -> None:
-    """Record that ``actor`` read ``what`` (one row per object) of ``subject``."""
+    """Record that ``actor`` read ``what`` (one row per object) of ``subject``.
+
+    THE one writer of ``AccessLog`` (``log_reads`` is its list form). ``what``
+    is one of ``accounts.constants.AccessWhat``. Reading one's own data is no
+    access of someone else's and writes nothing.
+    """
+    subject_id = getattr(subject, "pk", subject)
+    log_reads(
+        actor=actor, what=what, reads=[(subject_id, pk) for pk in (list(object_ids) or [None])]
+    )
+
+
+def log_reads(*, actor, reads, what: str | None = None) -> int:
+    """Record many reads at once, in one INSERT: ``reads`` holds
+    ``(subject_id, object_id)`` pairs of one ``what``, e.g. one per person on a
+    list, or, without ``what``, ``(what, subject_id, object_id)`` triples for a
+    page that shows several kinds of record.
+
+    Rows about the reader themself are left out; a page shown twice is two
+    reads and written twice. Returns the number of rows written.
+    """
     from .models import AccessLog
 
-    ids = list(object_ids) or [None]
-    AccessLog.objects.bulk_create(
-        AccessLog(actor=actor, subject=subject, what=what, object_id=pk) for pk in ids
-    )
+    triples = [(what, *read) for read in reads] if what is not None else list(reads)
+    unknown = {entry[0] for entry in triples} - set(AccessWhat.values)
+    if unknown:
+        raise ValueError(f"Not an access-log 'what': {sorted(map(str, unknown))}")
+    actor_id = getattr(actor, "pk", actor)
+    rows = [
+        AccessLog(actor_id=actor_id, subject_id=subject_id, what=kind, object_id=object_id)
+        for kind, subject_id, object_id in dict.fromkeys(triples)
+        if (subject_id is not None and subject_id != actor_id) or kind == AccessWhat.ERASURE
+    ]
+    if rows:
+        AccessLog.objects.bulk_create(rows)
+    return len(rows)
 
 
 @transaction.atomic
@@ -368,7 +398,7 @@ def erase_person(*, person, by, reason: str) -> dict[str, dict[str, int]]:
         # booking in the same second): roll back, and let them try again.
         raise Busy() from error
     # That an erasure happened (by whom, when) stays in the trail; whose, not.
-    log_access(actor=someone_else, subject=None, what="erasure")
+    log_access(actor=someone_else, subject=None, what=AccessWhat.ERASURE)
     logger.info(
         "Personal data of a person erased by %s (reason: %r): %s",
         "the person"

@@ -18,4 +18,5 @@ urlpatterns = [
         name="person_data_json",
     ),
     path("manage/people/<int:pk>/erase/", views.ErasePersonView.as_view(), name="erase_person"),
+    path("privacy/access-log/", views.AccessLogView.as_view(), name="access_log"),
 ]

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch
@@ -15,19 +16,23 @@ from common.errors import DomainError
 from common.web import safe_next
 
 from . import personal_data
-from .forms import EraseMeForm, ErasePersonForm, ProfileForm
+from .constants import AccessWhat
+from .forms import AccessTrailForm, EraseMeForm, ErasePersonForm, ProfileForm
 from .models import User
 from .page_access import RolePageMixin
 from .roles import (
     COACH,
     COORDINATOR,
     COORDINATORS,
+    DATA_PROTECTION_OFFICER,
+    DATA_PROTECTION_OFFICERS,
     LEARNER,
     PUBLIC,
     SIGNED_IN,
     TEACHER,
     roles_of,
 )
+from .selectors import access_trail
 from .services import (
     erase_myself,
     erase_someone_else,
@@ -39,6 +44,7 @@ from .services import (
 # Where each role starts its work, most powerful role first.
 START_PAGES = [
     (COORDINATOR, "dashboard:index"),
+    (DATA_PROTECTION_OFFICER, "accounts:access_log"),
     (TEACHER, "courses:teach"),
     (COACH, "coaching:mentees"),
     (LEARNER, "courses:my_bookings"),
@@ -217,5 +223,27 @@ class PersonDataDownloadView(RolePageMixin, View):
 
     def get(self, request, pk):
         person = get_object_or_404(User.objects.all(), pk=pk)
-        log_access(actor=request.user, subject=person, what="export")
+        log_access(actor=request.user, subject=person, what=AccessWhat.DATA_EXPORT)
         return _json_download(person)
+
+
+class AccessLogView(RolePageMixin, TemplateView):
+    """The access trail for the data-protection officer: who read whose data,
+    when, filtered by person, reader and period (the API's filters)."""
+
+    allowed_roles = {"get": DATA_PROTECTION_OFFICERS}
+    template_name = "accounts/access_log.html"
+    page_size = 50
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = AccessTrailForm(self.request.GET or None)
+        filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        rows = access_trail(**filters) if not form.is_bound or form.is_valid() else None
+        page = (
+            Paginator(rows, self.page_size).get_page(self.request.GET.get("page"))
+            if rows is not None
+            else None
+        )
+        context.update(form=form, page=page)
+        return context

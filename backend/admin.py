@@ -21,6 +21,8 @@ service keeps the invariants and sends the notifications); its docstring says
 which and why.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
@@ -95,7 +97,51 @@ class CoordinatorPermissions:
         return may_use_admin(request.user)
 
 
-class CoordinatorAdmin(CoordinatorPermissions, admin.ModelAdmin):
+class LogsAdminReads:
+    """The admin's list and change pages of people's records are reads of their
+    personal data: each is written to the access log (one query for whose
+    records they are, one INSERT), like the same reads on the pages and the API.
+
+    A ModelAdmin of a model with personal data names ``access_what`` (an
+    ``accounts.constants.AccessWhat``) and ``access_subjects``, the lookups from
+    the model to the people whose data a row is (``"learner"``,
+    ``"mentorship__learner"``, ``"pk"`` for a person). Without ``access_what``
+    nothing is logged: the model holds no one's personal data.
+    """
+
+    model: Any  # set by ModelAdmin
+    access_what = ""
+    access_subjects: tuple[str, ...] = ()
+
+    def log_admin_reads(self, request, pks) -> None:
+        if not self.access_what or not pks:
+            return
+        from accounts.services import log_reads
+
+        rows = self.model._default_manager.filter(pk__in=list(pks)).values_list(
+            "pk", *self.access_subjects
+        )
+        log_reads(
+            actor=request.user,
+            what=self.access_what,
+            reads=[(subject, row[0]) for row in rows for subject in row[1:]],
+        )
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)  # type: ignore[misc]
+        if self.access_what:
+            changelist.result_list = list(changelist.result_list)
+            self.log_admin_reads(request, [obj.pk for obj in changelist.result_list])
+        return changelist
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        if request.method == "GET" and getattr(response, "status_code", None) == 200:
+            self.log_admin_reads(request, [object_id])
+        return response
+
+
+class CoordinatorAdmin(LogsAdminReads, CoordinatorPermissions, admin.ModelAdmin):
     """The base of every ModelAdmin of ours."""
 
     list_per_page = 50

@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from accounts.api import (
+    AccessLogViewSet,
     MeView,
     MyErasureView,
     MyExportView,
@@ -48,6 +49,7 @@ router.register("notifications", NotificationViewSet, basename="notification")
 router.register("closures", ClosureViewSet, basename="closure")
 router.register("participants", ParticipantViewSet, basename="participant")
 router.register("retention-runs", RetentionRunViewSet, basename="retention-run")
+router.register("access-log", AccessLogViewSet, basename="access-log")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

@@ -11,6 +11,7 @@ logged (coaching.services.read_notes) and happens on the mentorship page.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.constants import AccessWhat
 from backend.admin import CoordinatorAdmin, ReadOnlyAdmin, ReadOnlyInline
 
 from . import selectors
@@ -58,6 +59,7 @@ class CoachProfileAdmin(CoordinatorAdmin):
 
 @admin.register(CoachingRequest)
 class CoachingRequestAdmin(ReadOnlyAdmin):
+    access_what, access_subjects = AccessWhat.COACHING_REQUEST, ("learner",)
     list_display = ["learner", "programme", "german_level", "municipality", "status", "created_at",
                     "matched_at"]  # fmt: skip
     list_filter = ["status", "programme", "german_level", "municipality__region"]
@@ -84,6 +86,7 @@ class MatchingRunAdmin(ReadOnlyAdmin):
 
 @admin.register(MatchProposal)
 class MatchProposalAdmin(ReadOnlyAdmin):
+    access_what, access_subjects = AccessWhat.COACHING_REQUEST, ("request__learner",)
     list_display = ["request", "coach", "score", "status", "created_at", "expires_at"]
     list_filter = ["status", "request__programme"]
     list_select_related = ["request__learner", "coach"]
@@ -93,6 +96,7 @@ class MatchProposalAdmin(ReadOnlyAdmin):
 
 @admin.register(Mentorship)
 class MentorshipAdmin(ReadOnlyAdmin):
+    access_what, access_subjects = AccessWhat.MENTEE, ("learner",)
     list_display = ["coach", "learner", "started_at", "ended_at", "end_reason"]
     list_filter = ["end_reason", "request__programme"]
     list_select_related = ["coach", "learner"]
@@ -102,6 +106,7 @@ class MentorshipAdmin(ReadOnlyAdmin):
 
 @admin.register(Meeting)
 class MeetingAdmin(ReadOnlyAdmin):
+    access_what, access_subjects = AccessWhat.MENTEE, ("mentorship__learner",)
     list_display = ["mentorship", "starts_at", "status", "place"]
     list_filter = ["status"]
     list_select_related = ["mentorship__coach", "mentorship__learner"]
@@ -111,6 +116,7 @@ class MeetingAdmin(ReadOnlyAdmin):
 
 @admin.register(Milestone)
 class MilestoneAdmin(ReadOnlyAdmin):
+    access_what, access_subjects = AccessWhat.MENTEE, ("mentorship__learner",)
     list_display = ["mentorship", "kind", "occurred_on"]
     list_filter = ["kind", "mentorship__request__programme"]
     list_select_related = ["mentorship__coach", "mentorship__learner"]

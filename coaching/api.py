@@ -14,7 +14,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import LogsReads
 from accounts.api import learner_to_act_for
+from accounts.constants import AccessWhat
 from accounts.roles import COACH, COORDINATOR, LEARNER, has_role
 from common.api import UserLanguageMixin
 from common.errors import NotAllowed
@@ -185,13 +187,16 @@ class CoachingRequestSerializer(serializers.ModelSerializer):
 
 class CoachingRequestViewSet(
     UserLanguageMixin,
+    LogsReads,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Requests for a coach: learners see and make their own; coordinators all, for anyone."""
+    """Requests for a coach: learners see and make their own; coordinators all,
+    for anyone (their reading of someone's request is logged)."""
 
+    access_what = AccessWhat.COACHING_REQUEST
     serializer_class = CoachingRequestSerializer
     filterset_fields = ["status", "programme"]
     allowed_roles = {
@@ -317,10 +322,18 @@ class DeclineSerializer(serializers.Serializer):
 
 
 class ProposalViewSet(
-    UserLanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    UserLanguageMixin,
+    LogsReads,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
-    """Proposals: coordinators see all and approve; a coach sees those sent to them and answers."""
+    """Proposals: coordinators see all and approve; a coach sees those sent to
+    them and answers. Each shows the learner's request (access log)."""
 
+    access_what = AccessWhat.COACHING_REQUEST
+    access_subject = "request.learner_id"
+    access_object = "request_id"
     serializer_class = ProposalSerializer
     filterset_fields = ["status", "run"]
     allowed_roles = {
@@ -470,14 +483,21 @@ class EndSerializer(serializers.Serializer):
 
 
 class MentorshipViewSet(
-    UserLanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    UserLanguageMixin,
+    LogsReads,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Mentorships: a coach's mentees, a learner's coach, all for coordinators.
 
     Notes are for the coach and coordinators only (a coordinator's reading is
-    logged); learners see their meetings and milestones.
+    logged); learners see their meetings and milestones. A coach's or
+    coordinator's reading of a mentee (the mentorship, its meetings and
+    milestones) is logged too.
     """
 
+    access_what = AccessWhat.MENTEE
     serializer_class = MentorshipSerializer
     allowed_roles = {
         "list": {LEARNER, COACH, COORDINATOR},
@@ -509,6 +529,7 @@ class MentorshipViewSet(
     def meetings(self, request, pk=None):
         mentorship = self.get_object()
         if request.method == "GET":
+            self.record_reads([mentorship])
             return Response(MeetingSerializer(selectors.meetings_of(mentorship), many=True).data)
         self._refuse_learner(request)
         payload = MeetingSerializer(data=request.data)
@@ -544,6 +565,7 @@ class MentorshipViewSet(
     def milestones(self, request, pk=None):
         mentorship = self.get_object()
         if request.method == "GET":
+            self.record_reads([mentorship])
             return Response(
                 MilestoneSerializer(selectors.milestones_of(mentorship), many=True).data
             )

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.constants import AccessWhat
 from accounts.roles import COACH, has_role
 from accounts.services import log_access
 from common.errors import Conflict, DomainError, InvalidInput, NotAllowed
@@ -577,7 +578,7 @@ def read_notes(*, mentorship: Mentorship, reader) -> list[CoachNote]:
         log_access(
             actor=reader,
             subject=mentorship.learner,
-            what="coach_notes",
+            what=AccessWhat.COACH_NOTES,
             object_ids=[n.pk for n in notes],
         )
     return notes

@@ -18,8 +18,10 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts.constants import AccessWhat
 from accounts.page_access import RolePageMixin
 from accounts.roles import COACHES, COORDINATORS, LEARNERS
+from accounts.services import log_reads
 from common.errors import DomainError
 from common.languages import language_name
 from common.web import safe_next, show_domain_error
@@ -193,6 +195,7 @@ class ProposalsView(RolePageMixin, TemplateView):
         proposals = [explain(p) for p in selectors.proposals_awaiting_answer(self.request.user)]
         for proposal in proposals:
             proposal.needs = request_needs(proposal.request)
+        _log_requests(self.request, [p.request for p in proposals])
         context["proposals"] = proposals
         return context
 
@@ -224,6 +227,7 @@ class ProposalDeclineView(RolePageMixin, TemplateView):
 
     def get(self, request, pk):
         proposal = explain(self.get_proposal())
+        _log_requests(request, [proposal.request])
         return self.render_to_response({"proposal": proposal, "form": DeclineForm()})
 
     def post(self, request, pk):
@@ -252,7 +256,21 @@ class MenteesView(RolePageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["mentorships"] = list(selectors.coach_mentorships(self.request.user))
+        log_reads(
+            actor=self.request.user,
+            what=AccessWhat.MENTEE,
+            reads=[(m.learner_id, m.pk) for m in context["mentorships"]],
+        )
         return context
+
+
+def _log_requests(request, coaching_requests) -> None:
+    """The learners' coaching requests shown on a page, in the access log."""
+    log_reads(
+        actor=request.user,
+        what=AccessWhat.COACHING_REQUEST,
+        reads=[(r.learner_id, r.pk) for r in coaching_requests],
+    )
 
 
 def mentorship_context(request, mentorship, **forms) -> dict:
@@ -269,6 +287,9 @@ def mentorship_context(request, mentorship, **forms) -> dict:
     notes = None
     if is_coach or request.GET.get("notes") == "show" or "note_form" in forms:
         notes = services.read_notes(mentorship=mentorship, reader=request.user)
+    log_reads(
+        actor=request.user, what=AccessWhat.MENTEE, reads=[(mentorship.learner_id, mentorship.pk)]
+    )
     return {
         "mentorship": mentorship,
         "needs": request_needs(mentorship.request),
@@ -515,14 +536,17 @@ class RequestsView(RolePageMixin, TemplateView):
             item.days_waiting = (now - item.created_at).days
             item.programme_label = _choice(Programme.choices, item.programme)
             item.reasons = describe_reasons(reasons.get(item.pk, []))
+        to_approve = [explain(p) for p in selectors.proposals_with_status(ProposalStatus.PROPOSED)]
+        with_coach = list(selectors.proposals_with_status(ProposalStatus.APPROVED))
+        _log_requests(
+            self.request, [*open_requests, *(p.request for p in [*to_approve, *with_coach])]
+        )
         context.update(
             open_requests=open_requests,
             latest_run=latest,
             runs=runs,
-            to_approve=[
-                explain(p) for p in selectors.proposals_with_status(ProposalStatus.PROPOSED)
-            ],
-            with_coach=list(selectors.proposals_with_status(ProposalStatus.APPROVED)),
+            to_approve=to_approve,
+            with_coach=with_coach,
             run_form=RunMatchingForm(),
         )
         return context
@@ -570,6 +594,9 @@ class RunView(RolePageMixin, TemplateView):
         unmatched = list(run.unmatched.all())
         for item in unmatched:
             item.reason_texts = describe_reasons(item.reasons)
+        _log_requests(
+            self.request, [*(p.request for p in proposals), *(u.request for u in unmatched)]
+        )
         totals = run.totals
         rate = totals.get("unmatched_rate")
         context.update(
@@ -646,6 +673,7 @@ class ProposeView(RolePageMixin, TemplateView):
         )
 
     def context(self, coaching_request, form, violated=()) -> dict:
+        _log_requests(self.request, [coaching_request])
         return {
             "coaching_request": coaching_request,
             "needs": request_needs(coaching_request),

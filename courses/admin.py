@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
+from accounts.constants import AccessWhat
 from backend.admin import CoordinatorAdmin, ReadOnlyAdmin, ReadOnlyInline
 from common.errors import DomainError
 
@@ -102,6 +103,8 @@ class CourseAdmin(CoordinatorAdmin):
 class BookingAdmin(ReadOnlyAdmin):
     """Read-only: a booking's status decides who holds a seat, so it changes
     only through the booking services (capacity lock, waiting list, messages)."""
+
+    access_what, access_subjects = AccessWhat.BOOKING, ("learner",)
 
     list_display = ["course", "learner", "status", "childcare_places", "created_at",
                     "offer_expires_at"]  # fmt: skip

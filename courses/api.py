@@ -16,8 +16,11 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.access import LogsReads
 from accounts.api import ContactSerializer, learner_to_act_for
+from accounts.constants import AccessWhat
 from accounts.roles import COORDINATOR, LEARNER, PUBLIC, TEACHER, has_role
+from accounts.services import log_reads
 from common.api import UserLanguageMixin
 from common.idempotency import run_idempotent
 from places.models import Municipality
@@ -657,6 +660,11 @@ class CourseViewSet(
     def waitlist(self, request, pk=None):
         course = get_object_or_404(selectors.visible_courses(request.user), pk=pk)
         page = self.paginate_queryset(selectors.waitlist_of(course))
+        log_reads(
+            actor=request.user,
+            what=AccessWhat.WAITING_LIST,
+            reads=[(b.learner_id, b.pk) for b in page],
+        )
         return self.get_paginated_response(WaitlistEntrySerializer(page, many=True).data)
 
     @extend_schema(summary="Publish a draft course", request=None)
@@ -860,7 +868,12 @@ class SessionViewSet(UserLanguageMixin, viewsets.GenericViewSet):
             services.record_attendance(
                 session=session, entries=payload.validated_data, by=request.user
             )
-        participants = selectors.session_participants(session)
+        participants = list(selectors.session_participants(session))
+        log_reads(
+            actor=request.user,
+            what=AccessWhat.ATTENDANCE,
+            reads=[(b.learner_id, b.pk) for b in participants],
+        )
         return Response(AttendanceSerializer(participants, many=True).data)
 
 
@@ -873,10 +886,16 @@ class BookingFilter(django_filters.FilterSet):
 
 
 class BookingViewSet(
-    UserLanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    UserLanguageMixin,
+    LogsReads,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
-    """Bookings: learners see their own, coordinators all (filter by ``course``)."""
+    """Bookings: learners see their own, coordinators all (filter by ``course``);
+    a coordinator's reading of someone's booking (children's ages) is logged."""
 
+    access_what = AccessWhat.BOOKING
     serializer_class = BookingSerializer
     filterset_class = BookingFilter
     allowed_roles = {

@@ -34,7 +34,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from accounts.roles import ALL_ROLES, COACH, COORDINATOR, LEARNER, TEACHER
+from accounts.roles import ALL_ROLES, COACH, COORDINATOR, DATA_PROTECTION_OFFICER, LEARNER, TEACHER
 from accounts.services import create_person
 from coaching import demo_data as coaching_demo
 from coaching.models import CoachingRequest, CoachProfile, Mentorship
@@ -114,6 +114,14 @@ TEACHER_LOGIN = Login(
     "Bad Rappenau",
     "teacher of two courses (one under way, with attendance marked)",
 )
+DPO_LOGIN = Login(
+    "dpo@kurslotse.example",
+    DATA_PROTECTION_OFFICER,
+    "Dana Wolff",
+    "de",
+    None,
+    "data-protection officer: reads the access trail at /privacy/access-log/",
+)
 DEMO_LOGINS = (
     COORDINATOR_LOGIN,
     LEARNER_LOGIN,
@@ -121,6 +129,7 @@ DEMO_LOGINS = (
     JOBCOACH_LOGIN,
     SPRACHCOACH_LOGIN,
     TEACHER_LOGIN,
+    DPO_LOGIN,
 )
 
 
@@ -1220,6 +1229,7 @@ def summary() -> dict:
         "coaches": roles.get(COACH, 0),
         "coordinators": roles.get(COORDINATOR, 0),
         "teachers": roles.get(TEACHER, 0),
+        "data_protection_officers": roles.get(DATA_PROTECTION_OFFICER, 0),
         "attendance": Attendance.objects.count(),
         "bookings": Booking.objects.count(),
         "bookings_by_status": dict(Counter(Booking.objects.values_list("status", flat=True))),

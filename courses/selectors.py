@@ -579,6 +579,7 @@ class TeacherParticipant:
     first_name: str
     phone: str
     children_ages: list[int]
+    learner_id: int  # not shown: whose data it is, for the access log
 
 
 def participants_for_teacher(course: Course) -> list[TeacherParticipant]:
@@ -587,7 +588,7 @@ def participants_for_teacher(course: Course) -> list[TeacherParticipant]:
     rows = (
         Booking.objects.filter(course=course, status=PARTICIPANT_STATUS)
         .order_by("learner__full_name", "pk")
-        .values_list("pk", "learner__full_name", "learner__phone", "children_ages")
+        .values_list("pk", "learner__full_name", "learner__phone", "children_ages", "learner_id")
     )
     return [
         TeacherParticipant(
@@ -595,8 +596,9 @@ def participants_for_teacher(course: Course) -> list[TeacherParticipant]:
             first_name=((name or "").split() or [""])[0],
             phone=phone,
             children_ages=sorted(ages or []),
+            learner_id=learner_id,
         )
-        for pk, name, phone, ages in rows
+        for pk, name, phone, ages, learner_id in rows
     ]
 
 
@@ -675,6 +677,7 @@ class AbsenceFlag:
     course_title: str
     since: date  # the first of those sessions
     last: date  # the latest of them
+    learner_id: int = 0  # not shown: whose data it is, for the access log
 
 
 def absence_flags(bookings, today: date | None = None) -> list[AbsenceFlag]:
@@ -708,6 +711,7 @@ def absence_flags(bookings, today: date | None = None) -> list[AbsenceFlag]:
             "booking__learner__email",
             "booking__course_id",
             "booking__course__title",
+            "booking__learner_id",
         )
     )
     marks: dict[int, list] = {}
@@ -721,6 +725,7 @@ def absence_flags(bookings, today: date | None = None) -> list[AbsenceFlag]:
             course_title=rows[0][6],
             since=min(r[2] for r in rows),
             last=max(r[2] for r in rows),
+            learner_id=rows[0][7],
         )
         for booking_id, rows in marks.items()
         if len(rows) == ABSENCE_STREAK and all(r[1] == AttendanceStatus.ABSENT for r in rows)

@@ -28,6 +28,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts import selectors as people
+from accounts.constants import AccessWhat
 from accounts.page_access import RolePageMixin
 from accounts.roles import (
     COORDINATOR,
@@ -38,7 +39,7 @@ from accounts.roles import (
     TEACHERS,
     has_role,
 )
-from accounts.services import register_participant_by_phone
+from accounts.services import log_reads, register_participant_by_phone
 from common.errors import Busy, DomainError
 from common.languages import language_name
 from common.web import safe_next, show_domain_error
@@ -361,13 +362,22 @@ class ManageCourseView(RolePageMixin, TemplateView):
         for change in changes:
             change.items = selectors.describe_changes(change)
         holding = list(selectors.bookings_of_course(course))
+        waiting = list(selectors.waitlist_of(course))
+        log_reads(
+            actor=self.request.user,
+            reads=[
+                *((AccessWhat.BOOKING, b.learner_id, b.pk) for b in holding),
+                *((AccessWhat.WAITING_LIST, b.learner_id, b.pk) for b in waiting),
+                *((AccessWhat.CONTACT_DETAILS, p.pk, p.pk) for p in [*found, chosen] if p),
+            ],
+        )
         context.update(
             course=course,
             sessions=selectors.sessions_of(course),
             skipped_dates=selectors.skipped_dates_of(course),
             today=timezone.localdate(),
             holding=holding,
-            waiting=list(selectors.waitlist_of(course)),
+            waiting=waiting,
             booking_open=services.registration_open(course),
             search_form=search,
             query=query,
@@ -591,6 +601,11 @@ class WaitlistActionView(RolePageMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         booking = self.get_booking()
+        log_reads(
+            actor=self.request.user,
+            what=AccessWhat.WAITING_LIST,
+            reads=[(booking.learner_id, booking.pk)],
+        )
         context.update(
             booking=booking,
             waiting=booking.status == BookingStatus.WAITLISTED,
@@ -798,9 +813,15 @@ class TeachCourseView(RolePageMixin, TemplateView):
         marked = selectors.marked_per_session(course)
         for session in sessions:
             session.marked = marked.get(session.pk, 0)
+        participants = selectors.participants_for_teacher(course)
+        log_reads(
+            actor=self.request.user,
+            what=AccessWhat.COURSE_LIST,
+            reads=[(p.learner_id, p.booking_id) for p in participants],
+        )
         context.update(
             course=course,
-            participants=selectors.participants_for_teacher(course),
+            participants=participants,
             sessions=sessions,
             today=timezone.localdate(),
         )
@@ -821,6 +842,11 @@ class SessionAttendanceView(RolePageMixin, TemplateView):
         participants = list(selectors.session_participants(session))
         for booking in participants:
             booking.first_name = selectors.first_name(booking.learner)
+        log_reads(
+            actor=self.request.user,
+            what=AccessWhat.ATTENDANCE,
+            reads=[(b.learner_id, b.pk) for b in participants],
+        )
         return AttendanceForm(data, participants=participants)
 
     def get_context_data(self, session=None, form=None, **kwargs):
@@ -930,6 +956,11 @@ class ManageBookingView(RolePageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         booking = self.get_booking()
+        log_reads(
+            actor=self.request.user,
+            what=AccessWhat.BOOKING,
+            reads=[(booking.learner_id, booking.pk)],
+        )
         context.update(
             booking=booking,
             course=booking.course,

@@ -19,12 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.services import log_access
+from accounts.constants import AccessWhat
+from accounts.services import log_reads
 from coaching.constants import EndReason, MilestoneKind, Programme
 from courses.selectors import AttendanceFigures
 
@@ -36,7 +36,6 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-ACCESS_LOG_WHAT = "course participant list"
 
 
 @dataclass(frozen=True)
@@ -101,11 +100,9 @@ def coaching_table(filters: Filters, **_ignored) -> Table:
 def course_participants_table(filters: Filters, *, course, actor, **_ignored) -> Table:
     """The attendance list; reading it is logged for every learner on it."""
     bookings = list(selectors.confirmed_participants(course))
-    with transaction.atomic():
-        for booking in bookings:
-            log_access(
-                actor=actor, subject=booking.learner, what=ACCESS_LOG_WHAT, object_ids=[course.pk]
-            )
+    log_reads(
+        actor=actor, what=AccessWhat.EXPORT, reads=[(b.learner_id, course.pk) for b in bookings]
+    )
     attendance = selectors.attendance_of_participants(course)
     headers = [_("Name"), _("Email"), _("Children"), _("Childcare places"), _("Confirmed on"),
                *_attendance_headers()]  # fmt: skip

@@ -391,6 +391,7 @@ class LearnerAttendance:
     course_pk: int
     course_title: str
     figures: AttendanceFigures
+    learner_id: int = 0  # not shown: whose data it is, for the access log
 
 
 LEARNER_ATTENDANCE_LIMIT = 50
@@ -412,6 +413,7 @@ def learner_attendance(filters: Filters, today: date) -> list[LearnerAttendance]
         "booking__learner__email",
         "booking__course_id",
         "booking__course__title",
+        "booking__learner_id",
     )
     rows = [
         LearnerAttendance(
@@ -420,8 +422,9 @@ def learner_attendance(filters: Filters, today: date) -> list[LearnerAttendance]
             course_pk=course_pk,
             course_title=title,
             figures=figures,
+            learner_id=learner_id,
         )
-        for (booking_id, name, email, course_pk, title), figures in counts.items()
+        for (booking_id, name, email, course_pk, title, learner_id), figures in counts.items()
     ]
     return sorted(rows, key=lambda r: (r.figures.rate or 0, r.learner_name, r.booking_id))
 

@@ -12,8 +12,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts.constants import AccessWhat
 from accounts.page_access import RolePageMixin
 from accounts.roles import COORDINATORS
+from accounts.services import log_reads
 from common import retention
 from common import selectors as common_selectors
 from common.errors import DomainError
@@ -58,6 +60,15 @@ class DashboardView(RolePageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         form, filters = _filters_from(self.request)
         data = selectors.dashboard(filters)
+        # Names with attendance and failed messages with their addresses are people's data.
+        log_reads(
+            actor=self.request.user,
+            reads=[
+                *((AccessWhat.ATTENDANCE, r.learner_id, r.booking_id) for r in data.learners),
+                *((AccessWhat.ATTENDANCE, f.learner_id, f.booking_id) for f in data.absences),
+                *((AccessWhat.NOTIFICATION, n.recipient_id, n.pk) for n in data.failed),
+            ],
+        )
         return super().get_context_data(
             form=form,
             data=data,
@@ -78,6 +89,11 @@ class FailedNotificationsView(RolePageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         page = Paginator(selectors.failed_notifications(), selectors.FAILED_LIMIT).get_page(
             self.request.GET.get("page")
+        )
+        log_reads(
+            actor=self.request.user,
+            what=AccessWhat.NOTIFICATION,
+            reads=[(n.recipient_id, n.pk) for n in page],
         )
         return super().get_context_data(page=page, failed=list(page.object_list), **kwargs)
 

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.constants import AccessWhat
 from backend.admin import ReadOnlyAdmin
 from common.errors import DomainError
 
@@ -17,6 +18,8 @@ class NotificationAdmin(ReadOnlyAdmin):
     """Read-only: the outbox fields (status, attempts, times, errors) belong to
     the delivery workers, and a hand edit could send a message twice or never.
     Failed rows can be sent again with the action, which uses the service."""
+
+    access_what, access_subjects = AccessWhat.NOTIFICATION, ("recipient",)
 
     list_display = ["kind", "recipient", "channel", "status", "attempts", "created_at", "sent_at"]
     list_filter = ["status", "channel", "kind"]

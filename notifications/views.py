@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts.constants import AccessWhat
 from accounts.page_access import RolePageMixin
 from accounts.roles import COORDINATORS, SIGNED_IN
+from accounts.services import log_reads
 from common.errors import DomainError
 from common.web import safe_next
 
@@ -87,6 +89,12 @@ class CallListView(RolePageMixin, TemplateView):
                     "link": _link_for(call.payload, "courses:manage_course"),
                 }
             )
+        # The phone number, name and message of each person: their contact details.
+        log_reads(
+            actor=self.request.user,
+            what=AccessWhat.CONTACT_DETAILS,
+            reads=[(call.recipient_id, call.pk) for call in page],
+        )
         context.update(page=page, entries=entries, done=done)
         return context
 

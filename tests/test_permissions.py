@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.roles import COACH, COORDINATOR, LEARNER, TEACHER
+from accounts.roles import COACH, COORDINATOR, DATA_PROTECTION_OFFICER, LEARNER, TEACHER
 
 from .factories import ProviderFactory, VenueFactory, municipality
 from .pages.table import DENIED, HIDDEN, OK
@@ -56,6 +56,11 @@ def everyone(outcome):
     return dict.fromkeys(ROLES, outcome)
 
 
+def signed_in():
+    """Every signed-in role (the data-protection officer too): one's own things."""
+    return only(*(role for role in ROLES if role != "anonymous"))
+
+
 def only(*roles, other=DENIED, anonymous=DENIED):
     expected = {role: (OK if role in roles else other) for role in ROLES}
     expected["anonymous"] = OK if "anonymous" in roles else anonymous
@@ -94,13 +99,15 @@ TABLE = [
     Row("own booking", "get", lambda w: f"/api/v1/bookings/{w.own_booking.pk}/",
         only(LEARNER, COORDINATOR), route="api:booking-detail"),
     Row("someone else's booking", "get", lambda w: f"/api/v1/bookings/{w.others_booking.pk}/",
-        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK, TEACHER: DENIED},
+        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK, TEACHER: DENIED,
+         DATA_PROTECTION_OFFICER: DENIED},
         route="api:booking-detail"),
     Row("cancel own booking", "post", lambda w: f"/api/v1/bookings/{w.own_booking.pk}/cancel/",
         only(LEARNER, COORDINATOR), route="api:booking-cancel"),
     Row("cancel someone else's booking", "post",
         lambda w: f"/api/v1/bookings/{w.others_booking.pk}/cancel/",
-        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK, TEACHER: DENIED},
+        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK, TEACHER: DENIED,
+         DATA_PROTECTION_OFFICER: DENIED},
         route="api:booking-cancel"),
     Row("accept own offer", "post",
         lambda w: f"/api/v1/bookings/{w.offered_booking.pk}/accept-offer/",
@@ -112,10 +119,10 @@ TABLE = [
         body=lambda w, r: {"date": (w.session.date + dt.timedelta(days=1)).isoformat(),
                            "start_time": "10:00", "end_time": "12:00"},
         route="api:session-move"),
-    Row("own profile", "get", lambda w: "/api/v1/me/", only(LEARNER, COACH, COORDINATOR, TEACHER),
+    Row("own profile", "get", lambda w: "/api/v1/me/", signed_in(),
         route="api:me"),
     Row("change own profile", "patch", lambda w: "/api/v1/me/",
-        only(LEARNER, COACH, COORDINATOR, TEACHER), body=lambda w, r: {"preferred_language": "en"},
+        signed_in(), body=lambda w, r: {"preferred_language": "en"},
         route="api:me"),
     Row("change a course", "patch", lambda w: f"/api/v1/courses/{w.course.pk}/",
         only(COORDINATOR), body=lambda w, r: {"seats": w.course.seats + 2, "title": "Neu"},
@@ -210,13 +217,15 @@ COACHING_TABLE = [
         only(LEARNER, COORDINATOR), route="api:coaching-request-detail"),
     Row("someone else's coaching request", "get",
         lambda w: f"/api/v1/coaching/requests/{c(w, 'others_request')}/",
-        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK, TEACHER: DENIED},
+        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK, TEACHER: DENIED,
+         DATA_PROTECTION_OFFICER: DENIED},
         route="api:coaching-request-detail"),
     Row("ask for a coach", "post", lambda w: "/api/v1/coaching/requests/",
         only(LEARNER, COORDINATOR), body=care_request, route="api:coaching-request-list"),
     Row("withdraw someone else's request", "post",
         lambda w: f"/api/v1/coaching/requests/{c(w, 'open_request')}/withdraw/",
-        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK, TEACHER: DENIED},
+        {"anonymous": DENIED, LEARNER: HIDDEN, COACH: DENIED, COORDINATOR: OK, TEACHER: DENIED,
+         DATA_PROTECTION_OFFICER: DENIED},
         route="api:coaching-request-withdraw"),
     Row("matching runs", "get", lambda w: "/api/v1/coaching/matching-runs/", only(COORDINATOR),
         route="api:matching-run-list"),
@@ -230,7 +239,8 @@ COACHING_TABLE = [
         only(COACH, COORDINATOR), route="api:proposal-detail"),
     Row("proposal to another coach", "get",
         lambda w: f"/api/v1/coaching/proposals/{c(w, 'to_other')}/",
-        {"anonymous": DENIED, LEARNER: DENIED, COACH: HIDDEN, COORDINATOR: OK, TEACHER: DENIED},
+        {"anonymous": DENIED, LEARNER: DENIED, COACH: HIDDEN, COORDINATOR: OK, TEACHER: DENIED,
+         DATA_PROTECTION_OFFICER: DENIED},
         route="api:proposal-detail"),
     Row("propose by hand", "post", lambda w: "/api/v1/coaching/proposals/", only(COORDINATOR),
         body=lambda w, r: {"request": c(w, "open_request"),
@@ -243,7 +253,8 @@ COACHING_TABLE = [
         route="api:proposal-accept"),
     Row("accept a proposal to another coach", "post",
         lambda w: f"/api/v1/coaching/proposals/{c(w, 'to_other')}/accept/",
-        {"anonymous": DENIED, LEARNER: DENIED, COACH: HIDDEN, COORDINATOR: DENIED, TEACHER: DENIED},
+        {"anonymous": DENIED, LEARNER: DENIED, COACH: HIDDEN, COORDINATOR: DENIED, TEACHER: DENIED,
+         DATA_PROTECTION_OFFICER: DENIED},
         route="api:proposal-accept"),
     Row("decline a proposal to me", "post",
         lambda w: f"/api/v1/coaching/proposals/{c(w, 'declinable')}/decline/", only(COACH),
@@ -255,7 +266,8 @@ COACHING_TABLE = [
         only(LEARNER, COACH, COORDINATOR), route="api:mentorship-detail"),
     Row("someone else's mentorship", "get",
         lambda w: f"/api/v1/coaching/mentorships/{c(w, 'others_mentorship')}/",
-        only(COORDINATOR, other=HIDDEN) | {TEACHER: DENIED}, route="api:mentorship-detail"),
+        only(COORDINATOR, other=HIDDEN) | {TEACHER: DENIED,
+         DATA_PROTECTION_OFFICER: DENIED}, route="api:mentorship-detail"),
     Row("meetings of own mentorship", "get",
         lambda w: f"/api/v1/coaching/mentorships/{c(w, 'mentorship')}/meetings/",
         only(LEARNER, COACH, COORDINATOR), route="api:mentorship-meetings"),
@@ -271,7 +283,8 @@ COACHING_TABLE = [
         route="api:mentorship-notes"),
     Row("notes of someone else's mentee", "get",
         lambda w: f"/api/v1/coaching/mentorships/{c(w, 'others_mentorship')}/notes/",
-        {"anonymous": DENIED, LEARNER: DENIED, COACH: HIDDEN, COORDINATOR: OK, TEACHER: DENIED},
+        {"anonymous": DENIED, LEARNER: DENIED, COACH: HIDDEN, COORDINATOR: OK, TEACHER: DENIED,
+         DATA_PROTECTION_OFFICER: DENIED},
         route="api:mentorship-notes"),
     Row("milestones", "get",
         lambda w: f"/api/v1/coaching/mentorships/{c(w, 'mentorship')}/milestones/",
@@ -325,7 +338,7 @@ def inbox_entry(w, whose):
 
 
 NOTIFICATION_TABLE = [
-    Row("own inbox", "get", lambda w: "/api/v1/notifications/", only(LEARNER, COACH, COORDINATOR, TEACHER),
+    Row("own inbox", "get", lambda w: "/api/v1/notifications/", signed_in(),
         route="api:notification-list"),
     Row("own notification", "get", lambda w: f"/api/v1/notifications/{inbox_entry(w, 'own')}/",
         only(LEARNER, other=HIDDEN), route="api:notification-detail"),
@@ -339,9 +352,9 @@ NOTIFICATION_TABLE = [
 
 CALENDAR_TABLE = [
     Row("calendar feed URL", "get", lambda w: "/api/v1/calendar/feed/",
-        only(LEARNER, COACH, COORDINATOR, TEACHER), route="api:calendar-feed"),
+        signed_in(), route="api:calendar-feed"),
     Row("rotate calendar feed", "post", lambda w: "/api/v1/calendar/feed/rotate/",
-        only(LEARNER, COACH, COORDINATOR, TEACHER), route="api:calendar-feed-rotate"),
+        signed_in(), route="api:calendar-feed-rotate"),
 ]  # fmt: skip
 
 
@@ -382,12 +395,14 @@ WAITLIST_TABLE = [
         only(COORDINATOR), route="api:course-waitlist"),
     Row("offer a place out of turn", "post",
         lambda w: f"/api/v1/bookings/{w.extra['waiting'].pk}/offer/",
-        {"anonymous": DENIED, LEARNER: DENIED, COACH: DENIED, COORDINATOR: OK, TEACHER: DENIED},
+        {"anonymous": DENIED, LEARNER: DENIED, COACH: DENIED, COORDINATOR: OK, TEACHER: DENIED,
+         DATA_PROTECTION_OFFICER: DENIED},
         body=lambda w, r: {"reason": "Alleinerziehend, Jobcenter-Termin"},
         route="api:booking-offer"),
     Row("take off the waiting list", "post",
         lambda w: f"/api/v1/bookings/{w.extra['waiting'].pk}/remove-from-waitlist/",
-        {"anonymous": DENIED, LEARNER: DENIED, COACH: DENIED, COORDINATOR: OK, TEACHER: DENIED},
+        {"anonymous": DENIED, LEARNER: DENIED, COACH: DENIED, COORDINATOR: OK, TEACHER: DENIED,
+         DATA_PROTECTION_OFFICER: DENIED},
         body=lambda w, r: {"reason": "Weggezogen"}, route="api:booking-remove-from-waitlist"),
     Row("find participants", "get", lambda w: "/api/v1/participants/?search=Test",
         only(COORDINATOR), route="api:participant-list"),
@@ -399,9 +414,9 @@ WAITLIST_TABLE = [
 
 RIGHTS_TABLE = [
     Row("export one's own data", "get", lambda w: "/api/v1/me/export/",
-        only(LEARNER, COACH, COORDINATOR, TEACHER), route="api:me-export"),
+        signed_in(), route="api:me-export"),
     Row("erase oneself", "post", lambda w: "/api/v1/me/erase/",
-        only(LEARNER, COACH, COORDINATOR, TEACHER),
+        signed_in(),
         body=lambda w, r: {"password": "correct-horse-battery"}, route="api:me-erase"),
     Row("export a person's data", "get",
         lambda w: f"/api/v1/people/{w.extra['someone'].pk}/export/", only(COORDINATOR),
@@ -413,6 +428,17 @@ RIGHTS_TABLE = [
 
 TABLE += COACHING_TABLE + NOTIFICATION_TABLE + CALENDAR_TABLE + ATTENDANCE_TABLE + WAITLIST_TABLE
 TABLE += RIGHTS_TABLE
+
+# The access trail: the data-protection officer alone, whatever else others may do.
+PRIVACY_TABLE = [
+    Row("access trail", "get", lambda w: "/api/v1/access-log/", only(DATA_PROTECTION_OFFICER),
+        route="api:access-log-list"),
+    Row("access trail of one person in a period", "get",
+        lambda w: f"/api/v1/access-log/?subject={w.users[LEARNER].pk}&since=2020-01-01"
+                  f"&until=2040-12-31&actor={w.users[COORDINATOR].pk}",
+        only(DATA_PROTECTION_OFFICER), route="api:access-log-list"),
+]  # fmt: skip
+TABLE += PRIVACY_TABLE
 CELLS = [(row, role) for row in TABLE for role in ROLES]
 
 

@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 import pytest
 from django.utils import timezone
 
-from accounts.roles import COACH, COORDINATOR, LEARNER, TEACHER
+from accounts.roles import COACH, COORDINATOR, DATA_PROTECTION_OFFICER, LEARNER, TEACHER
 from courses import services
 from courses.closures import create_closure
 from courses.constants import CourseStatus
 
 from .factories import CourseFactory, ProviderFactory, UserFactory, municipality
 
-ROLES = ("anonymous", LEARNER, COACH, COORDINATOR, TEACHER)
+ROLES = ("anonymous", LEARNER, COACH, COORDINATOR, TEACHER, DATA_PROTECTION_OFFICER)
 
 
 @dataclass
@@ -41,6 +41,8 @@ def world(db):
         COACH: UserFactory(roles=[COACH]),
         COORDINATOR: UserFactory(roles=[COORDINATOR]),
         TEACHER: UserFactory(roles=[TEACHER]),
+        # Signed in without other roles: reads the access trail and nothing else of others.
+        DATA_PROTECTION_OFFICER: UserFactory(roles=[DATA_PROTECTION_OFFICER]),
     }
     someone = UserFactory(roles=[LEARNER])
     course = CourseFactory()

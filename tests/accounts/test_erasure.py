@@ -97,8 +97,8 @@ def person_everywhere():
     notify(recipient=person, kind=Kind.MATCH_ACCEPTED, key="x", payload={"name": NAME})
     notify(recipient=coordinator, kind=Kind.COURSE_MESSAGE, key="y",
            payload={"sender": NAME, "title": "Raum"})  # fmt: skip
-    log_access(actor=coordinator, subject=person, what="notes", object_ids=[mentorship.pk])
-    log_access(actor=person, subject=others_wait, what="contact")
+    log_access(actor=coordinator, subject=person, what="coach_notes", object_ids=[mentorship.pk])
+    log_access(actor=person, subject=others_wait, what="contact_details")
     feed_token(person)
     return {
         "person": person, "coordinator": coordinator, "course": course, "booked": booked,
@@ -167,9 +167,12 @@ def test_the_access_log_keeps_that_a_read_happened_but_not_whose(clock):
     world = person_everywhere()
     erase_person(person=world["person"], by=world["coordinator"], reason="Brief")
     rows = AccessLog.objects.filter(actor=world["coordinator"])
-    assert sorted(rows.values_list("what", "subject_id")) == [("erasure", None), ("notes", None)]
+    assert sorted(rows.values_list("what", "subject_id")) == [
+        ("coach_notes", None),
+        ("erasure", None),
+    ]
     # Reads the erased person made of someone else's data stay, without the reader.
-    assert AccessLog.objects.filter(what="contact", actor=None).count() == 1
+    assert AccessLog.objects.filter(what="contact_details", actor=None).count() == 1
 
 
 def test_erasing_a_coach_keeps_the_learners_history_and_returns_them_to_matching(clock):
@@ -249,7 +252,7 @@ def test_the_export_holds_every_section(clock):
     assert coached["mentorship"]["coach_notes"][0]["text"] == f"{NAME}: {PHONE}"
     assert coached["mentorship"]["milestones"][0]["kind"] == "interview"
     assert len(coached["mentorship"]["meetings"]) == 1
-    assert [row["what"] for row in sections["access_log"]] == ["notes"]
+    assert [row["what"] for row in sections["access_log"]] == ["coach_notes"]
     assert sections["calendar_feed"]["issued"].startswith("2031-03-04T")
     assert {n["kind"] for n in sections["notifications"]} == {
         Kind.MATCH_ACCEPTED,

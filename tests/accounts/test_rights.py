@@ -68,7 +68,7 @@ def test_a_coordinators_export_is_recorded_in_the_access_log(learner, coordinato
     assert response.status_code == 200
     assert response.json()["person"] == learner.pk
     row = AccessLog.objects.get(subject=learner)
-    assert (row.actor, row.what) == (coordinator, "export")
+    assert (row.actor, row.what) == (coordinator, "data_export")
 
 
 def test_the_export_of_an_unknown_person_is_404(coordinator):

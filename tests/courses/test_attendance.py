@@ -365,7 +365,7 @@ def test_the_attendance_sheet_holds_participants_dates_and_the_course(people, co
     for session in sessions:
         assert session.date.strftime("%m/%d/%Y") in text, session.date
     assert pages == -(-len(sessions) // 11)
-    logged = AccessLog.objects.filter(actor=people["coordinator"], what="attendance sheet")
+    logged = AccessLog.objects.filter(actor=people["coordinator"], what="attendance_sheet")
     assert {row.subject_id for row in logged} == {b.learner_id for b in course.participants}
 
 

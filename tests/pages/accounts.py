@@ -1,4 +1,4 @@
-from accounts.roles import COORDINATOR
+from accounts.roles import COORDINATOR, DATA_PROTECTION_OFFICER
 
 from .table import OK, PageRow, everyone, only, signed_in
 
@@ -27,4 +27,13 @@ ROWS = [
     PageRow("erase a person", "post", lambda w: f"/manage/people/{w.extra['someone'].pk}/erase/",
             only(COORDINATOR), route="accounts:erase_person",
             data=lambda w, role: {"reason": "Brief vom 3. März"}),
+]  # fmt: skip
+
+# The access trail: the data-protection officer alone.
+ROWS += [
+    PageRow("access trail", "get", lambda w: "/privacy/access-log/",
+            only(DATA_PROTECTION_OFFICER), route="accounts:access_log"),
+    PageRow("access trail of one person", "get",
+            lambda w: f"/privacy/access-log/?subject={w.users['learner'].pk}&since=2020-01-01",
+            only(DATA_PROTECTION_OFFICER), route="accounts:access_log"),
 ]  # fmt: skip

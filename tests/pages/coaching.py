@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from accounts.roles import COACH, COORDINATOR, LEARNER, TEACHER
+from accounts.roles import COACH, COORDINATOR, DATA_PROTECTION_OFFICER, LEARNER, TEACHER
 
 from ..factories import municipality
 from .table import DENIED, HIDDEN, LOGIN, OK, PageRow, only
@@ -19,7 +19,8 @@ def c(w, key):
 
 def hidden_from_coach() -> dict:
     """Another coach's object: the coach gets 404, the office sees it, learners lack the role."""
-    return {"anonymous": LOGIN, LEARNER: DENIED, COACH: HIDDEN, COORDINATOR: OK, TEACHER: DENIED}
+    return {"anonymous": LOGIN, LEARNER: DENIED, COACH: HIDDEN, COORDINATOR: OK, TEACHER: DENIED,
+            DATA_PROTECTION_OFFICER: DENIED}  # fmt: skip
 
 
 def own_open_request(w):

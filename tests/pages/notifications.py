@@ -25,7 +25,8 @@ def _a_call(w) -> int:
 ROWS = [
     PageRow("inbox", "get", lambda w: "/inbox/", signed_in(), route="notifications:inbox"),
     PageRow("mark one's own message read", "post", _learners_entry,
-            {"anonymous": LOGIN, "learner": OK, "coach": HIDDEN, "coordinator": HIDDEN, "teacher": HIDDEN},
+            {"anonymous": LOGIN, "learner": OK, "coach": HIDDEN, "coordinator": HIDDEN, "teacher": HIDDEN,
+             "data_protection_officer": HIDDEN},
             route="notifications:read"),
     PageRow("mark all read", "post", lambda w: "/inbox/read-all/", signed_in(),
             route="notifications:read_all"),

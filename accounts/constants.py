@@ -1,0 +1,27 @@
+"""Choice sets of the accounts app."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AccessWhat(models.TextChoices):
+    """What someone read of another person (``AccessLog.what``): a small fixed
+    vocabulary, so the data-protection officer can filter and every language
+    can name it. ``AccessLog.object_id`` is the id of the record read (the
+    booking, request, mentorship, note, person, notification …), for exports
+    and printed lists the id of the course."""
+
+    BOOKING = "booking", _("booking with children's ages")
+    WAITING_LIST = "waiting_list", _("place on a waiting list")
+    COURSE_LIST = "course_list", _("course participant list")
+    ATTENDANCE = "attendance", _("attendance")
+    ATTENDANCE_SHEET = "attendance_sheet", _("attendance sheet (PDF)")
+    EXPORT = "export", _("export of a participant list")
+    COACHING_REQUEST = "coaching_request", _("coaching request")
+    MENTEE = "mentee", _("mentee's details")
+    COACH_NOTES = "coach_notes", _("coach's notes")
+    CONTACT_DETAILS = "contact_details", _("contact details")
+    NOTIFICATION = "notification", _("message sent to the person")
+    DATA_EXPORT = "data_export", _("export of all the person's data")
+    # Written with no subject: that an erasure happened (who, when) stays, whose not.
+    ERASURE = "erasure", _("erasure of a person's data")
