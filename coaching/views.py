@@ -251,7 +251,10 @@ class MenteesView(RolePageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["mentorships"] = list(selectors.coach_mentorships(self.request.user))
+        mentorships = list(selectors.coach_mentorships(self.request.user))
+        for mentorship in mentorships:
+            mentorship.learner_view = selectors.learner_as_seen_by(self.request.user, mentorship)
+        context["mentorships"] = mentorships
         return context
 
 
@@ -262,19 +265,34 @@ def mentorship_context(request, mentorship, **forms) -> dict:
     because the service logs every such reading in the access log.
     """
     now = timezone.now()
+    is_coach = mentorship.coach_id == request.user.pk
+    learner = selectors.learner_as_seen_by(request.user, mentorship)
+    milestones = services.read_milestones(mentorship=mentorship, reader=request.user)
+    if selectors.summary_only(request.user, mentorship):
+        # The coach of an ended coaching keeps what a volunteer needs to
+        # remember: first name, period, milestones, how many times they met.
+        held = selectors.meetings_of(mentorship).filter(
+            status=MeetingStatus.SCHEDULED, starts_at__lt=now
+        )
+        return {
+            "mentorship": mentorship, "learner": learner, "summary_only": True,
+            "milestones": milestones, "meetings_held": held.count(), "is_coach": is_coach,
+            "programme": _choice(Programme.choices, mentorship.request.programme),
+        }  # fmt: skip
     meetings = list(selectors.meetings_of(mentorship))
     upcoming = [m for m in meetings if m.status == MeetingStatus.SCHEDULED and m.ends_at >= now]
     earlier = [m for m in meetings if m not in upcoming]
-    is_coach = mentorship.coach_id == request.user.pk
     notes = None
     if is_coach or request.GET.get("notes") == "show" or "note_form" in forms:
         notes = services.read_notes(mentorship=mentorship, reader=request.user)
     return {
         "mentorship": mentorship,
+        "learner": learner,
+        "summary_only": False,
         "needs": request_needs(mentorship.request),
         "upcoming": upcoming,
         "earlier": list(reversed(earlier)),
-        "milestones": list(selectors.milestones_of(mentorship)),
+        "milestones": milestones,
         "notes": notes,
         "is_coach": is_coach,
         "note_form": forms.get("note_form") or NoteForm(),
