@@ -98,7 +98,6 @@ def summary_milestones(milestones) -> list[Milestone]:
     ]
 
 
-
 def visible_requests(user):
     queryset = CoachingRequest.objects.select_related("learner", "municipality")
     if has_role(user, COORDINATOR):

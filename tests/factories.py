@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from accounts.constants import ConsentPurpose, ConsentVia
 from accounts.models import User
-from accounts.services import record_consent
 from accounts.roles import COACH
+from accounts.services import record_consent
 from courses import services as course_services
 from courses.constants import Format, Level
 from courses.models import Provider
