@@ -52,4 +52,5 @@ def navigation(request):
         "user_roles": roles,
         "unread_notifications": unread,
         "site_name": settings.KURSLOTSE_SITE_NAME,
+        "privacy_controller": settings.KURSLOTSE_CONTROLLER_NAME,
     }

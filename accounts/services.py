@@ -57,10 +57,14 @@ def create_person(
     return user
 
 
-def update_profile(*, user, via: str = ConsentVia.PROFILE, **fields):
+def update_profile(
+    *, user, via: str = ConsentVia.PROFILE, share_phone_with_coach: bool | None = None, **fields
+):
     """Change profile fields. ``notification_channels`` is the consent to email
     messages in another form: a change goes through ``record_consent``, so the
-    setting and the consent's history never disagree."""
+    setting and the consent's history never disagree. ``share_phone_with_coach``
+    (if given) records that consent after the phone number is saved; a refusal
+    (``ConsentNeedsPhone``) saves nothing."""
     allowed = {"full_name", "preferred_language", "phone", "home_municipality"}
     channels = fields.pop("notification_channels", None)
     for name, value in fields.items():
@@ -78,6 +82,11 @@ def update_profile(*, user, via: str = ConsentVia.PROFILE, **fields):
                     person=user, purpose=ConsentPurpose.EMAIL_NOTIFICATIONS,
                     given=wants_email, via=via,
                 )  # fmt: skip
+        if share_phone_with_coach is not None:
+            record_consent(
+                person=user, purpose=ConsentPurpose.SHARE_PHONE_WITH_COACH,
+                given=share_phone_with_coach, via=via,
+            )  # fmt: skip
     return user
 
 

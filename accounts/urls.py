@@ -9,4 +9,5 @@ app_name = "accounts"
 urlpatterns = [
     path("profile/", views.ProfileView.as_view(), name="profile"),
     path("language/", views.LanguageView.as_view(), name="language"),
+    path("privacy/", views.PrivacyView.as_view(), name="privacy"),
 ]

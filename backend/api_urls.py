@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from accounts.api import MeView, ParticipantViewSet
+from accounts.api import MeView, MyConsentsView, ParticipantViewSet
 from coaching.api import (
     CoachingRequestViewSet,
     CoachProfileView,
@@ -42,6 +42,7 @@ router.register("participants", ParticipantViewSet, basename="participant")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
+    path("me/consents/", MyConsentsView.as_view(), name="my-consents"),
     path("calendar/", include("calendars.api_urls")),
     path("coaching/coach-profile/", CoachProfileView.as_view(), name="coach-profile"),
     path("coaching/figures/", FiguresView.as_view(), name="coaching-figures"),

@@ -371,6 +371,8 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Name, municipality and the email consent at sign-up (accounts.forms.SignupForm).
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 # Whoever confirms their address in the browser they signed up in is signed in
 # at once, instead of being asked for the password they just chose.
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
