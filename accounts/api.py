@@ -79,7 +79,9 @@ class MeView(UserLanguageMixin, APIView):
 class ConsentStateSerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=ConsentPurpose.choices)
     given = serializers.BooleanField()
-    at = serializers.DateTimeField(allow_null=True, help_text="When it was last given or withdrawn.")
+    at = serializers.DateTimeField(
+        allow_null=True, help_text="When it was last given or withdrawn."
+    )
     text_version = serializers.CharField(
         allow_null=True, help_text="The privacy notice's text version the person saw then."
     )

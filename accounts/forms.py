@@ -21,9 +21,7 @@ class ProfileForm(forms.ModelForm):
     share_phone_with_coach = forms.BooleanField(
         label=_("Show my phone number to my coach"),
         required=False,
-        help_text=_(
-            "Optional. Your coach can then call you. You can take this back at any time."
-        ),
+        help_text=_("Optional. Your coach can then call you. You can take this back at any time."),
     )
 
     class Meta:

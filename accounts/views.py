@@ -14,10 +14,10 @@ from django.views.generic import FormView, TemplateView
 from common.errors import DomainError
 from common.web import safe_next, show_domain_error
 
+from .constants import ConsentPurpose
 from .forms import ProfileForm
 from .page_access import RolePageMixin
 from .roles import COACH, COORDINATOR, LEARNER, PUBLIC, SIGNED_IN, TEACHER, roles_of
-from .constants import ConsentPurpose
 from .selectors import consent_history, consent_state
 from .services import update_profile
 

@@ -161,6 +161,12 @@ TABLE = [
         route="api:closure-detail"),
     Row("delete a closure", "delete", lambda w: f"/api/v1/closures/{closure(w).pk}/",
         only(COORDINATOR), route="api:closure-detail"),
+    Row("own consents", "get", lambda w: "/api/v1/me/consents/",
+        only(LEARNER, COACH, COORDINATOR, TEACHER), route="api:my-consents"),
+    Row("withdraw own email consent", "post", lambda w: "/api/v1/me/consents/",
+        only(LEARNER, COACH, COORDINATOR, TEACHER),
+        body=lambda w, r: {"purpose": "email_notifications", "given": False},
+        route="api:my-consents"),
 ]  # fmt: skip
 
 

@@ -8,4 +8,5 @@ ROWS = [
                                   "phone": "", "home_municipality": ""}),
     PageRow("switch language", "post", lambda w: "/language/", everyone(OK),
             route="accounts:language", data=lambda w, role: {"language": "uk", "next": "/"}),
+    PageRow("privacy notice", "get", lambda w: "/privacy/", everyone(OK), route="accounts:privacy"),
 ]  # fmt: skip
