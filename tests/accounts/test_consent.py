@@ -121,7 +121,7 @@ def test_the_profile_page_gives_and_withdraws_the_phone_consent_and_shows_the_hi
     assert consent_state(person, PHONE) is True
     shown = browser.get("/profile/")
     assert shown.context["form"].initial["share_phone_with_coach"] is True
-    assert "Show my phone number to my coach – given (Profile page)" in shown.content.decode()
+    assert "Show my phone number to my coach \u2013 given (Profile page)" in shown.content.decode()
     assert browser.post("/profile/", fields).status_code == 302
     assert consent_state(person, PHONE) is False
     assert "withdrawn" in browser.get("/profile/").content.decode()
