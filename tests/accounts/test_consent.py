@@ -69,11 +69,8 @@ def test_withdrawing_email_through_the_api_stops_email_and_is_recorded(as_user, 
     state = {row["purpose"]: row["given"] for row in body["consents"]}
     assert state == {EMAIL: False, PHONE: False}
     assert body["notice_version"] == settings.KURSLOTSE_PRIVACY_NOTICE_VERSION
-    assert [(row["purpose"], row["given"], row["via"]) for row in body["history"]][0] == (
-        EMAIL,
-        False,
-        "api",
-    )
+    latest = body["history"][0]
+    assert (latest["purpose"], latest["given"], latest["via"]) == (EMAIL, False, "api")
     person.refresh_from_db()
     assert person.notification_channels == []
     assert client.get("/api/v1/me/").json()["notification_channels"] == []
