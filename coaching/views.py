@@ -9,6 +9,7 @@ someone else's object answers 404. Every form works without JavaScript
 """
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -301,17 +302,27 @@ def mentorship_context(request, mentorship, **forms) -> dict:
 
 
 class MentorshipMixin(View):
-    """Loads the mentorship from the URL, among those the person works on."""
+    """Loads the mentorship from the URL, among those the person works on.
+
+    Only the mentorship page itself shows the summary an ended coaching leaves
+    its coach (``selectors.summary_only``); every form under it is gone (404)."""
+
+    summary_page = False
 
     def get_mentorship(self):
-        return get_object_or_404(
+        mentorship = get_object_or_404(
             selectors.workable_mentorships(self.request.user), pk=self.kwargs["pk"]
         )
+        if not self.summary_page and selectors.summary_only(self.request.user, mentorship):
+            raise Http404
+        return mentorship
 
 
 class MentorshipView(RolePageMixin, MentorshipMixin, TemplateView):
-    """The coach's working view of one mentorship (and the office's)."""
+    """The coach's working view of one mentorship (and the office's); after the
+    end, the coach's summary."""
 
+    summary_page = True
     allowed_roles = {"get": STAFF}
     template_name = "coaching/mentorship.html"
 
@@ -391,9 +402,12 @@ class MeetingMixin(View):
     """Loads the meeting from the URL, among those of mentorships the person works on."""
 
     def get_meeting(self):
-        return get_object_or_404(
+        meeting = get_object_or_404(
             selectors.workable_meetings(self.request.user), pk=self.kwargs["pk"]
         )
+        if selectors.summary_only(self.request.user, meeting.mentorship):
+            raise Http404  # the coaching has ended: its meetings are closed to the coach
+        return meeting
 
 
 class MeetingMoveView(RolePageMixin, MeetingMixin, TemplateView):

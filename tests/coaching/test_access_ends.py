@@ -152,12 +152,24 @@ def test_after_the_end_the_pages_show_the_coach_the_summary_without_forms(ended)
     assert "Lina" in mentees and "Lina Lernende" not in mentees
 
 
-def test_after_the_end_posting_a_page_form_adds_nothing(ended):
+def test_after_the_end_the_forms_are_gone_and_posting_adds_nothing(ended):
     browser = Client()
     browser.force_login(ended.coach)
-    browser.post(f"/mentorships/{ended.pk}/notes/", {"text": "Noch etwas"})
+    note = CoachNote.objects.get(mentorship=ended)
+    milestone = Milestone.objects.get(mentorship=ended)
+    meeting = Meeting.objects.get(mentorship=ended)
+    for path in (f"/mentorships/{ended.pk}/notes/{note.pk}/",
+                 f"/mentorships/{ended.pk}/milestones/{milestone.pk}/",
+                 f"/mentorships/{ended.pk}/meetings/new/", f"/mentorships/{ended.pk}/end/",
+                 f"/meetings/{meeting.pk}/move/", f"/meetings/{meeting.pk}/cancel/"):  # fmt: skip
+        assert browser.get(path).status_code == 404, path
+    assert browser.post(f"/mentorships/{ended.pk}/notes/", {"text": "Noch"}).status_code == 404
     with time_machine.travel(NOW, tick=False):
         browser.post(f"/mentorships/{ended.pk}/milestones/",
                      {"kind": "job_started", "occurred_on": "2031-03-12"})  # fmt: skip
+    # the office still opens them
+    office = Client()
+    office.force_login(UserFactory(roles=[COORDINATOR]))
+    assert office.get(f"/mentorships/{ended.pk}/milestones/{milestone.pk}/").status_code == 200
     assert CoachNote.objects.filter(mentorship=ended).count() == 1
     assert Milestone.objects.filter(mentorship=ended).count() == 1
