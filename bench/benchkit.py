@@ -90,7 +90,7 @@ def consent_to_email(users, batch_size: int = 1000) -> None:
                 given=True,
                 text_version=settings.KURSLOTSE_PRIVACY_NOTICE_VERSION,
                 via=ConsentVia.OFFICE,
-            )  # fmt: skip
+            )
             for user in users
         ],
         batch_size=batch_size,
