@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from backend.admin import CoordinatorPermissions, LogsAdminReads
@@ -47,14 +48,26 @@ class UserAdmin(LogsAdminReads, CoordinatorPermissions, BaseUserAdmin):
             {
                 "fields": (
                     "full_name", "preferred_language", "phone", "home_municipality",
-                    "notification_channels",
+                    "notification_channels", "consents",
                 )
             },
         ),
         (_("Roles and rights"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )  # fmt: skip
-    readonly_fields = ["last_login", "date_joined"]
+    # notification_channels follows the email consent (record_consent), never set
+    # here; consents change only by the person's own choice, so both are read-only.
+    readonly_fields = ["last_login", "date_joined", "notification_channels", "consents"]
+
+    @admin.display(description=_("consents"))
+    def consents(self, obj):
+        rows = obj.consents.order_by("-at", "-pk") if obj and obj.pk else []
+        return format_html_join(
+            "", "<div>{}: {}: {} ({}, {})</div>",
+            ((row.at.strftime("%Y-%m-%d %H:%M"), row.get_purpose_display(),
+              _("given") if row.given else _("withdrawn"), row.get_via_display(),
+              row.text_version) for row in rows),
+        )  # fmt: skip
 
     def get_readonly_fields(self, request, obj=None):
         """The sign-in (email, password) and the rights are superusers' business:

@@ -14,9 +14,9 @@ from notifications.constants import OPTIONAL_CHANNELS, Channel
 from notifications.services import channels_of
 from places.models import Municipality
 
-from . import services
+from . import selectors, services
 from .access import LogsListReads
-from .constants import AccessWhat
+from .constants import AccessWhat, ConsentPurpose, ConsentVia
 from .forms import AccessTrailForm
 from .models import AccessLog, User
 from .roles import (
@@ -79,8 +79,75 @@ class MeView(UserLanguageMixin, APIView):
     def patch(self, request):
         serializer = ProfileSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        user = services.update_profile(user=request.user, **serializer.validated_data)
+        user = services.update_profile(
+            user=request.user, via=ConsentVia.API, **serializer.validated_data
+        )
         return Response(ProfileSerializer(user).data)
+
+
+# --- Consent to what is optional ---------------------------------------------------------
+
+
+class ConsentStateSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(choices=ConsentPurpose.choices)
+    given = serializers.BooleanField()
+    at = serializers.DateTimeField(
+        allow_null=True, help_text="When it was last given or withdrawn."
+    )
+    text_version = serializers.CharField(
+        allow_null=True, help_text="The privacy notice's text version the person saw then."
+    )
+
+
+class ConsentRecordSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(choices=ConsentPurpose.choices)
+    given = serializers.BooleanField()
+    at = serializers.DateTimeField()
+    text_version = serializers.CharField()
+    via = serializers.ChoiceField(choices=ConsentVia.choices)
+
+
+class ConsentsSerializer(serializers.Serializer):
+    notice_version = serializers.CharField(help_text="The privacy notice's current text version.")
+    consents = ConsentStateSerializer(many=True)
+    history = ConsentRecordSerializer(many=True, help_text="Every change, newest first.")
+
+
+class ConsentChangeSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(choices=ConsentPurpose.choices)
+    given = serializers.BooleanField(help_text="true gives the consent, false withdraws it.")
+
+
+def consents_of(person) -> dict:
+    return {
+        "notice_version": settings.KURSLOTSE_PRIVACY_NOTICE_VERSION,
+        "consents": list(selectors.current_consents(person).values()),
+        "history": list(selectors.consent_history(person)),
+    }
+
+
+class MyConsentsView(UserLanguageMixin, APIView):
+    """Consent to what is optional: email messages, and showing one's phone
+    number to one's coach. Every change is recorded with its time and the
+    privacy notice's text version; the latest record is the current state.
+    Withdrawing email stops email messages (``notification_channels`` follows)."""
+
+    allowed_roles = {"get": SIGNED_IN, "post": SIGNED_IN}
+    rule_errors = {"post": {409}}  # consent_needs_email, consent_needs_phone
+
+    @extend_schema(summary="My consents and their history", responses=ConsentsSerializer)
+    def get(self, request):
+        return Response(ConsentsSerializer(consents_of(request.user)).data)
+
+    @extend_schema(
+        summary="Give or withdraw a consent", request=ConsentChangeSerializer,
+        responses=ConsentsSerializer,
+    )  # fmt: skip
+    def post(self, request):
+        payload = ConsentChangeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.record_consent(person=request.user, **payload.validated_data, via=ConsentVia.API)
+        return Response(ConsentsSerializer(consents_of(request.user)).data)
 
 
 # --- The office: people who call, with or without an email address ------------------------

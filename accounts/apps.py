@@ -22,6 +22,8 @@ class AccountsConfig(AppConfig):
         # What accounts itself holds about a person. The user row is deleted by
         # erase_person after every section; the trail and the sign-in records go last.
         register_section("profile", _("Profile"), export=selectors.profile_of)
+        # The history goes with the user row (CASCADE): it names no one else.
+        register_section("consents", _("Consents"), export=selectors.consents_for_export)
         register_section(
             "access_log",
             _("Who looked at your data"),

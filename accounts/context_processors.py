@@ -24,6 +24,7 @@ NAVIGATION = [
     ("coaching:requests", _("Coaching requests"), {COORDINATOR}),
     ("notifications:calls", _("Calls to make"), {COORDINATOR}),
     ("dashboard:exports", _("Exports"), {COORDINATOR}),
+    ("accounts:data_requests", _("Data requests"), {COORDINATOR}),
     ("courses:search", _("Find a course"), {"anonymous", LEARNER}),
     ("courses:my_bookings", _("My bookings"), {LEARNER}),
     ("coaching:mine", _("My coach"), {LEARNER}),
@@ -32,6 +33,7 @@ NAVIGATION = [
     ("coaching:coach_profile", _("Availability"), {COACH}),
     ("courses:teach", _("My courses"), {TEACHER}),
     ("accounts:access_log", _("Access trail"), {DATA_PROTECTION_OFFICER}),
+    ("dashboard:retention", _("Retention periods"), {DATA_PROTECTION_OFFICER}),
     ("notifications:inbox", _("Inbox"), SIGNED_IN),
     ("accounts:profile", _("Profile"), SIGNED_IN),
 ]
@@ -61,4 +63,5 @@ def navigation(request):
         "user_roles": roles,
         "unread_notifications": unread,
         "site_name": settings.KURSLOTSE_SITE_NAME,
+        "privacy_controller": settings.KURSLOTSE_CONTROLLER_NAME,
     }

@@ -18,6 +18,11 @@ class ProfileForm(forms.ModelForm):
         required=False,
         help_text=_("You always find every message in your inbox here."),
     )
+    share_phone_with_coach = forms.BooleanField(
+        label=_("Show my phone number to my coach"),
+        required=False,
+        help_text=_("Optional. Your coach can then call you. You can take this back at any time."),
+    )
 
     class Meta:
         model = User
@@ -74,3 +79,41 @@ class AccessTrailForm(forms.Form):
         if since and until and until < since:
             self.add_error("until", _("The end of the period is before its start."))
         return cleaned
+
+
+class SignupForm(forms.Form):
+    """What allauth's sign-up asks besides the address and password
+    (``ACCOUNT_SIGNUP_FORM_CLASS``): the name and municipality, so course
+    search starts near home, and the one optional consent that fits here,
+    email messages. All optional, for the app's sign-up too."""
+
+    full_name = forms.CharField(
+        label=_("Your name"), max_length=150, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )  # fmt: skip
+    home_municipality = forms.ModelChoiceField(
+        label=_("Where you live"),
+        queryset=Municipality.objects.order_by("name"),
+        required=False,
+        help_text=_("We suggest courses near this place."),
+    )
+    email_notifications = forms.BooleanField(
+        label=_("Also send me my messages by email"),
+        required=False,
+        help_text=_("Optional. You always find every message in your inbox here."),
+    )
+
+    def signup(self, request, user) -> None:
+        from .constants import ConsentVia
+        from .services import update_profile
+
+        update_profile(
+            user=user,
+            via=ConsentVia.SIGNUP,
+            **{
+                name: self.cleaned_data[name]
+                for name in ("full_name", "home_municipality")
+                if self.cleaned_data.get(name)
+            },
+            notification_channels=["email"] if self.cleaned_data.get("email_notifications") else [],
+        )

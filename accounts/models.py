@@ -8,14 +8,16 @@ from django.utils.translation import gettext_lazy as _
 
 from common.validators import validate_single_line
 
-from .constants import AccessWhat
+from .constants import AccessWhat, ConsentPurpose, ConsentVia
 from .managers import UserManager
 from .phones import normalise as normalise_phone
 from .phones import validate_phone
 
 
 def default_channels() -> list[str]:
-    return ["email"]
+    # Email is optional and needs consent (``accounts.services.record_consent``
+    # writes this field); nobody starts with it.
+    return []
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -211,3 +213,34 @@ class AnonymousRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.month:%Y-%m}"
+
+
+class Consent(models.Model):
+    """One giving or withdrawing of consent to an optional purpose.
+
+    Append-only: a change is a new row, never an update, so the history shows
+    what the person agreed to, when, and which text of the privacy notice they
+    saw (``text_version``). The current state of a purpose is its latest row;
+    no row means not given. Written only by ``accounts.services.record_consent``.
+    """
+
+    person = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="consents", verbose_name=_("person")
+    )
+    purpose = models.CharField(_("purpose"), max_length=32, choices=ConsentPurpose.choices)
+    given = models.BooleanField(_("given"), help_text=_("False: withdrawn."))
+    text_version = models.CharField(
+        _("text version"), max_length=40, validators=[validate_single_line]
+    )
+    via = models.CharField(_("through"), max_length=12, choices=ConsentVia.choices)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["person_id", "purpose", "at", "pk"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        indexes = [models.Index(fields=["person", "purpose", "-at"])]
+
+    def __str__(self) -> str:
+        state = "given" if self.given else "withdrawn"
+        return f"{self.person_id} {self.purpose} {state} ({self.text_version})"

@@ -6,6 +6,7 @@ view does not declare is refused, so a forgotten declaration fails closed.
 """
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 LEARNER = "learner"
 COACH = "coach"
@@ -17,6 +18,14 @@ TEACHER = "teacher"
 # and nothing else of other people (least privilege).
 DATA_PROTECTION_OFFICER = "data_protection_officer"
 ALL_ROLES = (LEARNER, COACH, COORDINATOR, TEACHER, DATA_PROTECTION_OFFICER)
+# What each role is called on pages.
+ROLE_LABELS = {
+    LEARNER: _("Learner"),
+    COACH: _("Coach"),
+    COORDINATOR: _("Coordinator"),
+    TEACHER: _("Teacher"),
+    DATA_PROTECTION_OFFICER: _("Data protection officer"),
+}
 
 PUBLIC = frozenset({"anonymous", *ALL_ROLES})
 SIGNED_IN = frozenset(ALL_ROLES)

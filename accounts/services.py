@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from common.errors import Busy, Conflict, InvalidInput
 
 from . import personal_data, phones, selectors
-from .constants import AccessWhat
+from .constants import AccessWhat, ConsentPurpose, ConsentVia
 from .roles import ALL_ROLES, COORDINATOR, LEARNER
 
 logger = logging.getLogger(__name__)
@@ -41,35 +41,120 @@ def ensure_role_groups() -> None:
 
 @transaction.atomic
 def create_person(
-    *, email: str, password: str | None, roles: list[str], verified: bool = True, **fields
+    *,
+    email: str,
+    password: str | None,
+    roles: list[str],
+    verified: bool = True,
+    email_notifications: bool = True,
+    **fields,
 ):
-    """Create a user with roles and (for people we enter ourselves) a verified address."""
+    """Create a user with roles and (for people we enter ourselves) a verified address.
+
+    The office enters people it has met (coaches, teachers, staff, demo
+    people) and asks them about email messages then: ``email_notifications``
+    records their answer as a consent given through the office."""
     unknown = set(roles) - set(ALL_ROLES)
     if unknown:
         raise ValueError(f"Unknown roles: {sorted(unknown)}")
+    fields.pop("notification_channels", None)  # written by record_consent only
     user = get_user_model().objects.create_user(email=email, password=password, **fields)
     for name in roles:
         group, _ = Group.objects.get_or_create(name=name)
         user.groups.add(group)
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=verified)
+    if email_notifications:
+        record_consent(
+            person=user, purpose=ConsentPurpose.EMAIL_NOTIFICATIONS, given=True,
+            via=ConsentVia.OFFICE,
+        )  # fmt: skip
     return user
 
 
-def update_profile(*, user, **fields):
-    allowed = {
-        "full_name",
-        "preferred_language",
-        "phone",
-        "home_municipality",
-        "notification_channels",
-    }
+def update_profile(
+    *, user, via: str = ConsentVia.PROFILE, share_phone_with_coach: bool | None = None, **fields
+):
+    """Change profile fields. ``notification_channels`` is the consent to email
+    messages in another form: a change goes through ``record_consent``, so the
+    setting and the consent's history never disagree. ``share_phone_with_coach``
+    (if given) records that consent after the phone number is saved; a refusal
+    (``ConsentNeedsPhone``) saves nothing."""
+    allowed = {"full_name", "preferred_language", "phone", "home_municipality"}
+    channels = fields.pop("notification_channels", None)
     for name, value in fields.items():
         if name not in allowed:
             raise ValueError(f"Not a profile field: {name}")
         setattr(user, name, value)
-    user.full_clean(exclude=["password"])
-    user.save(update_fields=[*fields])
+    with transaction.atomic():
+        if fields:
+            user.full_clean(exclude=["password"])
+            user.save(update_fields=[*fields])
+        if channels is not None:
+            wants_email = "email" in channels
+            if wants_email != ("email" in (user.notification_channels or [])):
+                record_consent(
+                    person=user, purpose=ConsentPurpose.EMAIL_NOTIFICATIONS,
+                    given=wants_email, via=via,
+                )  # fmt: skip
+        if share_phone_with_coach is not None:
+            record_consent(
+                person=user, purpose=ConsentPurpose.SHARE_PHONE_WITH_COACH,
+                given=share_phone_with_coach, via=via,
+            )  # fmt: skip
     return user
+
+
+class ConsentNeedsEmail(Conflict):
+    code = "consent_needs_email"
+
+
+class ConsentNeedsPhone(Conflict):
+    code = "consent_needs_phone"
+
+
+@transaction.atomic
+def record_consent(*, person, purpose: str, given: bool, via: str):
+    """Give or withdraw consent to an optional purpose, and let it take effect.
+
+    The one writer of ``Consent`` (a new row each time: the history is kept)
+    and of ``User.notification_channels``, which is the consent to email
+    messages as the outbox reads it. Recording the state the person is
+    already in adds no row. The row carries the privacy notice's current
+    text version (``KURSLOTSE_PRIVACY_NOTICE_VERSION``).
+
+    Effects: email messages stop or start with the next notification; a coach
+    sees the learner's phone number only while it is given
+    (``coaching.selectors.learner_as_seen_by``).
+    """
+    from .models import Consent
+    from .selectors import consent_state
+
+    if purpose not in ConsentPurpose.values:
+        raise InvalidInput(fields={"purpose": [_("Unknown purpose.")]})
+    if via not in ConsentVia.values:
+        raise ValueError(f"Unknown door: {via}")
+    given_to = person
+    person = get_user_model().objects.select_for_update().get(pk=person.pk)
+    if given and purpose == ConsentPurpose.EMAIL_NOTIFICATIONS and not person.email:
+        raise ConsentNeedsEmail(_("There is no email address to send messages to."))
+    if given and purpose == ConsentPurpose.SHARE_PHONE_WITH_COACH and not person.phone:
+        raise ConsentNeedsPhone(_("Add your phone number first, then you can share it."))
+    if consent_state(person, purpose) == given:
+        return None
+    row = Consent.objects.create(
+        person=person,
+        purpose=purpose,
+        given=given,
+        text_version=settings.KURSLOTSE_PRIVACY_NOTICE_VERSION,
+        via=via,
+        at=timezone.now(),
+    )
+    if purpose == ConsentPurpose.EMAIL_NOTIFICATIONS:
+        channels = [c for c in person.notification_channels or [] if c != "email"]
+        person.notification_channels = [*channels, "email"] if given else channels
+        person.save(update_fields=["notification_channels"])
+        given_to.notification_channels = person.notification_channels
+    return row
 
 
 def log_access(*, actor, subject, what: str, object_ids=()) -> None:

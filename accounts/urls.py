@@ -17,6 +17,8 @@ urlpatterns = [
         views.PersonDataDownloadView.as_view(),
         name="person_data_json",
     ),
+    path("manage/people/", views.DataRequestsView.as_view(), name="data_requests"),
     path("manage/people/<int:pk>/erase/", views.ErasePersonView.as_view(), name="erase_person"),
     path("privacy/access-log/", views.AccessLogView.as_view(), name="access_log"),
+    path("privacy/", views.PrivacyView.as_view(), name="privacy"),
 ]

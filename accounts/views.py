@@ -9,14 +9,15 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from common.errors import DomainError
-from common.web import safe_next
+from common.web import safe_next, show_domain_error
 
 from . import personal_data
-from .constants import AccessWhat
+from .constants import AccessWhat, ConsentPurpose
 from .forms import AccessTrailForm, EraseMeForm, ErasePersonForm, ProfileForm
 from .models import User
 from .page_access import RolePageMixin
@@ -28,16 +29,26 @@ from .roles import (
     DATA_PROTECTION_OFFICERS,
     LEARNER,
     PUBLIC,
+    ROLE_LABELS,
     SIGNED_IN,
     TEACHER,
     roles_of,
 )
-from .selectors import access_trail
+from .selectors import (
+    PEOPLE_SEARCH_LIMIT,
+    PEOPLE_SEARCH_MAX_LENGTH,
+    PEOPLE_SEARCH_MIN_LENGTH,
+    access_trail,
+    consent_history,
+    consent_state,
+    find_people,
+)
 from .services import (
     erase_myself,
     erase_someone_else,
     export_person,
     log_access,
+    log_reads,
     update_profile,
 )
 
@@ -76,15 +87,31 @@ class ProfileView(RolePageMixin, FormView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["instance"] = self.request.user
-        kwargs["initial"] = {"notification_channels": self.request.user.notification_channels}
+        kwargs["initial"] = {
+            "notification_channels": self.request.user.notification_channels,
+            "share_phone_with_coach": consent_state(
+                self.request.user, ConsentPurpose.SHARE_PHONE_WITH_COACH
+            ),
+        }
         return kwargs
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["consent_history"] = list(consent_history(self.request.user)[:50])
+        return context
+
     def form_valid(self, form):
-        user = update_profile(
-            user=self.request.user,
-            **{name: form.cleaned_data[name] for name in form.Meta.fields},
-            notification_channels=form.cleaned_data["notification_channels"],
-        )
+        try:
+            user = update_profile(
+                user=self.request.user,
+                **{name: form.cleaned_data[name] for name in form.Meta.fields},
+                notification_channels=form.cleaned_data["notification_channels"],
+                share_phone_with_coach=form.cleaned_data["share_phone_with_coach"],
+            )
+        except DomainError as error:
+            self.request.user.refresh_from_db()
+            show_domain_error(form, error, {"purpose": "share_phone_with_coach"})
+            return self.form_invalid(form)
         translation.activate(user.preferred_language)
         messages.success(self.request, _("Your profile is saved."))
         return redirect("accounts:profile")
@@ -216,6 +243,37 @@ class ErasePersonView(RolePageMixin, FormView):
         return redirect("courses:manage")
 
 
+class DataRequestsView(RolePageMixin, TemplateView):
+    """Where the office answers a letter or call about a person's data (GDPR
+    Art. 15, 17): find the person by name, email or phone, then download their
+    data or erase it. Each person found is a read of their contact details."""
+
+    allowed_roles = {"get": COORDINATORS}
+    template_name = "accounts/data_requests.html"
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.get("q", "")[:PEOPLE_SEARCH_MAX_LENGTH].strip()
+        people = list(find_people(query)) if query else []
+        for person in people:
+            person.role_labels = [
+                ROLE_LABELS[group.name]
+                for group in person.groups.all()
+                if group.name in ROLE_LABELS
+            ]
+        log_reads(
+            actor=self.request.user,
+            what=AccessWhat.CONTACT_DETAILS,
+            reads=[(person.pk, person.pk) for person in people],
+        )
+        return super().get_context_data(
+            query=query,
+            people=people,
+            too_short=bool(query) and len(query) < PEOPLE_SEARCH_MIN_LENGTH,
+            limit=PEOPLE_SEARCH_LIMIT,
+            **kwargs,
+        )
+
+
 class PersonDataDownloadView(RolePageMixin, View):
     """A coordinator downloads everything about a person to answer a letter; recorded."""
 
@@ -247,3 +305,47 @@ class AccessLogView(RolePageMixin, TemplateView):
         )
         context.update(form=form, page=page)
         return context
+
+
+def months(n: int) -> str:
+    return ngettext("%(n)s month", "%(n)s months", n) % {"n": n}
+
+
+def days(n: int) -> str:
+    return ngettext("%(n)s day", "%(n)s days", n) % {"n": n}
+
+
+def privacy_facts() -> dict:
+    """What the privacy notice names, read from the settings, so the notice says
+    what the system does: the controller, the data protection officer, the
+    supervisory authority, the retention periods and the text's version."""
+    return {
+        "controller": {
+            "name": settings.KURSLOTSE_CONTROLLER_NAME,
+            "address": settings.KURSLOTSE_CONTROLLER_ADDRESS,
+            "email": settings.KURSLOTSE_CONTROLLER_EMAIL,
+            "phone": settings.KURSLOTSE_CONTROLLER_PHONE,
+        },
+        "dpo": {"contact": settings.KURSLOTSE_DPO_CONTACT, "email": settings.KURSLOTSE_DPO_EMAIL},
+        "authority": settings.KURSLOTSE_SUPERVISORY_AUTHORITY,
+        "version": settings.KURSLOTSE_PRIVACY_NOTICE_VERSION,
+        "retention": {
+            "notes": months(settings.KURSLOTSE_RETENTION_COACH_NOTES_MONTHS),
+            "bookings": months(settings.KURSLOTSE_RETENTION_BOOKINGS_MONTHS),
+            "notifications": months(settings.KURSLOTSE_RETENTION_NOTIFICATIONS_MONTHS),
+            "access_log": months(settings.KURSLOTSE_RETENTION_ACCESS_LOG_MONTHS),
+            "inactive": months(settings.KURSLOTSE_RETENTION_INACTIVE_ACCOUNT_MONTHS),
+            "warning": days(settings.KURSLOTSE_RETENTION_ERASURE_WARNING_DAYS),
+        },
+    }
+
+
+class PrivacyView(RolePageMixin, TemplateView):
+    """The privacy notice (GDPR Art. 13), for everyone, in every language;
+    linked in every page's footer and on the sign-up page."""
+
+    allowed_roles = {"get": PUBLIC}
+    template_name = "accounts/privacy.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **privacy_facts()}

@@ -5,6 +5,7 @@ from django.urls import include, path
 from accounts.api import (
     AccessLogViewSet,
     MeView,
+    MyConsentsView,
     MyErasureView,
     MyExportView,
     ParticipantViewSet,
@@ -57,6 +58,7 @@ urlpatterns = [
     path("me/erase/", MyErasureView.as_view(), name="me-erase"),
     path("people/<int:pk>/export/", PersonExportView.as_view(), name="person-export"),
     path("people/<int:pk>/erase/", PersonErasureView.as_view(), name="person-erase"),
+    path("me/consents/", MyConsentsView.as_view(), name="my-consents"),
     path("calendar/", include("calendars.api_urls")),
     path("coaching/coach-profile/", CoachProfileView.as_view(), name="coach-profile"),
     path("coaching/figures/", FiguresView.as_view(), name="coaching-figures"),

@@ -346,6 +346,31 @@ KURSLOTSE_RETENTION_ERASURE_WARNING_DAYS = env.int(
     "KURSLOTSE_RETENTION_ERASURE_WARNING_DAYS", default=30
 )  # after the warning, erased unless the person signed in
 
+# --- Data protection: the privacy notice (GDPR Art. 13) -----------------------
+# Who is responsible (the controller), how to reach them and the data
+# protection officer; /privacy/ shows these, with the retention periods above.
+KURSLOTSE_CONTROLLER_NAME = env.str("KURSLOTSE_CONTROLLER_NAME", default="Landratsamt Heilbronn")
+KURSLOTSE_CONTROLLER_ADDRESS = env.str(
+    "KURSLOTSE_CONTROLLER_ADDRESS", default="Lerchenstraße 40, 74072 Heilbronn"
+)
+KURSLOTSE_CONTROLLER_EMAIL = env.str(
+    "KURSLOTSE_CONTROLLER_EMAIL", default="integration@landratsamt-heilbronn.de"
+)  # the integration office, which runs Kurslotse
+KURSLOTSE_CONTROLLER_PHONE = env.str("KURSLOTSE_CONTROLLER_PHONE", default="07131 994-7285")
+KURSLOTSE_DPO_CONTACT = env.str(
+    "KURSLOTSE_DPO_CONTACT",
+    default="Datenschutzbeauftragte/r, Landratsamt Heilbronn, Lerchenstraße 40, 74072 Heilbronn",
+)
+KURSLOTSE_DPO_EMAIL = env.str("KURSLOTSE_DPO_EMAIL", default="datenschutz@landratsamt-heilbronn.de")
+KURSLOTSE_SUPERVISORY_AUTHORITY = env.str(
+    "KURSLOTSE_SUPERVISORY_AUTHORITY",
+    default="Der Landesbeauftragte für den Datenschutz und die Informationsfreiheit "
+    "Baden-Württemberg, Lautenschlagerstraße 20, 70173 Stuttgart",
+)
+# The version of the notice's text. Change it whenever the text changes: each
+# consent records the version the person saw.
+KURSLOTSE_PRIVACY_NOTICE_VERSION = env.str("KURSLOTSE_PRIVACY_NOTICE_VERSION", default="2026-12-01")
+
 # --- Accounts: django-allauth ---------------------------------------------
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -353,6 +378,8 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Name, municipality and the email consent at sign-up (accounts.forms.SignupForm).
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 # Whoever confirms their address in the browser they signed up in is signed in
 # at once, instead of being asked for the password they just chose.
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True

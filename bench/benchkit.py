@@ -72,3 +72,26 @@ def recreate_database(url: str, name: str) -> str:
         version = conn.execute("SHOW server_version").fetchone()[0]
     say(f"Fresh database {name} on PostgreSQL {version}")
     return parts._replace(path=f"/{name}").geturl()
+
+
+def consent_to_email(users, batch_size: int = 1000) -> None:
+    """Bench people receive email, as people who agreed to it do: the consent
+    rows that ``accounts.services.record_consent`` would write, in bulk."""
+    from django.conf import settings
+
+    from accounts.constants import ConsentPurpose, ConsentVia
+    from accounts.models import Consent
+
+    Consent.objects.bulk_create(
+        [
+            Consent(
+                person_id=user.pk,
+                purpose=ConsentPurpose.EMAIL_NOTIFICATIONS,
+                given=True,
+                text_version=settings.KURSLOTSE_PRIVACY_NOTICE_VERSION,
+                via=ConsentVia.OFFICE,
+            )
+            for user in users
+        ],
+        batch_size=batch_size,
+    )

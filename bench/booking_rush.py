@@ -48,7 +48,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
-from benchkit import REPO_DIR, free_port, private_services, recreate_database, say
+from benchkit import (
+    REPO_DIR,
+    consent_to_email,
+    free_port,
+    private_services,
+    recreate_database,
+    say,
+)
 
 WORK_DIR = REPO_DIR / "var" / "bench"
 BENCH_PASSWORD = "bench-password-never-used-to-log-in"
@@ -160,6 +167,7 @@ def create_learners(count: int) -> list[tuple[int, str]]:
                     email=f"bench-learner-{i:05d}@example.invalid",
                     full_name=f"Learner {i}",
                     password=password,
+                    notification_channels=["email"],  # with the consent recorded below
                 )
                 for i in range(count)
             ],
@@ -169,6 +177,7 @@ def create_learners(count: int) -> list[tuple[int, str]]:
         membership.objects.bulk_create(
             [membership(user_id=user.pk, group_id=group.pk) for user in users], batch_size=1000
         )
+        consent_to_email(users, batch_size=1000)
         for user in users:
             session = SessionStore()
             session[SESSION_KEY] = str(user.pk)

@@ -60,7 +60,14 @@ from datetime import timedelta
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
-from benchkit import REPO_DIR, free_port, private_services, recreate_database, say
+from benchkit import (
+    REPO_DIR,
+    consent_to_email,
+    free_port,
+    private_services,
+    recreate_database,
+    say,
+)
 
 BENCH_DIR = REPO_DIR / "bench"
 SERVICES_DIR = REPO_DIR / "var" / "services-bench-notify"
@@ -361,6 +368,7 @@ def create_learners(count: int) -> list:
                     email=f"bench-learner-{i:05d}@example.invalid",
                     full_name=f"Learner {i}",
                     password=password,
+                    notification_channels=["email"],  # with the consent recorded below
                 )
                 for i in range(count)
             ],
@@ -370,6 +378,7 @@ def create_learners(count: int) -> list:
         membership.objects.bulk_create(
             [membership(user_id=user.pk, group_id=group.pk) for user in users], batch_size=2000
         )
+        consent_to_email(users, batch_size=2000)
     say(f"{count} learners (email channel on) in {time.perf_counter() - started:.1f} s")
     return users
 

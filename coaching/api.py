@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -249,16 +249,42 @@ class MeetingSerializer(serializers.ModelSerializer):
 
 
 class MentorshipSerializer(serializers.Serializer):
+    """A mentorship as the reader may see it (``selectors.summary_only``): after the
+    end its coach gets the summary — the learner's first name, no email
+    (``null``) and no phone (``""``), no meetings; milestones without notes
+    under ``milestones/``. A coach sees the learner's phone only while the
+    learner consents to share it."""
+
     id = serializers.IntegerField()
     request = serializers.IntegerField(source="request_id")
     programme = serializers.CharField(source="request.programme")
     # null: the coach's data was erased (the mentorship ended, its history stays the learner's)
     coach = PersonSerializer(allow_null=True)
-    learner = PersonSerializer()
+    learner = serializers.SerializerMethodField()
     started_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField(allow_null=True)
     end_reason = serializers.CharField()
-    upcoming_meetings = MeetingSerializer(source="scheduled_meetings", many=True)
+    summary_only = serializers.SerializerMethodField(
+        help_text="True for the coach of an ended mentorship: contact details, notes and "
+        "meetings are closed to them."
+    )
+    upcoming_meetings = serializers.SerializerMethodField()
+
+    def _reader(self):
+        return self.context["request"].user
+
+    @extend_schema_field(PersonSerializer)
+    def get_learner(self, mentorship) -> dict:
+        return selectors.learner_as_seen_by(self._reader(), mentorship)
+
+    def get_summary_only(self, mentorship) -> bool:
+        return selectors.summary_only(self._reader(), mentorship)
+
+    @extend_schema_field(MeetingSerializer(many=True))
+    def get_upcoming_meetings(self, mentorship) -> list:
+        if selectors.summary_only(self._reader(), mentorship):
+            return []
+        return MeetingSerializer(mentorship.scheduled_meetings, many=True).data
 
 
 # --- Proposals ---------------------------------------------------------------------------------------
@@ -509,11 +535,14 @@ class MentorshipViewSet(
         "milestone": {COACH, COORDINATOR},
         "end": {COACH, COORDINATOR},
     }
-    # The mentorship has ended (409); actions under one path answer per method.
+    # The mentorship has ended (409 ``mentorship_ended``; after the end its coach
+    # also reads no notes or meetings); actions under one path answer per method.
     rule_errors = {
-        ("meetings", "post"): {409},
-        ("notes", "post"): {409},
+        "meetings": {409},
+        "notes": {409},
+        "milestones": {409},
         "note": {409},
+        "milestone": {409},
         "end": {409},
     }
 
@@ -530,7 +559,8 @@ class MentorshipViewSet(
         mentorship = self.get_object()
         if request.method == "GET":
             self.record_reads([mentorship])
-            return Response(MeetingSerializer(selectors.meetings_of(mentorship), many=True).data)
+            meetings = services.read_meetings(mentorship=mentorship, reader=request.user)
+            return Response(MeetingSerializer(meetings, many=True).data)
         self._refuse_learner(request)
         payload = MeetingSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -566,9 +596,8 @@ class MentorshipViewSet(
         mentorship = self.get_object()
         if request.method == "GET":
             self.record_reads([mentorship])
-            return Response(
-                MilestoneSerializer(selectors.milestones_of(mentorship), many=True).data
-            )
+            milestones = services.read_milestones(mentorship=mentorship, reader=request.user)
+            return Response(MilestoneSerializer(milestones, many=True).data)
         self._refuse_learner(request)
         payload = MilestoneSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

@@ -13,7 +13,9 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subq
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.constants import ConsentPurpose
 from accounts.roles import COACH, COORDINATOR, LEARNER, has_role
+from accounts.selectors import consent_given_subquery, consent_state
 from places.models import Municipality
 
 from . import matching
@@ -40,6 +42,62 @@ from .models import (
 # --- Visibility -------------------------------------------------------------------------
 
 
+def _shares_phone():
+    return consent_given_subquery(ConsentPurpose.SHARE_PHONE_WITH_COACH, person="learner_id")
+
+
+def summary_only(user, mentorship: Mentorship) -> bool:
+    """Whether ``user`` sees only the summary of ``mentorship``: its coach once
+    it has ended (GDPR Art. 5(1)(b, c): the reason for the coach's access ended
+    with the coaching). Coordinators still see everything (the office keeps
+    the records until the retention period ends); the learner sees their own.
+
+    The one rule every door asks: the API's mentorship, meetings, notes and
+    milestones, the mentorship and mentees pages, and the services that change
+    a mentorship (``coaching.services``). What the summary holds is
+    ``learner_as_seen_by`` and ``summary_milestones``."""
+    return (
+        mentorship.coach_id == user.pk
+        and not mentorship.is_active
+        and not has_role(user, COORDINATOR)
+    )
+
+
+def learner_as_seen_by(viewer, mentorship: Mentorship) -> dict:
+    """The mentee's identity and contact as ``viewer`` may see them.
+
+    - The learner themselves and coordinators: name, email and phone.
+    - The coach while the coaching runs: name and email; the phone number
+      only while the learner consents to share it with their coach
+      (``ConsentPurpose.SHARE_PHONE_WITH_COACH``).
+    - The coach after the end (``summary_only``): the first name, nothing to
+      reach them by.
+
+    Reads ``mentorship.learner``; querysets of this module annotate
+    ``learner_shares_phone`` so a list needs no query per row.
+    """
+    learner = mentorship.learner
+    if summary_only(viewer, mentorship):
+        return {"id": learner.pk, "name": first_name(learner), "email": None, "phone": ""}
+    full = {"id": learner.pk, "name": learner.get_full_name(), "email": learner.email}
+    if viewer.pk == learner.pk or has_role(viewer, COORDINATOR):
+        return {**full, "phone": learner.phone}
+    shares = getattr(mentorship, "learner_shares_phone", None)
+    if shares is None:
+        shares = consent_state(learner, ConsentPurpose.SHARE_PHONE_WITH_COACH)
+    return {**full, "phone": learner.phone if shares else ""}
+
+
+def summary_milestones(milestones) -> list[Milestone]:
+    """Milestones as the summary shows them: what and when, without the free-text
+    note (which may say more about the person than the coach needs to keep).
+    Unsaved copies: the records themselves stay whole."""
+    return [
+        Milestone(pk=m.pk, mentorship_id=m.mentorship_id, kind=m.kind, occurred_on=m.occurred_on)
+        for m in milestones
+    ]
+
+
 def visible_requests(user):
     queryset = CoachingRequest.objects.select_related("learner", "municipality")
     if has_role(user, COORDINATOR):
@@ -63,14 +121,18 @@ def visible_proposals(user):
 
 
 def visible_mentorships(user):
-    queryset = Mentorship.objects.select_related(
-        "coach", "learner", "request__municipality"
-    ).prefetch_related(
-        Prefetch(
-            "meetings",
-            queryset=Meeting.objects.filter(status=MeetingStatus.SCHEDULED).order_by("starts_at"),
-            to_attr="scheduled_meetings",
+    queryset = (
+        Mentorship.objects.select_related("coach", "learner", "request__municipality")
+        .prefetch_related(
+            Prefetch(
+                "meetings",
+                queryset=Meeting.objects.filter(status=MeetingStatus.SCHEDULED).order_by(
+                    "starts_at"
+                ),
+                to_attr="scheduled_meetings",
+            )
         )
+        .annotate(learner_shares_phone=_shares_phone())
     )
     if has_role(user, COORDINATOR):
         return queryset
@@ -351,7 +413,7 @@ def workable_mentorships(user):
     """
     queryset = Mentorship.objects.select_related(
         "coach", "learner", "request__learner", "request__municipality"
-    )
+    ).annotate(learner_shares_phone=_shares_phone())
     if has_role(user, COORDINATOR):
         return queryset
     if has_role(user, COACH):
@@ -368,10 +430,12 @@ def workable_meetings(user):
 
 
 def coach_mentorships(coach):
-    """A coach's mentees, running ones first, each with its upcoming meetings."""
+    """A coach's mentees, running ones first, each with its upcoming meetings
+    (show each learner through ``learner_as_seen_by``)."""
     return (
         Mentorship.objects.filter(coach=coach)
         .select_related("learner", "request__municipality")
+        .annotate(learner_shares_phone=_shares_phone())
         .prefetch_related(
             Prefetch(
                 "meetings",

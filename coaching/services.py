@@ -461,6 +461,35 @@ def _active_for(user, mentorship: Mentorship) -> None:
         raise MentorshipEnded(_("This coaching has ended."))
 
 
+def _not_summary_only(user, mentorship: Mentorship) -> None:
+    """After the end, the coach keeps a summary only (``selectors.summary_only``):
+    no notes, no meeting places, no changes. Coordinators may still correct
+    milestones (the funders' figures count them)."""
+    if not selectors.may_work_on(user, mentorship):
+        raise NotAllowed(_("Only the coach and the coordination office can do this."))
+    if selectors.summary_only(user, mentorship):
+        raise MentorshipEnded(
+            _("This coaching has ended. You keep a summary; the rest is closed to you.")
+        )
+
+
+def read_meetings(*, mentorship: Mentorship, reader) -> list[Meeting]:
+    """A mentorship's meetings, for those who see more than its summary."""
+    if selectors.summary_only(reader, mentorship):
+        raise MentorshipEnded(
+            _("This coaching has ended. You keep a summary; the rest is closed to you.")
+        )
+    return list(selectors.meetings_of(mentorship))
+
+
+def read_milestones(*, mentorship: Mentorship, reader) -> list[Milestone]:
+    """A mentorship's milestones; in the coach's summary without their notes."""
+    milestones = list(selectors.milestones_of(mentorship))
+    if selectors.summary_only(reader, mentorship):
+        return selectors.summary_milestones(milestones)
+    return milestones
+
+
 def _check_times(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
         raise DomainError(
@@ -546,8 +575,7 @@ def move_meeting(*, meeting: Meeting, by, starts_at, ends_at, place=None, online
 @transaction.atomic
 def cancel_meeting(*, meeting: Meeting, by) -> Meeting:
     meeting = locking.lock_meeting(meeting.pk)
-    if not selectors.may_work_on(by, meeting.mentorship):
-        raise NotAllowed(_("Only the coach and the coordination office can do this."))
+    _not_summary_only(by, meeting.mentorship)
     if meeting.status != MeetingStatus.SCHEDULED:
         raise MeetingNotChangeable(_("This meeting is already cancelled."))
     _cancel_meeting(meeting)
@@ -570,9 +598,11 @@ def add_note(*, mentorship: Mentorship, author, text: str) -> CoachNote:
 
 
 def read_notes(*, mentorship: Mentorship, reader) -> list[CoachNote]:
-    """The notes on a mentee; a coordinator's reading is written to the access log."""
+    """The notes on a mentee; a coordinator's reading is written to the access log.
+    After the end the coach no longer reads them (``selectors.summary_only``)."""
     if not selectors.may_work_on(reader, mentorship):
         raise NotAllowed(_("Only the coach and the coordination office can read notes."))
+    _not_summary_only(reader, mentorship)
     notes = list(selectors.notes_of(mentorship))
     if reader.pk != mentorship.coach_id and notes:
         log_access(
@@ -607,8 +637,7 @@ def delete_note(*, note: CoachNote, by) -> None:
 
 
 def record_milestone(*, mentorship: Mentorship, by, kind: str, occurred_on, note: str = ""):
-    if not selectors.may_work_on(by, mentorship):
-        raise NotAllowed(_("Only the coach and the coordination office can do this."))
+    _not_summary_only(by, mentorship)
     _check_milestone_date(occurred_on)
     milestone = Milestone(
         mentorship=mentorship, kind=kind, occurred_on=occurred_on, note=note, recorded_by=by
@@ -620,8 +649,7 @@ def record_milestone(*, mentorship: Mentorship, by, kind: str, occurred_on, note
 
 def edit_milestone(*, milestone: Milestone, by, kind: str, occurred_on, note: str = ""):
     """Correct a milestone (the coach or the office): the same rules as recording it."""
-    if not selectors.may_work_on(by, milestone.mentorship):
-        raise NotAllowed(_("Only the coach and the coordination office can do this."))
+    _not_summary_only(by, milestone.mentorship)
     _check_milestone_date(occurred_on)
     milestone.kind, milestone.occurred_on, milestone.note = kind, occurred_on, note
     check_fields(milestone, "kind", "note")
@@ -630,8 +658,7 @@ def edit_milestone(*, milestone: Milestone, by, kind: str, occurred_on, note: st
 
 
 def delete_milestone(*, milestone: Milestone, by) -> None:
-    if not selectors.may_work_on(by, milestone.mentorship):
-        raise NotAllowed(_("Only the coach and the coordination office can do this."))
+    _not_summary_only(by, milestone.mentorship)
     milestone.delete()
 
 
@@ -662,15 +689,16 @@ def _end(mentorship: Mentorship, *, reason: str, tell, by=None) -> None:
     its future meetings are cancelled (both calendars drop them), and each of
     ``tell`` but ``by`` hears that it ended — with no more than that."""
     now = timezone.now()
+    # Meetings first: once it has ended, nothing of it can be changed.
+    scheduled = mentorship.meetings.filter(status=MeetingStatus.SCHEDULED, starts_at__gt=now)
+    for meeting_id in scheduled.order_by("pk").values_list("pk", flat=True):
+        _cancel_meeting(locking.lock_meeting(meeting_id))
     mentorship.ended_at = now
     mentorship.end_reason = reason
     mentorship.save(update_fields=["ended_at", "end_reason"])
     CoachingRequest.objects.filter(pk=mentorship.request_id).update(
         status=RequestStatus.CLOSED, closed_at=now
     )
-    scheduled = mentorship.meetings.filter(status=MeetingStatus.SCHEDULED, starts_at__gt=now)
-    for meeting_id in scheduled.order_by("pk").values_list("pk", flat=True):
-        _cancel_meeting(locking.lock_meeting(meeting_id))
     for person in tell:
         if person is not None and (by is None or person.pk != by.pk):
             notify(

@@ -9,6 +9,7 @@ someone else's object answers 404. Every form works without JavaScript
 """
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -255,7 +256,10 @@ class MenteesView(RolePageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["mentorships"] = list(selectors.coach_mentorships(self.request.user))
+        mentorships = list(selectors.coach_mentorships(self.request.user))
+        for mentorship in mentorships:
+            mentorship.learner_view = selectors.learner_as_seen_by(self.request.user, mentorship)
+        context["mentorships"] = mentorships
         log_reads(
             actor=self.request.user,
             what=AccessWhat.MENTEE,
@@ -280,10 +284,23 @@ def mentorship_context(request, mentorship, **forms) -> dict:
     because the service logs every such reading in the access log.
     """
     now = timezone.now()
+    is_coach = mentorship.coach_id == request.user.pk
+    learner = selectors.learner_as_seen_by(request.user, mentorship)
+    milestones = services.read_milestones(mentorship=mentorship, reader=request.user)
+    if selectors.summary_only(request.user, mentorship):
+        # The coach of an ended coaching keeps what a volunteer needs to
+        # remember: first name, period, milestones, how many times they met.
+        held = selectors.meetings_of(mentorship).filter(
+            status=MeetingStatus.SCHEDULED, starts_at__lt=now
+        )
+        return {
+            "mentorship": mentorship, "learner": learner, "summary_only": True,
+            "milestones": milestones, "meetings_held": held.count(), "is_coach": is_coach,
+            "programme": _choice(Programme.choices, mentorship.request.programme),
+        }  # fmt: skip
     meetings = list(selectors.meetings_of(mentorship))
     upcoming = [m for m in meetings if m.status == MeetingStatus.SCHEDULED and m.ends_at >= now]
     earlier = [m for m in meetings if m not in upcoming]
-    is_coach = mentorship.coach_id == request.user.pk
     notes = None
     if is_coach or request.GET.get("notes") == "show" or "note_form" in forms:
         notes = services.read_notes(mentorship=mentorship, reader=request.user)
@@ -292,10 +309,12 @@ def mentorship_context(request, mentorship, **forms) -> dict:
     )
     return {
         "mentorship": mentorship,
+        "learner": learner,
+        "summary_only": False,
         "needs": request_needs(mentorship.request),
         "upcoming": upcoming,
         "earlier": list(reversed(earlier)),
-        "milestones": list(selectors.milestones_of(mentorship)),
+        "milestones": milestones,
         "notes": notes,
         "is_coach": is_coach,
         "note_form": forms.get("note_form") or NoteForm(),
@@ -304,17 +323,27 @@ def mentorship_context(request, mentorship, **forms) -> dict:
 
 
 class MentorshipMixin(View):
-    """Loads the mentorship from the URL, among those the person works on."""
+    """Loads the mentorship from the URL, among those the person works on.
+
+    Only the mentorship page itself shows the summary an ended coaching leaves
+    its coach (``selectors.summary_only``); every form under it is gone (404)."""
+
+    summary_page = False
 
     def get_mentorship(self):
-        return get_object_or_404(
+        mentorship = get_object_or_404(
             selectors.workable_mentorships(self.request.user), pk=self.kwargs["pk"]
         )
+        if not self.summary_page and selectors.summary_only(self.request.user, mentorship):
+            raise Http404
+        return mentorship
 
 
 class MentorshipView(RolePageMixin, MentorshipMixin, TemplateView):
-    """The coach's working view of one mentorship (and the office's)."""
+    """The coach's working view of one mentorship (and the office's); after the
+    end, the coach's summary."""
 
+    summary_page = True
     allowed_roles = {"get": STAFF}
     template_name = "coaching/mentorship.html"
 
@@ -394,9 +423,12 @@ class MeetingMixin(View):
     """Loads the meeting from the URL, among those of mentorships the person works on."""
 
     def get_meeting(self):
-        return get_object_or_404(
+        meeting = get_object_or_404(
             selectors.workable_meetings(self.request.user), pk=self.kwargs["pk"]
         )
+        if selectors.summary_only(self.request.user, meeting.mentorship):
+            raise Http404  # the coaching has ended: its meetings are closed to the coach
+        return meeting
 
 
 class MeetingMoveView(RolePageMixin, MeetingMixin, TemplateView):

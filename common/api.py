@@ -4,7 +4,7 @@ from django.utils import translation
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 
-from accounts.roles import COORDINATORS
+from accounts.roles import COORDINATORS, DATA_PROTECTION_OFFICERS
 
 
 class UserLanguageMixin:
@@ -43,7 +43,7 @@ class RetentionRunSerializer(serializers.Serializer):
 class RetentionRunViewSet(UserLanguageMixin, viewsets.GenericViewSet):
     """The runs of the nightly retention task, newest first (README: "Data protection")."""
 
-    allowed_roles = {"list": COORDINATORS}
+    allowed_roles = {"list": COORDINATORS | DATA_PROTECTION_OFFICERS}
     serializer_class = RetentionRunSerializer
 
     def get_queryset(self):

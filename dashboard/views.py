@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 
 from accounts.constants import AccessWhat
 from accounts.page_access import RolePageMixin
-from accounts.roles import COORDINATORS
+from accounts.roles import COORDINATORS, DATA_PROTECTION_OFFICERS
 from accounts.services import log_reads
 from common import retention
 from common import selectors as common_selectors
@@ -181,7 +181,8 @@ class RetentionView(RolePageMixin, TemplateView):
     """The retention rules with their periods (from the settings) and the last
     runs of the nightly task: what each rule removed, and which failed."""
 
-    allowed_roles = {"get": COORDINATORS}
+    # The data protection officer checks that the deletion concept runs.
+    allowed_roles = {"get": COORDINATORS | DATA_PROTECTION_OFFICERS}
     template_name = "dashboard/retention.html"
 
     def get_context_data(self, **kwargs):

@@ -14,6 +14,7 @@ invitation in hand; the inbox has no attachments and never says so.
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -26,13 +27,30 @@ class Text:
     lines: tuple[str, ...]
 
 
+# A date with its weekday as each language writes it: CLDR's "full" date
+# pattern, in Django's format letters. ``E`` is the month as it stands in a
+# date (Ukrainian and Russian "4 березня", not the nominative "4 Березень").
+WEEKDAY_DATE_FORMATS = {
+    "de": "l, j. F Y",  # Montag, 12. April 2032
+    "en": "l, j F Y",  # Monday, 12 April 2032
+    "uk": "l, j E Y р.",  # noqa: RUF001  (Cyrillic: "року")
+    "ru": "l, j E Y г.",  # noqa: RUF001  (Cyrillic: "года")
+    "tr": "j F Y l",  # 12 Nisan 2032 Pazartesi
+    "ar": "l، j F Y",
+    "fa": "l j F Y",
+}
+
+
+def _with_weekday(day: date) -> str:
+    language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return formats.date_format(day, WEEKDAY_DATE_FORMATS.get(language, "l, j E Y"))
+
+
 def _day(iso: str | None) -> str:
-    """An ISO date as the reader's language writes it, with the weekday. ``E`` is
-    the month as it stands in a date (Ukrainian and Russian "4 березня", not the
-    nominative "4 Березень" that ``F`` gives)."""
+    """An ISO date as the reader's language writes it, with the weekday."""
     if not iso:
         return ""
-    return formats.date_format(date.fromisoformat(iso), "l, j E Y")
+    return _with_weekday(date.fromisoformat(iso))
 
 
 def _times(text: str | None) -> str:
@@ -55,7 +73,7 @@ def _moment(iso: str | None) -> str:
     if not iso:
         return ""
     moment = timezone.localtime(datetime.fromisoformat(iso))
-    return f"{formats.date_format(moment, 'l, j E Y')}, {moment:%H:%M}"
+    return f"{_with_weekday(moment.date())}, {moment:%H:%M}"
 
 
 def _course(payload: dict) -> dict:

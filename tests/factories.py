@@ -7,8 +7,10 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from accounts.constants import ConsentPurpose, ConsentVia
 from accounts.models import User
 from accounts.roles import COACH
+from accounts.services import record_consent
 from courses import services as course_services
 from courses.constants import Format, Level
 from courses.models import Provider
@@ -27,6 +29,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     full_name = factory.Sequence(lambda n: f"Test Person {n}")
     preferred_language = "de"
+    # Test people agreed to email messages unless a test says otherwise
+    # (``notification_channels=[]``); the consent is recorded as the service does.
+    notification_channels = factory.LazyFunction(lambda: ["email"])
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
 
     @factory.post_generation
@@ -37,6 +42,11 @@ class UserFactory(factory.django.DjangoModelFactory):
         )
         for name in extracted or []:
             self.groups.add(Group.objects.get(name=name))
+        if self.email and "email" in (self.notification_channels or []):
+            record_consent(
+                person=self, purpose=ConsentPurpose.EMAIL_NOTIFICATIONS, given=True,
+                via=ConsentVia.OFFICE,
+            )  # fmt: skip
 
 
 class ProviderFactory(factory.django.DjangoModelFactory):

@@ -168,6 +168,12 @@ TABLE = [
         route="api:closure-detail"),
     Row("delete a closure", "delete", lambda w: f"/api/v1/closures/{closure(w).pk}/",
         only(COORDINATOR), route="api:closure-detail"),
+    Row("own consents", "get", lambda w: "/api/v1/me/consents/",
+        signed_in(), route="api:my-consents"),
+    Row("withdraw own email consent", "post", lambda w: "/api/v1/me/consents/",
+        signed_in(),
+        body=lambda w, r: {"purpose": "email_notifications", "given": False},
+        route="api:my-consents"),
 ]  # fmt: skip
 
 
@@ -408,7 +414,8 @@ WAITLIST_TABLE = [
         only(COORDINATOR), route="api:participant-list"),
     Row("register a participant by phone", "post", lambda w: "/api/v1/participants/",
         only(COORDINATOR), body=new_participant, route="api:participant-list"),
-    Row("retention runs", "get", lambda w: "/api/v1/retention-runs/", only(COORDINATOR),
+    Row("retention runs", "get", lambda w: "/api/v1/retention-runs/",
+        only(COORDINATOR, DATA_PROTECTION_OFFICER),
         route="api:retention-run-list"),
 ]  # fmt: skip
 

@@ -125,8 +125,11 @@ def test_schema_documents_each_operations_errors_from_what_its_view_declares(ope
     assert "409" in paths["/api/v1/coaching/requests/{id}/withdraw/"]["post"]["responses"]
     assert "409" not in paths["/api/v1/notifications/{id}/read/"]["post"]["responses"]
     meetings = paths["/api/v1/coaching/mentorships/{id}/meetings/"]
-    assert "409" in meetings["post"]["responses"]
-    assert "409" not in meetings["get"]["responses"]
+    # Reading too: after the end its coach keeps only the summary (mentorship_ended).
+    assert "409" in meetings["post"]["responses"] and "409" in meetings["get"]["responses"]
+    assert "409" not in paths["/api/v1/coaching/mentorships/{id}/"]["get"]["responses"]
+    consents = paths["/api/v1/me/consents/"]
+    assert "409" in consents["post"]["responses"] and "409" not in consents["get"]["responses"]
 
 
 def test_schema_writes_answers_as_they_are_sent(openapi):

@@ -112,6 +112,21 @@ def _coordinators_attendance_pages(world) -> list[str]:
     return [f"/manage/bookings/{world.own_booking.pk}/"]
 
 
+def _data_protection_pages(world) -> dict[str, list[str]]:
+    """The person's own rights (data, erasure, the notice) and the office's and
+    the data protection officer's pages about them."""
+    learner = world.users["learner"]
+    return {
+        "learner": ["/privacy/", "/privacy/my-data/", "/privacy/erase/"],
+        "coordinator": [
+            f"/manage/people/?q={learner.email.split('@')[0]}",
+            "/manage/people/?q=x",
+            f"/manage/people/{learner.pk}/erase/",
+        ],
+        "data_protection_officer": ["/privacy/access-log/", "/dashboard/retention/"],
+    }
+
+
 def _retention_pages(world) -> list[str]:
     """The retention page with a run on it (its rules' labels and periods)."""
     from common.services import run_retention
@@ -135,6 +150,8 @@ def test_every_page_of_every_role_is_fully_translated(client, world, language):
         + _retention_pages(world),
         "teacher": _teacher_pages(world),
     }
+    for role, paths in _data_protection_pages(world).items():
+        pages[role] = pages.get(role, []) + paths
     with record_untranslated() as missing:
         for role, paths in pages.items():
             user = world.users[role]

@@ -260,3 +260,7 @@ def test_the_export_holds_every_section(clock):
         Kind.BOOKING_WAITLISTED,
     }
     assert document["generated_at"].startswith("2031-03-04T10:00:00")
+    # The consent history, as the person gave it (the factory consents to email).
+    assert [(c["purpose"], c["given"]) for c in sections["consents"]] == [
+        ("email_notifications", True)
+    ]

@@ -10,7 +10,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import AccessLog, AnonymousRecord, User
-from accounts.roles import COORDINATOR, LEARNER
+from accounts.roles import COACH, COORDINATOR, LEARNER
 from courses import services as course_services
 from courses.constants import BookingStatus
 from courses.models import Booking
@@ -41,6 +41,13 @@ def learner():
 @pytest.fixture
 def coordinator():
     return UserFactory(roles=[COORDINATOR])
+
+
+@pytest.fixture
+def coordinator_client(coordinator):
+    client = Client()
+    client.force_login(coordinator)
+    return client, coordinator
 
 
 def api(user):
@@ -234,3 +241,37 @@ def test_a_learner_whose_coach_was_erased_still_reads_their_mentorship():
     client.force_login(learner)
     assert client.get("/coaching/").status_code == 200
     assert client.get("/calendars/subscription/").status_code == 200
+
+
+# --- The office's page for letters and calls: /manage/people/ ------------------------------
+
+
+def test_the_office_finds_a_coach_by_phone_and_reaches_their_data_and_erasure(coordinator_client):
+    client, coordinator = coordinator_client
+    coach = UserFactory(roles=[COACH], full_name="Karl Berger", phone="+4971319876543")
+    UserFactory(roles=[LEARNER], full_name="Berta Kühn")
+    response = client.get("/manage/people/", {"q": "07131 9876543"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    row = html[html.index(f'id="person-{coach.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "Karl Berger" in row and "Coach" in row
+    assert f"/manage/people/{coach.pk}/data.json" in row
+    assert f"/manage/people/{coach.pk}/erase/" in row
+    assert "Berta" not in html
+    # Seeing the person's contact details is a read of them.
+    assert list(AccessLog.objects.values_list("actor", "subject", "what")) == [
+        (coordinator.pk, coach.pk, "contact_details")
+    ]
+
+
+def test_the_office_page_finds_no_administrator_and_says_when_the_query_is_too_short(
+    coordinator_client,
+):
+    client, _coordinator = coordinator_client
+    User.objects.create_superuser(email="admin.karl@example.org", password=PASSWORD)
+    found = client.get("/manage/people/", {"q": "admin.karl"}).content.decode()
+    assert "admin.karl@example.org" not in found and "Niemand gefunden." in found
+    short = client.get("/manage/people/", {"q": "k"}).content.decode()
+    assert 'aria-invalid="true"' in short and "Geben Sie mindestens 2 Zeichen ein." in short
+    assert not AccessLog.objects.exists()

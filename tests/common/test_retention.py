@@ -174,10 +174,10 @@ def test_an_unused_account_is_warned_by_email_in_its_language_once(
     message = mail.outbox[0]
     assert (T + UNUSED + DAY + WARNING_DAYS).date() == dt.date(2032, 4, 12)
     # (The day as every notification writes it: notifications.texts._day.)
-    assert message.subject.startswith("Ihr Kurslotse-Konto wird am Montag, 12")
-    assert message.subject.endswith("April 2032 gelöscht")
+    assert message.subject == "Ihr Kurslotse-Konto wird am Montag, 12. April 2032 gelöscht"
     assert (
-        "Sie haben sich seit Dienstag, 12 März 2030 nicht bei Kurslotse angemeldet." in message.body
+        "Sie haben sich seit Dienstag, 12. März 2030 nicht bei Kurslotse angemeldet."
+        in message.body
     )
     assert "melden Sie sich einfach vorher an" in message.body
     email = Notification.objects.get(recipient=person, channel=Channel.EMAIL)

@@ -375,8 +375,8 @@ def test_a_moved_session_notice_says_old_and_new_date_and_time_in_the_readers_la
         "New date: Thursday, 4 February 2027, 5 p.m.–7:30 p.m.",  # noqa: RUF001
     )
     german = render(row.kind, row.payload, "de").lines
-    assert "Mittwoch, 3 Februar 2027, 09:00–11:30" in german[0]  # noqa: RUF001
-    assert "Donnerstag, 4 Februar 2027, 17:00–19:30" in german[1]  # noqa: RUF001
+    assert "Mittwoch, 3. Februar 2027, 09:00–11:30" in german[0]  # noqa: RUF001
+    assert "Donnerstag, 4. Februar 2027, 17:00–19:30" in german[1]  # noqa: RUF001
     ukrainian = render(row.kind, row.payload, "uk").lines
     assert "3 лютого 2027" in ukrainian[0] and "09:00–11:30" in ukrainian[0]  # noqa: RUF001
 

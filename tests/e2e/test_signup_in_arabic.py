@@ -44,6 +44,8 @@ def test_learner_signs_up_and_books_with_childcare_in_arabic(page, smtp, screens
     page.fill("input[name=email]", "amal@example.org")
     page.fill("input[name=password1]", "sesam-oeffne-dich-42")
     page.fill("input[name=password2]", "sesam-oeffne-dich-42")
+    page.fill("input[name=full_name]", "Amal Haddad")
+    page.check("input[name=email_notifications]")  # the optional consent to email messages
     page.click("form button[type=submit]")
     page.wait_for_load_state()
     screenshot("signup-verify-ar")
@@ -56,6 +58,7 @@ def test_learner_signs_up_and_books_with_childcare_in_arabic(page, smtp, screens
     assert page.locator("input[name=login]").count() == 0, page.url
     learner = User.objects.get(email="amal@example.org")
     assert learner.preferred_language == "ar"  # chosen before signing up, kept
+    assert learner.full_name == "Amal Haddad" and learner.notification_channels == ["email"]
 
     page.goto(f"/courses/{course.pk}/")
     assert page.get_attribute("html", "lang") == "ar"

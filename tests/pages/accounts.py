@@ -27,6 +27,10 @@ ROWS = [
     PageRow("erase a person", "post", lambda w: f"/manage/people/{w.extra['someone'].pk}/erase/",
             only(COORDINATOR), route="accounts:erase_person",
             data=lambda w, role: {"reason": "Brief vom 3. März"}),
+    PageRow("privacy notice", "get", lambda w: "/privacy/", everyone(OK), route="accounts:privacy"),
+    PageRow("requests about personal data", "get",
+            lambda w: f"/manage/people/?q={w.extra['someone'].email[:4]}", only(COORDINATOR),
+            route="accounts:data_requests"),
 ]  # fmt: skip
 
 # The access trail: the data-protection officer alone.

@@ -1,6 +1,6 @@
 """Page rows of the dashboard: coordinators only."""
 
-from accounts.roles import COORDINATOR
+from accounts.roles import COORDINATOR, DATA_PROTECTION_OFFICER
 
 from .table import PageRow, only
 
@@ -36,6 +36,7 @@ ROWS = [
     PageRow("failed notifications", "get",
             lambda w: (_failed_notification(w), "/dashboard/notifications/failed/")[1],
             only(COORDINATOR), route="dashboard:failed_notifications"),
-    PageRow("retention", "get", lambda w: "/dashboard/retention/", only(COORDINATOR),
+    PageRow("retention", "get", lambda w: "/dashboard/retention/",
+            only(COORDINATOR, DATA_PROTECTION_OFFICER),
             route="dashboard:retention"),
 ]  # fmt: skip
