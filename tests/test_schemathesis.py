@@ -72,6 +72,7 @@ MODELS = {
     "/api/v1/coaching/mentorships/": "coaching.Mentorship",
     "/api/v1/coaching/meetings/": "coaching.Meeting",
     "/api/v1/closures/": "courses.Closure",
+    "/api/v1/people/": "accounts.User",
 }
 
 TALLY: dict[str, Counter] = defaultdict(Counter)
