@@ -45,8 +45,12 @@ run: setup
 	@trap 'kill $$(cat var/celery.pid) 2>/dev/null' EXIT INT TERM; \
 		$(PY) manage.py runserver $(HOST):$(PORT)
 
+# The suite runs in one process per core (pytest-xdist, at most 4), each with
+# its own test database and Redis databases (tests/conftest.py).
+# `make test TEST_PROCESSES=0` runs it in a single process.
+TEST_PROCESSES ?= auto
 test: setup
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_PROCESSES) --maxprocesses=4
 
 lint: setup
 	$(VENV)/bin/ruff check .

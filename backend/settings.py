@@ -17,12 +17,18 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def redis_sibling_database(url: str) -> str:
-    """The same Redis server, next database number (``/0`` → ``/1``)."""
+def redis_database(url: str, offset: int) -> str:
+    """The same Redis server, ``offset`` database numbers on (``/0`` → ``/2``
+    for 2); a URL without a number counts as ``/0``."""
     base, _, database = url.rpartition("/")
     if not base.startswith(("redis:", "rediss:")) or not database.isdigit():
-        return url.rstrip("/") + "/1"
-    return f"{base}/{int(database) + 1}"
+        return f"{url.rstrip('/')}/{offset}"
+    return f"{base}/{int(database) + offset}"
+
+
+def redis_sibling_database(url: str) -> str:
+    """The same Redis server, next database number (``/0`` → ``/1``)."""
+    return redis_database(url, 1)
 
 
 def calendar_domain(hosts: list[str], from_email: str) -> str:

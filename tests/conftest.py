@@ -25,6 +25,10 @@ TEST_NOW = os.environ.get("KURSLOTSE_TEST_NOW", "").strip()
 
 
 def pytest_configure(config):
+    # Hashing with the production hasher costs ~0.2 s a user; tests need many,
+    # some in fixtures wider than one test (tests/world.py).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _own_redis_databases_per_worker()
     if TEST_NOW:
         import datetime as dt
 
@@ -35,6 +39,23 @@ def pytest_configure(config):
             raise pytest.UsageError("KURSLOTSE_TEST_NOW needs an offset, e.g. +01:00")
         config._kurslotse_clock = time_machine.travel(moment, tick=True)
         config._kurslotse_clock.start()
+
+
+def _own_redis_databases_per_worker():
+    """`make test` runs the suite in parallel processes (pytest-xdist), and each
+    gets its own test database from pytest-django. Give each its own pair of
+    Redis databases as well (worker gw1 takes /2 for the broker and /3 for the
+    cache), so one worker's ``cache.clear()`` or queued message never reaches
+    another's tests. Nothing has talked to Redis yet when this runs."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not settings.REDIS_URL or not worker.startswith("gw"):
+        return
+    from backend.celery import app
+    from backend.settings import redis_database, redis_sibling_database
+
+    broker = redis_database(settings.REDIS_URL, 2 * int(worker.removeprefix("gw")))
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = app.conf.broker_url = broker
+    settings.CACHES["default"]["LOCATION"] = redis_sibling_database(broker)
 
 
 def pytest_report_header(config):
@@ -121,12 +142,6 @@ def _celery_runs_tasks_inline(request):
     app.conf.task_always_eager = previous
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Hashing with the production hasher costs ~0.2 s a user; tests need many."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api():
     return APIClient()
@@ -171,4 +186,4 @@ def course(db):
 
 # The shared world of the permission tables (tests/world.py).
 from .mailcatcher import smtp  # noqa: E402, F401  (a real SMTP catcher, tests/mailcatcher.py)
-from .world import world  # noqa: E402, F401
+from .world import _world_of_the_module, world, world_shared_by_the_module  # noqa: E402, F401

@@ -31,6 +31,12 @@ def _all_rows():
 TABLE = _all_rows()
 
 
+@pytest.fixture
+def world(world_shared_by_the_module):
+    """The table's cells share one world per module (tests/world.py)."""
+    return world_shared_by_the_module
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("row", TABLE, ids=lambda row: row.name)
 def test_page_permission_cell(world, row, role):

@@ -449,6 +449,12 @@ TABLE += PRIVACY_TABLE
 CELLS = [(row, role) for row in TABLE for role in ROLES]
 
 
+@pytest.fixture
+def world(world_shared_by_the_module):
+    """The table's cells share one world per module (tests/world.py)."""
+    return world_shared_by_the_module
+
+
 @pytest.mark.parametrize(
     ("row", "role"), CELLS, ids=[f"{row.name} as {role}" for row, role in CELLS]
 )
