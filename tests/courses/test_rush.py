@@ -50,14 +50,14 @@ def session_token(user) -> str:
 
 @pytest.fixture
 def widened_race_window(monkeypatch):
-    original = services.read_availability
+    original = services.read_booking_state
 
-    def read_then_pause(course):
-        result = original(course)
+    def read_then_pause(*args, **kwargs):
+        result = original(*args, **kwargs)
         time.sleep(RACE_WINDOW_SECONDS)
         return result
 
-    monkeypatch.setattr(services, "read_availability", read_then_pause)
+    monkeypatch.setattr(services, "read_booking_state", read_then_pause)
 
 
 def rush(url: str, tokens: list[str], headers: dict | None = None) -> list[requests.Response]:
