@@ -28,37 +28,36 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-import queue
 import random
-import signal
-import statistics
-import subprocess
 import sys
-import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import time as clock
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import requests
 from benchkit import (
     REPO_DIR,
-    consent_to_email,
-    free_port,
-    private_services,
+    Job,
+    LoadResult,
+    create_learners,
+    gunicorn,
+    masked,
+    median,
+    postgres,
     recreate_database,
+    run_load,
     say,
+    session_tokens,
+    setup_django,
 )
 
 WORK_DIR = REPO_DIR / "var" / "bench"
-BENCH_PASSWORD = "bench-password-never-used-to-log-in"
+SERVICES_DIR = REPO_DIR / "var" / "services-bench"
+# The targets of issue 12, printed next to the ratios.
+TARGET_RPS_RATIO = 0.5
+TARGET_P95_RATIO = 3.0
 
 
 def parse_args() -> argparse.Namespace:
@@ -77,7 +76,9 @@ def parse_args() -> argparse.Namespace:
         help="share of learners who book childcare for 1-2 children (default 0.2)",
     )
     parser.add_argument("--concurrency", type=int, default=100, help="simultaneous clients")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds; medians are reported")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help=f"rounds (1-{MAX_ROUNDS}); medians are reported"
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument(
@@ -91,12 +92,20 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="send a fresh Idempotency-Key with every booking, as a careful client does",
     )
+    parser.add_argument(
+        "--ready-timeout",
+        type=float,
+        default=120,
+        help="seconds gunicorn may take to answer its first request (default 120)",
+    )
     parser.add_argument("--db-name", default="kurslotse_bench", help="database to (re)create")
     parser.add_argument("--seed", type=int, default=1, help="random seed for the children mix")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args()
     if args.requests < 1 or args.seats < 1 or args.rounds < 1 or args.concurrency < 1:
         parser.error("--requests, --seats, --rounds and --concurrency must be at least 1")
+    if args.rounds > MAX_ROUNDS:
+        parser.error(f"--rounds must be at most {MAX_ROUNDS} (one course period each)")
     if not 0 <= args.children_share <= 1:
         parser.error("--children-share must be between 0 and 1")
     if args.childcare_places is None:
@@ -104,92 +113,27 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def masked(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":***@", 1)
-    return url
-
-
-# --- PostgreSQL (and Redis) ------------------------------------------------------------
-
-
-def is_postgres(url: str | None) -> bool:
-    return bool(url) and urlsplit(url).scheme in {"postgres", "postgresql", "pgsql"}
-
-
-@contextmanager
-def services() -> Iterator[None]:
-    """Use the PostgreSQL in DATABASE_URL, or start a private pair and stop it after."""
-    if is_postgres(os.environ.get("DATABASE_URL")):
-        say(f"Using DATABASE_URL {masked(os.environ['DATABASE_URL'])}")
-        yield
-        return
-    say("DATABASE_URL is not PostgreSQL: starting PostgreSQL and Redis (scripts/services.sh)")
-    with private_services(REPO_DIR / "var" / "services-bench"):
-        yield
-
-
 # --- Data: learners, tokens, courses ---------------------------------------------------
 
 
-def setup_django() -> None:
-    sys.path.insert(0, str(REPO_DIR))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
-    import django
-
-    django.setup()
-
-
-def create_learners(count: int) -> list[tuple[int, str]]:
-    """``count`` learners and one app session token each, without any HTTP login.
-
-    An allauth headless app session token is a Django session key, so a
-    session saved with the usual auth keys is a valid token.
-    """
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.auth.hashers import make_password
-    from django.contrib.auth.models import Group
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.db import transaction
-
-    from accounts.models import User
-    from accounts.roles import LEARNER
-
+def learners_with_tokens(count: int) -> list[tuple[int, str]]:
+    """``count`` learners and one app session token each (benchkit), without any HTTP login."""
     started = time.perf_counter()
-    password = make_password(BENCH_PASSWORD)  # hashed once, shared by all
-    group, _ = Group.objects.get_or_create(name=LEARNER)
-    tokens = []
-    with transaction.atomic():
-        users = User.objects.bulk_create(
-            [
-                User(
-                    email=f"bench-learner-{i:05d}@example.invalid",
-                    full_name=f"Learner {i}",
-                    password=password,
-                    notification_channels=["email"],  # with the consent recorded below
-                )
-                for i in range(count)
-            ],
-            batch_size=1000,
-        )
-        membership = User.groups.through
-        membership.objects.bulk_create(
-            [membership(user_id=user.pk, group_id=group.pk) for user in users], batch_size=1000
-        )
-        consent_to_email(users, batch_size=1000)
-        for user in users:
-            session = SessionStore()
-            session[SESSION_KEY] = str(user.pk)
-            session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-            session.save()
-            tokens.append((user.pk, session.session_key))
+    tokens = session_tokens(create_learners(count))
     say(f"{count} learners with session tokens in {time.perf_counter() - started:.1f} s")
     return tokens
 
 
+# Each round's course runs in its own ten weeks, after the last round's: the
+# learners booked that one, and a course at the same time would be refused as
+# an overlap (409 overlaps_booking) instead of booked.
+COURSE_WEEKS = 10
+MAX_ROUNDS = 12  # the last course still starts within MAX_DAYS_AHEAD
+
+
 def create_course(round_number: int, seats: int, childcare_places: int):
+    """A published course with ``seats`` and ``childcare_places`` (ages 0-6), two
+    mornings a week for ten weeks, the ``round_number``-th such period from now."""
     from django.utils import timezone
 
     from courses import services
@@ -199,7 +143,9 @@ def create_course(round_number: int, seats: int, childcare_places: int):
     municipality = Municipality.objects.order_by("pk").first()
     if municipality is None:
         raise SystemExit("ABORT: no municipality in the database (places data migration?)")
-    starts_on = timezone.localdate() + timedelta(days=14)
+    starts_on = timezone.localdate() + timedelta(
+        days=14, weeks=(COURSE_WEEKS + 1) * (round_number - 1)
+    )
     childcare = {"childcare_min_age": 0, "childcare_max_age": 6} if childcare_places else {}
     return services.create_course(
         title=f"Benchmark rush, round {round_number}",
@@ -210,7 +156,7 @@ def create_course(round_number: int, seats: int, childcare_places: int):
         childcare_places=childcare_places,
         **childcare,
         starts_on=starts_on,
-        ends_on=starts_on + timedelta(weeks=10),
+        ends_on=starts_on + timedelta(weeks=COURSE_WEEKS),
         weekdays=[0, 2],
         start_time=clock(9, 0),
         end_time=clock(11, 30),
@@ -270,12 +216,8 @@ def capacity_check(course) -> dict:
 # --- The app under gunicorn -----------------------------------------------------------
 
 
-@contextmanager
-def gunicorn(args: argparse.Namespace, database_url: str) -> Iterator[str]:
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
+def app_environment(args: argparse.Namespace, database_url: str) -> dict[str, str]:
+    return {
         "DATABASE_URL": database_url,
         "KURSLOTSE_ENV": "development",
         "DEBUG": "false",
@@ -283,54 +225,6 @@ def gunicorn(args: argparse.Namespace, database_url: str) -> Iterator[str]:
         "CONN_MAX_AGE": str(args.conn_max_age),
         "LOG_LEVEL": "WARNING",
     }
-    command = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        "backend.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(args.workers),
-        "--threads",
-        str(args.threads),
-        "--backlog",
-        "2048",
-        "--timeout",
-        "120",
-        "--log-level",
-        "warning",
-    ]
-    WORK_DIR.mkdir(parents=True, exist_ok=True)
-    log_path = WORK_DIR / "gunicorn.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=REPO_DIR, env=env, stdout=log, stderr=log)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(
-                    f"ABORT: gunicorn exited with {process.returncode}; see {log_path}"
-                )
-            try:
-                requests.get(f"{base_url}/api/v1/me/", timeout=2)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise SystemExit(
-                        f"ABORT: gunicorn did not answer in 60 s; see {log_path}"
-                    ) from None
-                time.sleep(0.25)
-        say(
-            f"gunicorn on {base_url}: {args.workers} workers x {args.threads} threads "
-            f"(log: {log_path.relative_to(REPO_DIR)})"
-        )
-        yield base_url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def check_token(base_url: str, user_id: int, token: str) -> None:
@@ -358,96 +252,8 @@ def check_token(base_url: str, user_id: int, token: str) -> None:
 # --- Load --------------------------------------------------------------------------------
 
 
-@dataclass
-class Job:
-    method: str
-    path: str
-    token: str
-    body: dict | None = None
-    extra_headers: dict = field(default_factory=dict)
-
-
-@dataclass
-class PhaseResult:
-    phase: str
-    requests: int
-    concurrency: int
-    wall_s: float
-    latencies_ms: list[float]
-    outcomes: Counter
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.wall_s if self.wall_s else 0.0
-
-    def percentile(self, p: float) -> float:
-        """Nearest-rank percentile."""
-        ordered = sorted(self.latencies_ms)
-        rank = min(len(ordered), max(1, math.ceil(p / 100 * len(ordered))))
-        return ordered[rank - 1]
-
-
-def run_phase(
-    phase: str,
-    base_url: str,
-    jobs: list[Job],
-    concurrency: int,
-    classify: Callable[[requests.Response], str],
-) -> PhaseResult:
-    """Send every job once from ``concurrency`` threads that start together."""
-    concurrency = min(concurrency, len(jobs))
-    work: queue.SimpleQueue[Job] = queue.SimpleQueue()
-    for job in jobs:
-        work.put(job)
-    results: list[tuple[str, float, float]] = []  # outcome, latency s, finished at
-    results_lock = threading.Lock()
-    started_at: list[float] = []
-    barrier = threading.Barrier(concurrency, action=lambda: started_at.append(time.perf_counter()))
-
-    def client() -> None:
-        session = requests.Session()
-        try:
-            barrier.wait(timeout=60)
-            while True:
-                try:
-                    job = work.get_nowait()
-                except queue.Empty:
-                    return
-                headers = {"X-Session-Token": job.token, **job.extra_headers}
-                sent = time.perf_counter()
-                try:
-                    response = session.request(
-                        job.method,
-                        base_url + job.path,
-                        headers=headers,
-                        json=job.body,
-                        timeout=(10, 120),
-                    )
-                    outcome = classify(response)
-                except requests.RequestException as error:
-                    outcome = f"client error {type(error).__name__}"
-                done = time.perf_counter()
-                with results_lock:
-                    results.append((outcome, done - sent, done))
-        finally:
-            session.close()
-
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + 900
-    for thread in threads:
-        thread.join(timeout=max(0.0, deadline - time.monotonic()))
-    if any(thread.is_alive() for thread in threads) or len(results) != len(jobs):
-        raise SystemExit(f"ABORT: {phase} did not finish ({len(results)} of {len(jobs)} answers)")
-    return PhaseResult(
-        phase=phase,
-        requests=len(jobs),
-        concurrency=concurrency,
-        wall_s=max(r[2] for r in results) - started_at[0],
-        latencies_ms=[r[1] * 1000 for r in results],
-        outcomes=Counter(r[0] for r in results),
-    )
+def run_phase(phase: str, base_url: str, jobs: list[Job], concurrency: int, classify):
+    return phase, run_load(base_url, jobs, concurrency, classify, what=phase)
 
 
 def classify_me(response: requests.Response) -> str:
@@ -471,36 +277,43 @@ HEADER = (
     f"{'round':>5}  {'phase':<8} {'requests':>8} {'conc':>5} {'wall s':>7} {'req/s':>8} "
     f"{'p50 ms':>8} {'p95 ms':>8} {'confirmed':>9} {'waitlist':>8}  errors"
 )
+Phase = tuple[str, LoadResult]  # ("baseline" or "rush", what the load gave)
 
 
-def errors_of(result: PhaseResult) -> str:
+def errors_of(result: LoadResult) -> str:
     fine = {"ok", "confirmed", "waitlisted"}
     errors = {k: v for k, v in result.outcomes.items() if k not in fine}
     return ", ".join(f"{k}: {v}" for k, v in sorted(errors.items())) or "none"
 
 
-def row(label: str, result: PhaseResult) -> str:
-    rush = result.phase == "rush"
+def row(label: str, phase: Phase) -> str:
+    name, result = phase
+    rush = name == "rush"
     confirmed = str(result.outcomes.get("confirmed", 0)) if rush else "-"
     waitlisted = str(result.outcomes.get("waitlisted", 0)) if rush else "-"
     return (
-        f"{label:>5}  {result.phase:<8} {result.requests:>8} {result.concurrency:>5} "
+        f"{label:>5}  {name:<8} {result.requests:>8} {result.concurrency:>5} "
         f"{result.wall_s:>7.2f} {result.rps:>8.1f} {result.percentile(50):>8.1f} "
         f"{result.percentile(95):>8.1f} {confirmed:>9} {waitlisted:>8}  {errors_of(result)}"
     )
 
 
-def median_row(phase: str, results: list[PhaseResult]) -> dict:
+def figures_of(results: list[LoadResult]) -> dict:
+    """Medians over rounds (of one round: its figures)."""
     return {
-        "phase": phase,
-        "wall_s": statistics.median(r.wall_s for r in results),
-        "rps": statistics.median(r.rps for r in results),
-        "p50_ms": statistics.median(r.percentile(50) for r in results),
-        "p95_ms": statistics.median(r.percentile(95) for r in results),
+        "wall_s": median(r.wall_s for r in results),
+        "rps": median(r.rps for r in results),
+        "p50_ms": median(r.percentile(50) for r in results),
+        "p95_ms": median(r.percentile(95) for r in results),
     }
 
 
-def report(args, baselines, rushes, checks) -> dict:
+def verdict(ratio: float, target: float, *, at_least: bool) -> str:
+    met = ratio >= target if at_least else ratio <= target
+    return f"target {'>=' if at_least else '<='} {target:g}: {'met' if met else 'NOT met'}"
+
+
+def report(args, baselines: list[Phase], rushes: list[Phase], checks: list[dict]) -> dict:
     say()
     say(
         f"Booking rush: {args.requests} learners, {args.seats} seats "
@@ -513,16 +326,28 @@ def report(args, baselines, rushes, checks) -> dict:
     for number, (baseline, rush) in enumerate(zip(baselines, rushes, strict=True), start=1):
         say(row(str(number), baseline))
         say(row(str(number), rush))
-    medians = {"baseline": median_row("baseline", baselines), "rush": median_row("rush", rushes)}
+    medians = {
+        "baseline": figures_of([r for _, r in baselines]),
+        "rush": figures_of([r for _, r in rushes]),
+    }
     say(f"median of {args.rounds} round(s):")
     for phase, m in medians.items():
         say(
             f"{'':>5}  {phase:<8} {args.requests:>8} {args.concurrency:>5} {m['wall_s']:>7.2f} "
             f"{m['rps']:>8.1f} {m['p50_ms']:>8.1f} {m['p95_ms']:>8.1f}"
         )
-    rps_ratio = medians["rush"]["rps"] / medians["baseline"]["rps"]
-    p50_ratio = medians["rush"]["p50_ms"] / medians["baseline"]["p50_ms"]
-    say(f"rush / baseline: req/s x{rps_ratio:.2f}, p50 latency x{p50_ratio:.2f}")
+    ratios = {
+        "rps": medians["rush"]["rps"] / medians["baseline"]["rps"],
+        "p50": medians["rush"]["p50_ms"] / medians["baseline"]["p50_ms"],
+        "p95": medians["rush"]["p95_ms"] / medians["baseline"]["p95_ms"],
+    }
+    say(
+        f"rush / baseline: req/s x{ratios['rps']:.2f} "
+        f"({verdict(ratios['rps'], TARGET_RPS_RATIO, at_least=True)}), "
+        f"p95 latency x{ratios['p95']:.2f} "
+        f"({verdict(ratios['p95'], TARGET_P95_RATIO, at_least=False)}), "
+        f"p50 latency x{ratios['p50']:.2f}"
+    )
     say("Capacity check from the database:")
     for number, check in enumerate(checks, start=1):
         say(
@@ -534,14 +359,14 @@ def report(args, baselines, rushes, checks) -> dict:
         "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "rounds": [
             {
-                "baseline": {**median_row("baseline", [b]), "outcomes": dict(b.outcomes)},
-                "rush": {**median_row("rush", [r]), "outcomes": dict(r.outcomes)},
+                "baseline": {**figures_of([b]), "outcomes": dict(b.outcomes)},
+                "rush": {**figures_of([r]), "outcomes": dict(r.outcomes)},
                 "capacity": check,
             }
-            for b, r, check in zip(baselines, rushes, checks, strict=True)
+            for (_, b), (_, r), check in zip(baselines, rushes, checks, strict=True)
         ],
         "median": medians,
-        "rush_over_baseline": {"rps": rps_ratio, "p50": p50_ratio},
+        "rush_over_baseline": ratios,
     }
 
 
@@ -551,7 +376,7 @@ def report(args, baselines, rushes, checks) -> dict:
 def main() -> int:
     args = parse_args()
     os.chdir(REPO_DIR)
-    with services():
+    with postgres(SERVICES_DIR):
         if os.environ.get("REDIS_URL"):
             say(f"Using REDIS_URL {masked(os.environ['REDIS_URL'])}")
         database_url = recreate_database(os.environ["DATABASE_URL"], args.db_name)
@@ -562,11 +387,21 @@ def main() -> int:
         started = time.perf_counter()
         call_command("migrate", interactive=False, verbosity=0)
         say(f"Migrated in {time.perf_counter() - started:.1f} s")
-        learners = create_learners(args.requests)
+        learners = learners_with_tokens(args.requests)
         mix = children_mix(args.requests, args.children_share, args.childcare_places > 0, args.seed)
 
-        baselines, rushes, checks = [], [], []
-        with gunicorn(args, database_url) as base_url:
+        baselines: list[Phase] = []
+        rushes: list[Phase] = []
+        checks: list[dict] = []
+        server = gunicorn(
+            environment=app_environment(args, database_url),
+            workers=args.workers,
+            threads=args.threads,
+            log_path=WORK_DIR / "gunicorn.log",
+            ready_path="/api/v1/me/",
+            ready_timeout=args.ready_timeout,
+        )
+        with server as base_url:
             check_token(base_url, *learners[0])
             # Unmeasured: every worker loads the URLconf and apps on its first requests.
             warm_up = [Job("GET", "/api/v1/me/", token) for _, token in learners] * 2

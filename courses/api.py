@@ -626,7 +626,8 @@ class CourseViewSet(
     )
     @action(detail=True, methods=["post"])
     def bookings(self, request, pk=None):
-        course = get_object_or_404(selectors.visible_courses(request.user), pk=pk)
+        visible = selectors.visible_courses(request.user).select_related("venue__municipality")
+        course = get_object_or_404(visible, pk=pk)  # with what the message names
         payload = BookingRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         learner = learner_to_act_for(
@@ -644,7 +645,8 @@ class CourseViewSet(
                 booked_by=request.user,
                 confirm_overlap=payload.validated_data["confirm_overlap"],
             )
-            booking = selectors.visible_bookings(request.user).get(pk=booking.pk)
+            # The new booking carries its course and waiting-list position: the
+            # answer needs no second read (it is what GET /bookings/{id}/ says).
             return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
         return run_idempotent(request, f"booking:course:{course.pk}", produce)

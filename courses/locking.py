@@ -11,6 +11,18 @@ its locks in this order, and in no other:
 2. then **row locks** (``SELECT … FOR UPDATE``): the course row, then
    session rows, then booking rows, each kind in ascending id order.
 
+The course lock has two modes. Whatever takes or frees capacity, or changes
+the course, takes it **exclusively**. A booking that can only join the
+waiting list takes it **shared** (``shared=True``): joiners do not exclude
+each other, but they exclude everything that could free or take a place, so
+"full" stays true while they hold it. What they must still do one at a time
+is their turn in line: each locks the course row (step 2,
+``lock_waiting_list``) to append itself and count its position, so positions
+stay exact and unique. A transaction never asks for the exclusive mode while
+it holds the shared one (two such transactions would wait for each other):
+a joiner that finds a place free after all rolls back and starts again
+exclusively (``services.book_course``).
+
 Booking, cancelling a booking, accepting an offer, offering free places,
 expiring offers, cancelling a course, moving or cancelling a session: all of
 them. Two transactions that take locks in the same order can wait for each
@@ -62,11 +74,13 @@ def capacity_lock_key(course_id: int) -> int:
     return (COURSE_CAPACITY_LOCK_SPACE << 56) | int(course_id)
 
 
-def lock_course_capacity(course_ids: Iterable[int]) -> None:
-    """Take the lock of each course, in ascending id order (step 1 of the order).
+def lock_course_capacity(course_ids: Iterable[int], *, shared: bool = False) -> None:
+    """Take the lock of each course, in ascending id order (step 1 of the order):
+    exclusively, or ``shared`` for joining the waiting list (see above).
 
     ``lock_timeout`` stays set for the rest of the (short) transaction, as in
-    pretix; waiting longer than that anywhere in it is "busy" too.
+    pretix; waiting longer than that anywhere in it is "busy" too. Both go to
+    the server in one round trip (the keys are integers computed here).
     """
     if not settings.KURSLOTSE_CAPACITY_LOCKING:
         return
@@ -78,11 +92,11 @@ def lock_course_capacity(course_ids: Iterable[int]) -> None:
     if not keys:
         return
     timeout_ms = int(settings.KURSLOTSE_LOCK_TIMEOUT_SECONDS * 1000)
-    calls = ", ".join("pg_advisory_xact_lock(%s)" for _ in keys)
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    calls = ", ".join(f"{function}({int(key)})" for key in keys)
     try:
         with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = {timeout_ms}")
-            cursor.execute(f"SELECT {calls}", keys)
+            cursor.execute(f"SET LOCAL lock_timeout = {timeout_ms}; SELECT {calls}")
     except OperationalError as error:
         # Not free in time: "busy". The server going away while we waited is
         # "unavailable"; anything else is a bug and stays one.
@@ -90,6 +104,20 @@ def lock_course_capacity(course_ids: Iterable[int]) -> None:
         if answer is None:
             raise
         raise (Busy() if isinstance(answer, Busy) else answer) from error
+
+
+def lock_waiting_list(course_id: int) -> None:
+    """A joiner's turn in line: the course row (step 2), for a transaction that
+    holds the course lock shared. Joiners append and count their position one at
+    a time; nothing else waits for it (whatever else locks the course row holds
+    the course lock exclusively, which no joiner does at the same time). ``NO
+    KEY UPDATE``, so rows that merely refer to the course are not held up."""
+    if not settings.KURSLOTSE_CAPACITY_LOCKING or connection.vendor != "postgresql":
+        return  # SQLite: the transaction holds the database's write lock already
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Course._meta.db_table} WHERE id = %s FOR NO KEY UPDATE", [course_id]
+        )
 
 
 def lock_rows(queryset: QuerySet[Row]) -> list[Row]:

@@ -344,6 +344,9 @@ class Booking(models.Model):
         related_name="+",
         verbose_name=_("put first by"),
     )
+    # Not a column: 1 = next in line, None unless waiting. Annotated by
+    # ``selectors.with_waitlist_position``, set by ``services.book_course``.
+    waitlist_position: int | None
 
     class Meta:
         ordering = ["created_at", "pk"]

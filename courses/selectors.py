@@ -5,9 +5,10 @@ joins, so a page costs the same number of queries whatever its size.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -25,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 
 from accounts.roles import COORDINATOR, TEACHER, has_role
 from places.models import Municipality
@@ -61,6 +63,136 @@ def has_active_booking(course_id: int, learner_id: int) -> bool:
     return Booking.objects.filter(
         course_id=course_id, learner_id=learner_id, status__in=ACTIVE_STATUSES
     ).exists()
+
+
+@dataclass(frozen=True)
+class BookingState:
+    """What a booking decides on, read in one statement (``booking_state``):
+    the course's rules and ``updated_at``, the latest change of any of its
+    sessions, what holding bookings take (as ``capacity_taken``), the waiting
+    list's length and when its latest booking not put first joined, and
+    whether the learner asked about has an active booking already."""
+
+    status: str
+    registration_deadline: date | None
+    ends_on: date
+    seats: int
+    childcare_places: int
+    childcare_min_age: int | None
+    childcare_max_age: int | None
+    updated_at: datetime
+    sessions_changed_at: datetime | None
+    seats_taken: int
+    childcare_taken: int
+    waiting: int
+    last_in_line: datetime | None
+    already_booked: bool
+
+    @property
+    def has_childcare(self) -> bool:
+        return self.childcare_places > 0
+
+    @property
+    def seats_left(self) -> int:
+        return self.seats - self.seats_taken
+
+    @property
+    def childcare_left(self) -> int:
+        return self.childcare_places - self.childcare_taken
+
+
+def _placeholders(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+# Written out rather than built with the ORM: a booking reads this twice
+# (before the course's lock and under it), and the ORM spent about ten times
+# as long composing the five subqueries as the database spent answering them.
+# One pass over the course's bookings counts everything.
+_BOOKING_STATE_SQL = f"""
+SELECT c.status, c.registration_deadline, c.ends_on, c.seats, c.childcare_places,
+       c.childcare_min_age, c.childcare_max_age, c.updated_at,
+       (SELECT max(s.updated_at) FROM {CourseSession._meta.db_table} s WHERE s.course_id = c.id),
+       b.seats_taken, b.childcare_taken, b.waiting, b.last_in_line, b.already_booked
+FROM {Course._meta.db_table} c,
+     (SELECT coalesce(sum(CASE WHEN status IN ({_placeholders(HOLDING_STATUSES)})
+                          THEN 1 ELSE 0 END), 0) AS seats_taken,
+             coalesce(sum(CASE WHEN status IN ({_placeholders(HOLDING_STATUSES)})
+                          THEN childcare_places ELSE 0 END), 0) AS childcare_taken,
+             coalesce(sum(CASE WHEN status = %s THEN 1 ELSE 0 END), 0) AS waiting,
+             max(CASE WHEN status = %s AND NOT waitlist_priority
+                      THEN created_at END) AS last_in_line,
+             coalesce(max(CASE WHEN learner_id = %s AND status IN ({_placeholders(ACTIVE_STATUSES)})
+                               THEN 1 ELSE 0 END), 0) AS already_booked
+      FROM {Booking._meta.db_table} WHERE course_id = %s) b
+WHERE c.id = %s
+"""
+
+
+def booking_state(course_id: int, learner_id: int | None = None) -> BookingState:
+    """The course as a booking decides on it (``BookingState``), in one
+    statement. Read under the course's lock it is current; read before it, it
+    is a forecast (``services.book_course`` reads it twice)."""
+    holding = [str(s) for s in HOLDING_STATUSES]
+    waiting = str(BookingStatus.WAITLISTED)
+    active = [str(s) for s in ACTIVE_STATUSES]
+    params = [*holding, *holding, waiting, waiting, learner_id, *active, course_id, course_id]
+    with connection.cursor() as cursor:
+        cursor.execute(_BOOKING_STATE_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise Course.DoesNotExist(f"Course {course_id} does not exist.")
+    (status, deadline, ends_on, seats, childcare_places, min_age, max_age, updated_at,
+     sessions_changed_at, seats_taken, childcare_taken, waiting, last_in_line,
+     already_booked) = row  # fmt: skip
+    return BookingState(
+        status=status,
+        registration_deadline=_as_date(deadline),
+        ends_on=_as_date(ends_on) or date.min,  # never empty (NOT NULL)
+        seats=seats,
+        childcare_places=childcare_places,
+        childcare_min_age=min_age,
+        childcare_max_age=max_age,
+        updated_at=_as_datetime(updated_at) or datetime.min.replace(tzinfo=UTC),  # NOT NULL
+        sessions_changed_at=_as_datetime(sessions_changed_at),
+        seats_taken=int(seats_taken),
+        childcare_taken=int(childcare_taken),
+        waiting=int(waiting),
+        last_in_line=_as_datetime(last_in_line),
+        already_booked=bool(already_booked),
+    )
+
+
+_WAITING_LIST_SQL = f"""
+SELECT count(*), max(CASE WHEN NOT waitlist_priority THEN created_at END)
+FROM {Booking._meta.db_table} WHERE course_id = %s AND status = %s
+"""
+
+
+def waiting_list_length(course_id: int) -> tuple[int, datetime | None]:
+    """The waiting list's length, and when its latest booking not put first
+    joined (as in ``booking_state``)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_WAITING_LIST_SQL, [course_id, str(BookingStatus.WAITLISTED)])
+        length, last_in_line = cursor.fetchone()
+    return int(length), _as_datetime(last_in_line)
+
+
+def _as_date(value) -> date | None:
+    """A date column or expression: SQLite may give it as text."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _as_datetime(value) -> datetime | None:
+    """A timestamp column or expression as an aware datetime: PostgreSQL gives
+    one; SQLite gives a naive UTC one, or text for an expression."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
 
 
 # The order of every waiting list, the one rule: bookings a coordinator put
@@ -136,31 +268,44 @@ def waitlist_of(course: Course):
     )
 
 
+# Written out for the same reason as ``_BOOKING_STATE_SQL``: every booking asks.
+_OVERLAP_SQL = f"""
+SELECT s.course_id, c.title, s.date
+FROM {CourseSession._meta.db_table} s JOIN {Course._meta.db_table} c ON c.id = s.course_id
+WHERE s.status = %s AND s.date >= %s AND s.course_id <> %s
+  AND EXISTS (SELECT 1 FROM {Booking._meta.db_table} b
+              WHERE b.course_id = s.course_id AND b.learner_id = %s
+                AND b.status IN ({_placeholders(ACTIVE_STATUSES)}))
+  AND EXISTS (SELECT 1 FROM {CourseSession._meta.db_table} t
+              WHERE t.course_id = %s AND t.status = %s AND t.date = s.date
+                AND t.start_time < s.end_time AND t.end_time > s.start_time)
+ORDER BY s.date, s.start_time, s.id
+LIMIT 1
+"""
+
+
 def overlapping_booking(course: Course, learner_id: int, today: date):
     """A course the learner holds or waits for whose scheduled sessions meet at
     the same time as one of ``course``'s (same day, times intersect), from
     today on; ``(course id, title, date)`` of the first such session, or None.
     One query, whatever the number of sessions."""
-    clash = CourseSession.objects.filter(
-        course=course,
-        status=SessionStatus.SCHEDULED,
-        date=OuterRef("date"),
-        start_time__lt=OuterRef("end_time"),
-        end_time__gt=OuterRef("start_time"),
-    )
-    return (
-        CourseSession.objects.filter(
-            status=SessionStatus.SCHEDULED,
-            date__gte=today,
-            course__bookings__learner_id=learner_id,
-            course__bookings__status__in=ACTIVE_STATUSES,
-        )
-        .exclude(course_id=course.pk)
-        .filter(Exists(clash))
-        .order_by("date", "start_time", "pk")
-        .values_list("course_id", "course__title", "date")
-        .first()
-    )
+    scheduled = str(SessionStatus.SCHEDULED)
+    params = [
+        scheduled,
+        connection.ops.adapt_datefield_value(today),
+        course.pk,
+        learner_id,
+        *[str(s) for s in ACTIVE_STATUSES],
+        course.pk,
+        scheduled,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_OVERLAP_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    course_id, title, day = row
+    return course_id, title, _as_date(day)
 
 
 def courses_with_stale_offers(now: datetime) -> list[int]:

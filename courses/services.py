@@ -406,7 +406,7 @@ def keep_date(*, course: Course, day: date, by) -> CourseSession:
 # --- Bookings ---------------------------------------------------------------------
 
 
-def registration_open(course: Course, today: date | None = None) -> bool:
+def registration_open(course: "Course | selectors.BookingState", today: date | None = None) -> bool:
     """Whether the course takes bookings (published, deadline not passed); the
     course page asks this before it offers the booking form."""
     today = today or timezone.localdate()
@@ -414,14 +414,14 @@ def registration_open(course: Course, today: date | None = None) -> bool:
     return course.status == CourseStatus.PUBLISHED and today <= deadline
 
 
-def _check_bookable(course: Course, today: date) -> None:
+def _check_bookable(course: "Course | selectors.BookingState", today: date) -> None:
     if course.status != CourseStatus.PUBLISHED:
         raise NotBookable(_("This course cannot be booked."))
     if not registration_open(course, today):
         raise RegistrationClosed(_("Registration for this course has closed."))
 
 
-def _check_children(course: Course, children_ages: list[int]) -> None:
+def _check_children(course: "Course | selectors.BookingState", children_ages: list[int]) -> None:
     if not children_ages:
         return
     if not course.has_childcare:
@@ -453,6 +453,12 @@ def read_availability(course: Course) -> tuple[int, int]:
     return course.seats - taken_seats, course.childcare_places - taken_childcare
 
 
+def read_booking_state(course_id: int, learner_id: int | None = None) -> selectors.BookingState:
+    """The course as a booking decides on it (``selectors.booking_state``: one
+    statement). Current only under the course's lock."""
+    return selectors.booking_state(course_id, learner_id)
+
+
 def _fits(booking_childcare: int, seats_left: int, childcare_left: int) -> bool:
     return seats_left >= 1 and childcare_left >= booking_childcare
 
@@ -471,6 +477,21 @@ def _check_overlap(course: Course, learner, today: date) -> None:
     raise OverlapsBooking(message, fields={"confirm_overlap": [message]})
 
 
+class _PlaceFree(Exception):
+    """A booking that came to join the waiting list (course lock shared) found a
+    place that fits after all: it starts again and takes it exclusively."""
+
+
+def _changes_of(state: selectors.BookingState) -> tuple:
+    """When the course and its sessions last changed: what a message built from
+    them depends on (every change of a course saves its ``updated_at``)."""
+    return state.updated_at, state.sessions_changed_at
+
+
+def _reread(course: Course) -> Course:
+    return Course.objects.select_related("venue__municipality").get(pk=course.pk)
+
+
 def book_course(
     *,
     course: Course,
@@ -487,57 +508,121 @@ def book_course(
     meets at the same time as another they hold or wait for, unless
     ``confirm_overlap`` says they want both. The same for everyone: learners
     on the page and in the API, and the office booking for a caller (who may
-    have no email address).
+    have no email address). The booking returned carries its course and
+    ``waitlist_position`` (None unless it waits), as ``visible_bookings`` would.
+
+    Everything that does not need the course's lock happens before it, on a
+    forecast (``read_booking_state``): the rules the request could break, the
+    duplicate and overlap checks and the message's snapshot of the course.
+    Under the lock the same one statement reads the course's rules, what is
+    taken and the waiting list again, so the lock is held for that read, the
+    insert and the notification. A booking that can only wait holds the lock
+    shared, so joiners of the waiting list do not exclude each other
+    (``locking.py``). The partial unique index is what finally refuses a
+    second active booking made at the same moment.
     """
     children_ages = sorted(int(age) for age in children_ages)
     now = timezone.now()
+    today = timezone.localdate(now)
+    forecast = read_booking_state(course.pk, learner.pk)  # no lock yet
+    _check_bookable(forecast, today)
+    _check_children(forecast, children_ages)
+    if forecast.already_booked:
+        raise AlreadyBooked(_("You already have a booking for this course."))
+    if not confirm_overlap:
+        _check_overlap(course, learner, today)
+    if course.updated_at != forecast.updated_at:
+        course = _reread(course)  # the caller's copy is older than the forecast
+    message = course_payload(course)
+    booking = Booking(
+        learner=learner,
+        children_ages=children_ages,
+        childcare_places=len(children_ages),
+        booked_by=booked_by if booked_by and booked_by.pk != learner.pk else None,
+    )
+    will_wait = not _fits(len(children_ages), forecast.seats_left, forecast.childcare_left)
     try:
-        with transaction.atomic():
-            locking.lock_course_capacity([course.pk])
-            # Read the course under the lock: a coordinator may have cancelled
-            # it or changed its places a moment ago.
-            course = Course.objects.get(pk=course.pk)
-            _check_bookable(course, timezone.localdate(now))
-            _check_children(course, children_ages)
-            if selectors.has_active_booking(course.pk, learner.pk):
-                raise AlreadyBooked(_("You already have a booking for this course."))
-            if not confirm_overlap:
-                _check_overlap(course, learner, timezone.localdate(now))
-            seats_left, childcare_left = read_availability(course)
-            fits = _fits(len(children_ages), seats_left, childcare_left)
-            booking = Booking.objects.create(
-                course=course,
-                learner=learner,
-                children_ages=children_ages,
-                childcare_places=len(children_ages),
-                status=BookingStatus.CONFIRMED if fits else BookingStatus.WAITLISTED,
-                confirmed_at=now if fits else None,
-                booked_by=booked_by if booked_by and booked_by.pk != learner.pk else None,
-            )
-            # Seats free but not the childcare places: say so, "full" would be wrong.
-            _tell_learner_about_booking(booking, childcare_full=not fits and seats_left >= 1)
-            return booking
+        try:
+            return _take_place_or_wait(booking, course, forecast, message, now, shared=will_wait)
+        except _PlaceFree:
+            return _take_place_or_wait(booking, course, forecast, message, now, shared=False)
     except IntegrityError as error:
         # The partial unique index caught a simultaneous second booking.
         raise AlreadyBooked(_("You already have a booking for this course.")) from error
 
 
-def _tell_learner_about_booking(booking: Booking, *, childcare_full: bool = False) -> None:
+def _take_place_or_wait(
+    booking: Booking,
+    course: Course,
+    forecast: selectors.BookingState,
+    message: dict,
+    now: datetime,
+    *,
+    shared: bool,
+) -> Booking:
+    """``book_course`` under the course's lock: exclusively to take a place,
+    ``shared`` to join the waiting list (raises ``_PlaceFree`` if a place fits).
+    ``message`` was built from ``course`` as ``forecast`` found it."""
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        locking.lock_course_capacity([course.pk], shared=shared)
+        # Read under the lock: a coordinator may have cancelled the course or
+        # changed its places a moment ago, and others may have booked.
+        state = read_booking_state(course.pk)
+        _check_bookable(state, today)
+        _check_children(state, booking.children_ages)
+        fits = _fits(booking.childcare_places, state.seats_left, state.childcare_left)
+        if fits and shared:
+            raise _PlaceFree  # rolls back, and with it the shared lock
+        waiting, last_in_line = state.waiting, state.last_in_line
+        if shared:
+            locking.lock_waiting_list(course.pk)  # one joiner at a time from here on
+            waiting, last_in_line = selectors.waiting_list_length(course.pk)
+        if _changes_of(state) != _changes_of(forecast):
+            course = _reread(course)  # changed since the forecast: say what it says now
+            message = course_payload(course)
+        booking.course = course
+        booking.status = BookingStatus.CONFIRMED if fits else BookingStatus.WAITLISTED
+        booking.confirmed_at = now if fits else None
+        booking.save(force_insert=True)
+        booking.waitlist_position = None
+        if not fits:
+            # Last in line (``selectors.WAITING_ORDER``) unless a clock went back.
+            last = last_in_line is None or last_in_line <= booking.created_at
+            booking.waitlist_position = (
+                waiting + 1 if last else selectors.waitlist_position(booking.pk)
+            )
+        # Seats free but not the childcare places: say so, "full" would be wrong.
+        _tell_learner_about_booking(
+            booking, childcare_full=not fits and state.seats_left >= 1, message=message
+        )
+        return booking
+
+
+def _tell_learner_about_booking(
+    booking: Booking, *, childcare_full: bool = False, message: dict | None = None
+) -> None:
+    """Tell the learner the outcome; ``message`` is the course's snapshot
+    (``course_payload``) if the caller has it already."""
     course = booking.course
+    if message is None:
+        message = course_payload(course)
     if booking.status == BookingStatus.CONFIRMED:
         notify(
             recipient=booking.learner,
             kind=Kind.BOOKING_CONFIRMED,
             key=f"booking:{booking.pk}:confirmed",
-            payload=course_payload(course, **calendar("course", course.pk, "REQUEST")),
+            payload={**message, **calendar("course", course.pk, "REQUEST")},
         )
     elif booking.status == BookingStatus.WAITLISTED:
-        position = selectors.waitlist_position(booking.pk)
+        position = getattr(booking, "waitlist_position", None)
+        if position is None:
+            position = selectors.waitlist_position(booking.pk)
         notify(
             recipient=booking.learner,
             kind=Kind.BOOKING_WAITLISTED,
             key=f"booking:{booking.pk}:waitlisted",
-            payload=course_payload(course, position=position, childcare_full=childcare_full),
+            payload={**message, "position": position, "childcare_full": childcare_full},
         )
 
 

@@ -50,14 +50,14 @@ def session_token(user) -> str:
 
 @pytest.fixture
 def widened_race_window(monkeypatch):
-    original = services.read_availability
+    original = services.read_booking_state
 
-    def read_then_pause(course):
-        result = original(course)
+    def read_then_pause(*args, **kwargs):
+        result = original(*args, **kwargs)
         time.sleep(RACE_WINDOW_SECONDS)
         return result
 
-    monkeypatch.setattr(services, "read_availability", read_then_pause)
+    monkeypatch.setattr(services, "read_booking_state", read_then_pause)
 
 
 def rush(url: str, tokens: list[str], headers: dict | None = None) -> list[requests.Response]:
@@ -141,3 +141,38 @@ def test_a_lock_held_too_long_answers_busy_and_books_nothing(live_server, rush_s
     assert response.headers["Retry-After"] == "2"
     assert response.json()["error"]["code"] == "busy"
     assert not Booking.objects.filter(course=course).exists()
+
+
+def test_joiners_share_the_course_lock_and_seat_takers_wait_for_it(live_server, settings):
+    """Another transaction holds the course lock shared, as a joiner of the
+    waiting list does: a booking that can only wait goes through at once, one
+    that would take a seat waits for it (here: answers busy)."""
+    settings.KURSLOTSE_LOCK_TIMEOUT_SECONDS = 0.3
+    full = CourseFactory(seats=1, childcare_places=0, childcare_min_age=None,
+                         childcare_max_age=None)  # fmt: skip
+    services.book_course(course=full, learner=UserFactory(roles=[LEARNER]), children_ages=[])
+    free = CourseFactory(seats=1, childcare_places=0, childcare_min_age=None,
+                         childcare_max_age=None)  # fmt: skip
+    tokens = [session_token(UserFactory(roles=[LEARNER])) for _ in range(2)]
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    with psycopg.connect(**params) as holder, holder.transaction():
+        for course in (full, free):
+            holder.execute(
+                "SELECT pg_advisory_xact_lock_shared(%s)", [capacity_lock_key(course.pk)]
+            )
+        joined, took = (
+            requests.post(
+                f"{live_server.url}/api/v1/courses/{course.pk}/bookings/",
+                json={"children_ages": []},
+                headers={"X-Session-Token": token},
+                timeout=30,
+            )
+            for course, token in ((full, tokens[0]), (free, tokens[1]))
+        )
+    assert joined.status_code == 201
+    assert joined.json()["status"] == "waitlisted"
+    assert joined.json()["waitlist_position"] == 1
+    assert took.status_code == 503
+    assert took.json()["error"]["code"] == "busy"
+    assert not Booking.objects.filter(course=free).exists()
