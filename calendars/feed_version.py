@@ -117,45 +117,34 @@ def _digest_statement(user_id: int, region: str | None, since: date | None):
         return values
 
     sql = f"""
-        SELECT
-          (SELECT COUNT(*) FROM courses_booking WHERE learner_id = %s),
-          (SELECT SUM(id) FROM courses_booking WHERE learner_id = %s),
-          (SELECT SUM(CASE WHEN status = %s THEN id ELSE 0 END)
-             FROM courses_booking WHERE learner_id = %s),
-          (SELECT SUM(CASE WHEN status = %s AND confirmed_at IS NOT NULL THEN id ELSE 0 END)
-             FROM courses_booking WHERE learner_id = %s),
-          (SELECT SUM(CASE WHEN cancel_reason = %s THEN id ELSE 0 END)
-             FROM courses_booking WHERE learner_id = %s),
-          (SELECT MAX(confirmed_at) FROM courses_booking WHERE learner_id = %s),
-          (SELECT MAX(cancelled_at) FROM courses_booking WHERE learner_id = %s),
-          c.n, c.ids, c.seq, c.stamp, c.statuses,
-          (SELECT COUNT(*) FROM courses_coursesession
-             WHERE course_id IN (SELECT id FROM courses_course WHERE {courses})),
-          (SELECT SUM(id) FROM courses_coursesession
-             WHERE course_id IN (SELECT id FROM courses_course WHERE {courses})),
-          (SELECT SUM(sequence) FROM courses_coursesession
-             WHERE course_id IN (SELECT id FROM courses_course WHERE {courses})),
-          (SELECT MAX(updated_at) FROM courses_coursesession
-             WHERE course_id IN (SELECT id FROM courses_course WHERE {courses})),
-          (SELECT MAX(updated_at) FROM places_venue WHERE id IN
-             (SELECT venue_id FROM courses_course WHERE {courses})),
-          m.n, m.ids, m.seq, m.stamp
+        SELECT b.*, c.*, s.*, v.*, m.*
         FROM
+          (SELECT COUNT(*) AS n, SUM(id) AS ids,
+                  SUM(CASE WHEN status = %s THEN id ELSE 0 END) AS confirmed,
+                  SUM(CASE WHEN status = %s AND confirmed_at IS NOT NULL THEN id ELSE 0 END)
+                    AS left_after_confirming,
+                  SUM(CASE WHEN cancel_reason = %s THEN id ELSE 0 END) AS with_course,
+                  MAX(confirmed_at) AS confirmed_at, MAX(cancelled_at) AS cancelled_at
+             FROM courses_booking WHERE learner_id = %s) b,
           (SELECT COUNT(*) AS n, SUM(id) AS ids, SUM(calendar_sequence) AS seq,
                   MAX(updated_at) AS stamp,
-                  SUM(CASE WHEN status = %s THEN id ELSE 0 END) AS statuses
+                  SUM(CASE WHEN status = %s THEN id ELSE 0 END) AS cancelled
              FROM courses_course WHERE {courses}) c,
+          (SELECT COUNT(*) AS n, SUM(id) AS ids, SUM(sequence) AS seq, MAX(updated_at) AS stamp
+             FROM courses_coursesession
+            WHERE course_id IN (SELECT id FROM courses_course WHERE {courses})) s,
+          (SELECT MAX(updated_at) AS stamp FROM places_venue WHERE id IN
+             (SELECT venue_id FROM courses_course WHERE {courses})) v,
           (SELECT COUNT(*) AS n, SUM(id) AS ids, SUM(sequence) AS seq, MAX(updated_at) AS stamp
              FROM coaching_meeting WHERE mentorship_id IN
                (SELECT id FROM coaching_mentorship
                   WHERE (coach_id = %s OR learner_id = %s) AND ended_at IS NULL)) m
     """
     params = [
-        user_id, user_id, _CONFIRMED, user_id, _CANCELLED, user_id, _COURSE_CANCELLED, user_id,
-        user_id, user_id,
-        *course_params_for(), *course_params_for(), *course_params_for(), *course_params_for(),
-        *course_params_for(),
+        _CONFIRMED, _CANCELLED, _COURSE_CANCELLED, user_id,
         CourseStatus.CANCELLED.value, *course_params_for(),
+        *course_params_for(),
+        *course_params_for(),
         user_id, user_id,
     ]  # fmt: skip
     return sql, params
