@@ -19,8 +19,9 @@ from functools import lru_cache
 from .builders import FEED_REFRESH, _components, feed
 from .events import CalendarEvent
 
-# Serialised events kept per process: a few thousand feeds' worth of changes.
-EVENT_CACHE_SIZE = 20_000
+# Serialised events kept per process (each a few KiB with its key): a few large
+# feeds, or many small ones, between their changes.
+EVENT_CACHE_SIZE = 5_000
 _END = b"END:VCALENDAR\r\n"
 
 
