@@ -320,7 +320,12 @@ def region_feed_allowed(user) -> bool:
     return has_role(user, COORDINATOR)
 
 
-def feed_events(user, region: str | None = None) -> list[CalendarEvent]:
+def region_feed_since():
+    """The first last day a region feed still shows (``REGION_FEED_HISTORY``)."""
+    return timezone.localdate() - REGION_FEED_HISTORY
+
+
+def feed_events(user, region: str | None = None, since=None) -> list[CalendarEvent]:
     """Everything in a user's private feed, in a constant number of queries.
 
     - the courses of their confirmed bookings (with the online link), and
@@ -364,7 +369,7 @@ def feed_events(user, region: str | None = None) -> list[CalendarEvent]:
         events[meeting_ev.uid] = meeting_ev
 
     if region is not None:
-        since = timezone.localdate() - REGION_FEED_HISTORY
+        since = since or region_feed_since()
         courses = courses_for_calendar().filter(
             status=CourseStatus.PUBLISHED, municipality__region=region, ends_on__gte=since
         )

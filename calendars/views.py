@@ -9,13 +9,15 @@ told not to log (it would print the path), and failures are logged with the
 user's id instead of the URL. gunicorn's access log masks the token
 (``backend/gunicorn_logging.py``, used by the Dockerfile and docker-compose).
 
-Polling calendars revalidate cheaply: the ETag is a hash of the body, and
-``If-None-Match`` answers 304. The events carry LAST-MODIFIED; the response
-has no Last-Modified header, because a feed also changes when an event
-leaves it (a cancelled booking), which no event's timestamp records.
+Polling calendars revalidate cheaply: the ETag is a digest of what the feed
+is made of, read in two statements before anything is built
+(``feed_version.feed_etag``), and ``If-None-Match`` answers 304 without
+building the feed. The events carry LAST-MODIFIED; the response has no
+Last-Modified header, because a feed also changes when an event leaves it (a
+cancelled booking), which no event's timestamp records. The body is built
+from each event's serialised VEVENTs, kept per process (``feeds.feed_body``).
 """
 
-import hashlib
 import logging
 
 import segno
@@ -37,8 +39,10 @@ from courses.constants import BookingStatus
 from courses.selectors import my_bookings
 
 from . import selectors, services
-from .builders import feed, has_dates
+from .builders import has_dates
 from .events import Method
+from .feed_version import feed_etag
+from .feeds import feed_body
 from .invitations import course_invitation
 
 logger = logging.getLogger(__name__)
@@ -64,21 +68,30 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         region = selectors.valid_region(requested.upper())
         if region is None:
             return _unlogged(HttpResponseBadRequest("Unknown region", content_type="text/plain"))
+    language = user.preferred_language or settings.LANGUAGE_CODE
     try:
-        with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
-            events = selectors.feed_events(user, region=region)
-            body = feed(events, name=selectors.feed_name(region))
+        with translation.override(language):
+            since = selectors.region_feed_since() if region is not None else None
+            # Before the build: the body is never older than its ETag.
+            etag = feed_etag(user, region, since, language)
+            unchanged = get_conditional_response(request, etag=etag)
+            if unchanged is not None:  # a 304 (or 412), without building anything
+                return _with_feed_headers(unchanged, etag)
+            events = selectors.feed_events(user, region=region, since=since)
+            body = feed_body(events, name=selectors.feed_name(region))
     except Exception:
         logger.exception("calendar feed of user %s failed", user.pk)
         return _unlogged(HttpResponse("Server error", status=500, content_type="text/plain"))
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["ETag"] = etag
-    response["Cache-Control"] = CACHE_CONTROL
     response["Content-Disposition"] = 'inline; filename="kurslotse.ics"'
     response["X-Robots-Tag"] = "noindex, nofollow"
-    # A 304 keeps ETag and Cache-Control (Django copies them over).
-    return get_conditional_response(request, etag=etag, response=response) or response
+    return _with_feed_headers(response, etag)
+
+
+def _with_feed_headers(response: HttpResponse, etag: str) -> HttpResponse:
+    response["ETag"] = etag
+    response["Cache-Control"] = CACHE_CONTROL
+    return response
 
 
 # --- The subscription page ------------------------------------------------------------------

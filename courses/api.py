@@ -565,7 +565,15 @@ class CourseViewSet(
             near = _near_parameters(self.request)
             if near:
                 queryset = selectors.within_reach(queryset, *near)
+            return queryset  # availability for the page only: see ``list``
         return selectors.with_availability(queryset, user)
+
+    def list(self, request, *args, **kwargs):
+        """The page is taken first (filters, count, the page's rows: no booking
+        read), then the availability of its courses (``selectors.Listing``)."""
+        listing = selectors.Listing(self.filter_queryset(self.get_queryset()), request.user)
+        page = self.paginate_queryset(listing)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def perform_create(self, serializer):
         serializer.instance = services.create_course(**serializer.validated_data)

@@ -130,7 +130,7 @@ class CourseSearchView(RolePageMixin, View):
 
     def get(self, request):
         form = CourseSearchForm(self._form_data(request))
-        courses = Course.objects.none()
+        courses = selectors.Listing(Course.objects.none(), request.user)
         if form.is_valid():
             courses = selectors.search_courses(request.user, **form.search_arguments())
         page = Paginator(courses, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -301,9 +301,7 @@ class ManageCoursesView(RolePageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         form = CourseFilterForm(self.request.GET or None)
         filters = form.cleaned_data if form.is_valid() else {}
-        courses = selectors.with_availability(
-            selectors.courses_to_manage(**filters), self.request.user
-        )
+        courses = selectors.Listing(selectors.courses_to_manage(**filters), self.request.user)
         page = Paginator(courses, MANAGE_PAGE_SIZE).get_page(self.request.GET.get("page"))
         context.update(form=form, page=page, courses=_describe(list(page.object_list)))
         return context

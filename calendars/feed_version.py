@@ -1,0 +1,191 @@
+"""The feed's ETag from two cheap statements, without building the feed.
+
+A polling calendar sends ``If-None-Match`` every few minutes; answering it by
+building a thousand events and hashing the bytes costs as much as sending
+them. Instead the ETag is a digest of *everything the feed is made of*, read
+in two statements (plus the token lookup), so an unchanged feed answers 304
+without building, and any change that can alter the body changes the ETag:
+
+- the person: their id, name, email, phone (a name falls back to them) and
+  language (texts and date formats); the region asked for and, for a region
+  feed, today's cut-off date (old courses drop out as days pass);
+- the person's bookings, all of them: how many, the sum of their ids per
+  state that matters (confirmed; cancelled after being confirmed; cancelled
+  with the course) and the latest confirmation and cancellation — a booking
+  made, confirmed, left or cancelled with its course, or deleted (retention,
+  erasure) changes one of these;
+- the courses the feed shows (the person's, or a region's): how many, the sum
+  of their ids, of their ``calendar_sequence`` and their latest
+  ``updated_at``; their sessions: how many, the sum of ids and of
+  ``sequence`` and the latest ``updated_at``; their venues' latest
+  ``updated_at`` — every write in ``courses.services`` either stamps
+  ``updated_at`` or raises a ``sequence`` (cancelling a course does both), and
+  rows that appear or vanish change the counts and sums;
+- the meetings of the person's running mentorships (count, ids, sequences,
+  latest ``updated_at``), and those mentorships themselves with both people's
+  names, emails and phones (a coach erased or renamed, a mentorship ended);
+- the municipalities the courses are in (name and region: coordinators may
+  correct one in the admin);
+- what the code makes of it: the installation's calendar settings, the
+  translations of the feed's texts in the person's language, the source of
+  the modules that write the feed and the icalendar version.
+
+Statements run before the feed is built, so a body is never older than its
+ETag (a change in between gives a newer body under an older ETag, which the
+next poll replaces). There is no Last-Modified: an event can leave a feed
+without any timestamp recording it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import icalendar
+from django.conf import settings
+from django.db import connection
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+
+from courses.constants import BookingStatus, CancelReason, CourseStatus
+from places.constants import Region
+
+_SOURCES = ("builders.py", "events.py", "selectors.py", "feed_version.py", "feeds.py")
+
+# Booking states the digest keeps apart (see the module docstring).
+_CONFIRMED = BookingStatus.CONFIRMED.value
+_CANCELLED = BookingStatus.CANCELLED.value
+_COURSE_CANCELLED = CancelReason.COURSE_CANCELLED.value
+
+
+@cache
+def _code_digest() -> str:
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(icalendar.__version__.encode())
+    for name in _SOURCES:
+        path = here / name
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@cache
+def _texts_digest(language: str) -> str:
+    """The feed's texts as the person's language writes them (from the
+    translation catalogue loaded in this process)."""
+    with translation.override(language):
+        texts = [
+            _("Cancelled: %(summary)s"),
+            _("Join online: %(link)s"),
+            _("No session on: %(dates)s"),
+            _("Online"),
+            _("Coaching: %(coach)s and %(learner)s"),
+            _("Kurslotse: my dates"),
+            _("Kurslotse: courses in %(region)s"),
+            str(formats.get_format("SHORT_DATE_FORMAT")),
+            *(str(label) for label in Region.labels),
+        ]
+    return hashlib.sha256("\x1f".join(texts).encode()).hexdigest()
+
+
+def _courses_clause(region: str | None) -> tuple[str, list]:
+    """``courses_course.id IN (…)``: the courses the feed shows."""
+    own = (
+        "SELECT b.course_id FROM courses_booking b WHERE b.learner_id = %s AND "
+        "(b.status = %s OR (b.status = %s AND b.cancel_reason = %s "
+        "AND b.confirmed_at IS NOT NULL))"
+    )
+    clause, params = f"id IN ({own})", [_CONFIRMED, _CANCELLED, _COURSE_CANCELLED]
+    if region is not None:
+        clause += (
+            " OR (status = %s AND ends_on >= %s AND municipality_id IN "
+            "(SELECT id FROM places_municipality WHERE region = %s))"
+        )
+        params += [CourseStatus.PUBLISHED.value]
+    return clause, params
+
+
+def _digest_statement(user_id: int, region: str | None, since: date | None):
+    courses, course_params = _courses_clause(region)
+
+    def course_params_for():
+        values = [user_id, *course_params[:3]]
+        if region is not None:
+            values += [course_params[3], since, region]
+        return values
+
+    sql = f"""
+        SELECT b.*, c.*, s.*, v.*, m.*
+        FROM
+          (SELECT COUNT(*) AS n, SUM(id) AS ids,
+                  SUM(CASE WHEN status = %s THEN id ELSE 0 END) AS confirmed,
+                  SUM(CASE WHEN status = %s AND confirmed_at IS NOT NULL THEN id ELSE 0 END)
+                    AS left_after_confirming,
+                  SUM(CASE WHEN cancel_reason = %s THEN id ELSE 0 END) AS with_course,
+                  MAX(confirmed_at) AS confirmed_at, MAX(cancelled_at) AS cancelled_at
+             FROM courses_booking WHERE learner_id = %s) b,
+          (SELECT COUNT(*) AS n, SUM(id) AS ids, SUM(calendar_sequence) AS seq,
+                  MAX(updated_at) AS stamp,
+                  SUM(CASE WHEN status = %s THEN id ELSE 0 END) AS cancelled
+             FROM courses_course WHERE {courses}) c,
+          (SELECT COUNT(*) AS n, SUM(id) AS ids, SUM(sequence) AS seq, MAX(updated_at) AS stamp
+             FROM courses_coursesession
+            WHERE course_id IN (SELECT id FROM courses_course WHERE {courses})) s,
+          (SELECT MAX(updated_at) AS stamp FROM places_venue WHERE id IN
+             (SELECT venue_id FROM courses_course WHERE {courses})) v,
+          (SELECT COUNT(*) AS n, SUM(id) AS ids, SUM(sequence) AS seq, MAX(updated_at) AS stamp
+             FROM coaching_meeting WHERE mentorship_id IN
+               (SELECT id FROM coaching_mentorship
+                  WHERE (coach_id = %s OR learner_id = %s) AND ended_at IS NULL)) m
+    """
+    params = [
+        _CONFIRMED, _CANCELLED, _COURSE_CANCELLED, user_id,
+        CourseStatus.CANCELLED.value, *course_params_for(),
+        *course_params_for(),
+        *course_params_for(),
+        user_id, user_id,
+    ]  # fmt: skip
+    return sql, params
+
+
+def _rows_statement(user_id: int, region: str | None, since: date | None):
+    """The few rows whose text the feed shows and no stamp covers: the people of
+    running mentorships, and the municipalities of the feed's courses."""
+    courses, course_params = _courses_clause(region)
+    values = [user_id, *course_params[:3]]
+    if region is not None:
+        values += [course_params[3], since, region]
+    sql = f"""
+        SELECT 'p', ms.id, ms.coach_id, cu.full_name, cu.email, cu.phone,
+               ms.learner_id, lu.full_name, lu.email, lu.phone
+          FROM coaching_mentorship ms
+          LEFT JOIN accounts_user cu ON cu.id = ms.coach_id
+          JOIN accounts_user lu ON lu.id = ms.learner_id
+         WHERE (ms.coach_id = %s OR ms.learner_id = %s) AND ms.ended_at IS NULL
+        UNION ALL
+        SELECT 'm', mu.id, NULL, mu.name, mu.region, NULL, NULL, NULL, NULL, NULL
+          FROM places_municipality mu
+         WHERE mu.id IN (SELECT municipality_id FROM courses_course WHERE {courses})
+            OR mu.id IN (SELECT v.municipality_id FROM places_venue v WHERE v.id IN
+                          (SELECT venue_id FROM courses_course WHERE {courses}))
+    """
+    return sql, [user_id, user_id, *values, *values]
+
+
+def feed_etag(user, region: str | None, since: date | None, language: str) -> str:
+    """The strong ETag of ``user``'s feed (quoted), from two statements."""
+    digest = hashlib.sha256()
+    person = (
+        user.pk, user.full_name, user.email, user.phone, language, region, since,
+        settings.KURSLOTSE_CALENDAR_DOMAIN, settings.KURSLOTSE_CALENDAR_ORGANIZER,
+        settings.DEFAULT_FROM_EMAIL, _code_digest(), _texts_digest(language),
+    )  # fmt: skip
+    digest.update(repr(person).encode())
+    with connection.cursor() as cursor:
+        cursor.execute(*_digest_statement(user.pk, region, since))
+        digest.update(repr(cursor.fetchone()).encode())
+        cursor.execute(*_rows_statement(user.pk, region, since))
+        digest.update(repr(sorted(cursor.fetchall(), key=repr)).encode())
+    return '"' + digest.hexdigest()[:32] + '"'
