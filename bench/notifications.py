@@ -694,8 +694,8 @@ def main() -> int:
         setup_django()
         import redis
         from django.core.management import call_command
-        from courses.notifications import session_payload
 
+        from courses.notifications import session_payload
         from notifications.constants import Channel
         from notifications.models import Notification
 
