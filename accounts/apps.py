@@ -8,11 +8,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from common import retention
-        from notifications.calls import needs_a_call
-        from notifications.constants import Kind
-        from notifications.essential import always_by_email
 
         from . import (
+            notifications,
             schema,  # noqa: F401  (registers the OpenAPI auth extension)
             selectors,
             services,
@@ -39,8 +37,7 @@ class AccountsConfig(AppConfig):
         # The warning before an unused account is erased: by email even to
         # those who chose no email notifications, by the office's call to
         # those without an address.
-        always_by_email(Kind.ERASURE_WARNING)
-        needs_a_call(Kind.ERASURE_WARNING)
+        notifications.register()
         retention.register(
             retention.RetentionRule(
                 key="access_log",

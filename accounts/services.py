@@ -269,8 +269,9 @@ def warn_inactive_accounts_before(*, cutoff: datetime) -> int:
     mark on the person (``erasure_warned_at``) is set by a conditional update in
     the notification's transaction, and only the run that set it writes one.
     """
-    from notifications.constants import Kind
     from notifications.services import notify
+
+    from .notifications import Kind
 
     User = get_user_model()
     now = timezone.now()

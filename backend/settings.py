@@ -304,7 +304,17 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # delays anything else. The Redis visibility timeout (above) is longer than
 # any task runs; reminders are rows found by the sweep, never long-ETA tasks.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_ROUTES = {"notifications.tasks.deliver": {"queue": "notifications"}}
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.deliver_batch": {"queue": "notifications"},
+    "notifications.tasks.deliver": {"queue": "notifications"},
+}
+# Celery's Django fixup closes the database connection before and after every
+# task unless told to reuse it (a new authenticated connection cost a
+# notification 8-10 ms). Workers keep it as Django keeps it between requests:
+# backend/celery.py runs close_old_connections() around each task, which
+# honours CONN_MAX_AGE and CONN_HEALTH_CHECKS (and closes it after an error);
+# the fixup then closes it itself only after this many tasks.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
 # Publishing never retries (the sweep does); a worker that lost Redis keeps
 # reconnecting (broker_connection_retry) until it is back.

@@ -15,3 +15,9 @@ class CalendarsConfig(AppConfig):
             "calendar_feed", _("Calendar link"), export=selectors.personal_data_of,
             erase=services.erase_feed_token_of,
         )  # fmt: skip
+        from notifications.registry import register_attachment
+
+        from .mail import invitation_of
+
+        # Emails about a course or meeting carry its invitation (text/calendar).
+        register_attachment(invitation_of)

@@ -9,24 +9,15 @@ class CoachingConfig(AppConfig):
     def ready(self) -> None:
         from accounts.personal_data import register_section
         from common import retention
-        from notifications.calls import needs_a_call
-        from notifications.constants import Kind
 
-        from . import selectors, services
+        from . import notifications, selectors, services
 
         register_section(
             "coaching", _("Coaching"), export=selectors.personal_data_of,
             erase=lambda person, by: services.erase_coaching_of(person=person, by=by),
         )  # fmt: skip
-        # Learners without email (registered by phone) hear of their coach and
-        # their meetings from the office (notifications/calls.py).
-        needs_a_call(
-            Kind.MATCH_ACCEPTED,
-            Kind.MEETING_SCHEDULED,
-            Kind.MEETING_CHANGED,
-            Kind.MEETING_CANCELLED,
-            Kind.MENTORSHIP_ENDED,
-        )
+        # Its notification kinds (texts, who needs a call), and meeting reminders.
+        notifications.register()
         retention.register(
             retention.RetentionRule(
                 key="coach_notes",

@@ -20,10 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.constants import AccessWhat
 from accounts.roles import COACH, has_role
 from accounts.services import log_access
+from calendars.mail import calendar
 from common.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from common.validators import check_fields
-from notifications.constants import Kind
-from notifications.payloads import calendar, meeting_payload
 from notifications.services import notify
 
 from . import locking, matching, selectors
@@ -51,6 +50,7 @@ from .models import (
     Mentorship,
     Milestone,
 )
+from .notifications import Kind, meeting_payload
 
 # --- Errors a user can cause -------------------------------------------------------------
 

@@ -9,9 +9,8 @@ class CoursesConfig(AppConfig):
     def ready(self) -> None:
         from accounts.personal_data import ERASE_FIRST, register_section
         from common import retention
-        from notifications.calls import needs_a_call
 
-        from . import selectors, services
+        from . import notifications, selectors, services
 
         # Bookings erase first: they take the course capacity lock (the one lock order).
         register_section(
@@ -32,23 +31,5 @@ class CoursesConfig(AppConfig):
                 remove=services.anonymise_bookings_ended_before_moment,
             )
         )
-        from notifications.constants import Kind
-
-        # What people without email must hear from the office by phone: what
-        # asks them to act (an offer) or changes where and when they go.
-        # Confirmations and waiting-list places are told during the call that
-        # books them; reminders are not worth a call.
-        needs_a_call(
-            Kind.OFFER_MADE,
-            Kind.OFFER_EXPIRED,
-            Kind.BOOKING_CANCELLED,
-            Kind.COURSE_CANCELLED,
-            Kind.COURSE_CHANGED,
-            Kind.SESSION_CANCELLED,
-            Kind.SESSION_MOVED,
-            Kind.WAITLIST_PRIORITY,
-            Kind.WAITLIST_REMOVED,
-            # "The room has changed": what the office writes to everyone, it
-            # tells those without email by phone.
-            Kind.COURSE_MESSAGE,
-        )
+        # Its notification kinds (texts, who needs a call), and its reminders.
+        notifications.register()

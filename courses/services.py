@@ -20,10 +20,9 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import COORDINATOR, has_role
+from calendars.mail import calendar
 from common.errors import Busy, Conflict, DomainError, InvalidInput, NotAllowed
 from common.validators import SingleLineValidator, check_fields, has_control_characters
-from notifications.constants import Kind
-from notifications.payloads import calendar, course_payload, session_payload
 from notifications.services import notify
 
 from . import locking, schedule, selectors
@@ -59,6 +58,7 @@ from .models import (
     CourseSession,
     SkippedDate,
 )
+from .notifications import Kind, course_payload, session_payload
 from .schedule import Plan, Skip
 
 logger = logging.getLogger(__name__)

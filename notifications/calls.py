@@ -9,22 +9,20 @@ channel, ``/manage/calls/``): whom to call, their phone and language, and
 what to tell them, until someone marks the call done.
 
 The outbox knows no domain: the apps that own the kinds declare which of them
-need a call, from their ``AppConfig.ready`` (``courses/apps.py``,
-``coaching/apps.py``). A kind nobody declared (a reminder, a confirmation
-given on the phone anyway) reaches people without email in the inbox only.
+need a call when they register them (``registry.register_kind(...,
+needs_call=True)``, from ``courses/notifications.py``,
+``coaching/notifications.py``, ``accounts/notifications.py``). A kind nobody
+declared (a reminder, a confirmation given on the phone anyway) reaches
+people without email in the inbox only.
 """
 
-_CALL_KINDS: set[str] = set()
-
-
-def needs_a_call(*kinds: str) -> None:
-    """Declare kinds that people without email must hear of by phone."""
-    _CALL_KINDS.update(str(kind) for kind in kinds)
+from . import registry
 
 
 def call_kinds() -> frozenset[str]:
-    return frozenset(_CALL_KINDS)
+    return frozenset(kind.name for kind in registry.kinds() if kind.needs_call)
 
 
 def needs_call(kind: str | None) -> bool:
-    return kind is not None and str(kind) in _CALL_KINDS
+    registered = registry.kind(kind)
+    return registered is not None and registered.needs_call

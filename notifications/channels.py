@@ -1,24 +1,36 @@
-"""How a notification reaches a person. Each channel sends one outbox row.
+"""How a notification reaches a person.
 
-A channel raises ``TransientError`` when trying again later may work (the
-mail server is away) and ``PermanentError`` when it will not (the address is
-refused). Adding SMS or a messenger means one more class here and its name in
-``CHANNELS``.
+A channel sends outbox rows: ``send(row)`` one, or ``session()`` a context
+in which ``send(row)`` is called for each row of a batch over one connection
+(the email channel keeps one SMTP connection open for the whole batch). It
+raises ``TransientError`` when trying again later may work (the mail server
+is away) and ``PermanentError`` when it will not (the address is refused); a
+``TransientError`` with ``broken=True`` says the connection itself failed, so
+the rest of a batch should not wait for it again and again. Adding SMS or a
+messenger means one more class here and its name in ``CHANNELS``.
 """
 
+import contextlib
 import smtplib
+from collections.abc import Iterator
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 from django.utils.translation import get_language_bidi, override
 
+from . import registry
 from .models import Notification
 from .texts import render
 
 
 class TransientError(Exception):
     """Delivery failed for now; try again later."""
+
+    def __init__(self, message: str, *, broken: bool = False):
+        super().__init__(message)
+        self.broken = broken  # the connection failed, not only this message
 
 
 class PermanentError(Exception):
@@ -33,6 +45,10 @@ class InboxChannel:
     def send(self, notification: Notification) -> None:
         return None
 
+    @contextlib.contextmanager
+    def session(self) -> Iterator["InboxChannel"]:
+        yield self
+
 
 class OfficeCallChannel:
     """The coordination office's call list (``calls.py``): the row itself is
@@ -43,6 +59,10 @@ class OfficeCallChannel:
     def send(self, notification: Notification) -> None:
         return None
 
+    @contextlib.contextmanager
+    def session(self) -> Iterator["OfficeCallChannel"]:
+        yield self
+
 
 class EmailChannel:
     """Plain text and HTML in the recipient's language, plus a calendar
@@ -51,13 +71,24 @@ class EmailChannel:
     name = "email"
 
     def send(self, notification: Notification) -> None:
+        """One message over its own connection (what ``message.send()`` does)."""
         message = self.build(notification)
         try:
             message.send(fail_silently=False)
-        except smtplib.SMTPRecipientsRefused as error:
-            raise PermanentError(f"recipient refused: {error.recipients}") from error
-        except (TimeoutError, smtplib.SMTPException, OSError) as error:
-            raise TransientError(f"{type(error).__name__}: {error}") from error
+        except Exception as error:
+            sorted_error = _sorted(error)
+            if sorted_error is error:
+                raise
+            raise sorted_error from error
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator["_EmailSession"]:
+        """Send a batch over one SMTP connection, opened at the first message."""
+        sender = _EmailSession(self)
+        try:
+            yield sender
+        finally:
+            sender.close()
 
     def build(self, notification: Notification) -> EmailMultiAlternatives:
         recipient = notification.recipient
@@ -65,13 +96,13 @@ class EmailChannel:
             # The address was removed since the row was queued: nobody to send to.
             raise PermanentError("the recipient has no email address")
         language = recipient.preferred_language or settings.LANGUAGE_CODE
-        # The invitation first: the text mentions the calendar file only if it is attached.
-        invitation = calendar_invitation(notification)
+        # Attachments first: the text mentions the calendar file only if it is attached.
+        attachments = registry.attachments_for(notification)
         text = render(
             notification.kind,
             notification.payload,
             language,
-            calendar_attached=invitation is not None,
+            calendar_attached=any(each.mentions for each in attachments),
         )
         with override(language):
             context = {
@@ -89,30 +120,53 @@ class EmailChannel:
             headers={"X-Kurslotse-Notification": notification.idempotency_key},
         )
         message.attach_alternative(html, "text/html")
-        if invitation is not None:
-            from calendars.mail import attach_invitation
-
-            _content_type, ics = invitation
-            attach_invitation(message, ics, notification.payload["calendar"]["method"])
-            # Replies to an invitation (accept/decline, or a plain answer) go
-            # to the organizer's mailbox, which the office reads (RFC 6047).
-            message.reply_to = [settings.KURSLOTSE_CALENDAR_ORGANIZER]
+        for attachment in attachments:
+            attachment.attach(message)
         return message
 
 
-def calendar_invitation(notification: Notification) -> tuple[str, bytes] | None:
-    """The iCalendar part for events that change someone's calendar, if any."""
-    calendar = notification.payload.get("calendar")
-    if not calendar:
-        return None
-    from calendars.invitations import invitation_for
+def _sorted(error: Exception) -> Exception:
+    """An SMTP error as the outbox treats it: refused recipients for good,
+    the rest for now (the connection itself broken, or just this message)."""
+    if isinstance(error, PermanentError | TransientError):
+        return error
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return PermanentError(f"recipient refused: {error.recipients}")
+    broken = isinstance(error, smtplib.SMTPServerDisconnected | TimeoutError | OSError)
+    if broken or isinstance(error, smtplib.SMTPException):
+        return TransientError(f"{type(error).__name__}: {error}", broken=broken)
+    return error
 
-    return invitation_for(
-        kind=calendar["type"],
-        object_id=calendar["id"],
-        method=calendar["method"],
-        recipient=notification.recipient,
-    )
+
+class _EmailSession:
+    """One SMTP connection for a batch: opened at the first message, opened
+    again after it broke, closed at the end (``EmailChannel.session``)."""
+
+    def __init__(self, channel: EmailChannel):
+        self.channel = channel
+        self.connection: BaseEmailBackend | None = None
+
+    def send(self, notification: Notification) -> None:
+        message = self.channel.build(notification)
+        try:
+            if self.connection is None:
+                self.connection = get_connection(fail_silently=False)
+                self.connection.open()
+            message.connection = self.connection
+            self.connection.send_messages([message])
+        except Exception as error:
+            sorted_error = _sorted(error)
+            if isinstance(sorted_error, TransientError) and sorted_error.broken:
+                self.close()
+            if sorted_error is error:
+                raise
+            raise sorted_error from error
+
+    def close(self) -> None:
+        if self.connection is not None:
+            connection, self.connection = self.connection, None
+            with contextlib.suppress(Exception):
+                connection.close()
 
 
 CHANNELS = {

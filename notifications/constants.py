@@ -1,38 +1,11 @@
-"""Kinds of notification, channels and delivery states."""
+"""Channels and delivery states of the outbox.
+
+The kinds of notification belong to the apps that send them (``courses/
+notifications.py``, ``coaching/notifications.py``, ``accounts/
+notifications.py``), registered in ``registry.py``."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-
-class Kind(models.TextChoices):
-    BOOKING_CONFIRMED = "booking_confirmed", _("Booking confirmed")
-    BOOKING_WAITLISTED = "booking_waitlisted", _("On the waiting list")
-    BOOKING_CANCELLED = "booking_cancelled", _("Booking cancelled")
-    OFFER_MADE = "offer_made", _("A place is free for you")
-    OFFER_EXPIRING = "offer_expiring", _("Your offered place expires soon")
-    OFFER_EXPIRED = "offer_expired", _("Your offered place has expired")
-    SESSION_MOVED = "session_moved", _("A course date has moved")
-    SESSION_CANCELLED = "session_cancelled", _("A course date is cancelled")
-    COURSE_CANCELLED = "course_cancelled", _("A course is cancelled")
-    COURSE_CHANGED = "course_changed", _("A course has changed")
-    SESSION_REMINDER = "session_reminder", _("Your course tomorrow")
-    MEETING_REMINDER = "meeting_reminder", _("Your meeting soon")
-    MATCH_PROPOSED = "match_proposed", _("A learner was proposed to you")
-    MATCH_ACCEPTED = "match_accepted", _("Your coach accepted")
-    MATCH_DECLINED = "match_declined", _("A coach declined a proposal")
-    PROPOSAL_EXPIRED = "proposal_expired", _("A proposal expired unanswered")
-    MEETING_SCHEDULED = "meeting_scheduled", _("Meeting scheduled")
-    MEETING_CHANGED = "meeting_changed", _("Meeting changed")
-    MEETING_CANCELLED = "meeting_cancelled", _("Meeting cancelled")
-    MENTORSHIP_ENDED = "mentorship_ended", _("Coaching ended")
-    # Owned by courses (services.send_course_message): a coordinator's or
-    # teacher's own words, in a frame in the recipient's language.
-    COURSE_MESSAGE = "course_message", _("A message about your course")
-    WAITLIST_PRIORITY = "waitlist_priority", _("You are first on the waiting list")
-    WAITLIST_REMOVED = "waitlist_removed", _("Taken off the waiting list")
-    # Owned by accounts (services.warn_inactive_accounts_before): the account
-    # will be erased unless the person signs in (retention, README "Data protection").
-    ERASURE_WARNING = "erasure_warning", _("Your account will be deleted")
 
 
 class Channel(models.TextChoices):

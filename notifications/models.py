@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from common.validators import validate_single_line
 
-from .constants import Channel, Kind, Status
+from . import registry
+from .constants import Channel, Status
 
 
 class Notification(models.Model):
@@ -17,7 +18,9 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("recipient"),
     )
-    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    # The kinds the apps registered (registry.py): a callable, so a new kind
+    # needs no migration of the outbox.
+    kind = models.CharField(_("kind"), max_length=40, choices=registry.kind_choices)
     channel = models.CharField(
         _("channel"), max_length=16, choices=Channel.choices, default=Channel.INBOX
     )

@@ -1,31 +1,41 @@
 """The outbox: queue notifications with the change that causes them, deliver
-each exactly once from Celery workers, and sweep up whatever was missed.
+each exactly once from Celery workers, in batches, and sweep up whatever was
+missed.
 
-``notify`` writes one row per channel in the caller's transaction and asks a
-worker to deliver it once that transaction commits (the task carries only the
-id). ``deliver`` claims the row under a lock and does nothing unless it is
-still due, so a duplicate task or a retry never sends twice. ``sweep`` runs
-every minute from celery beat: it frees rows a dead worker left in
-``sending``, re-enqueues everything due (Redis was down, a worker died) and
-queues the reminders that have come due. Reminders are rows, not long-ETA
-tasks, so they survive restarts and Redis' visibility timeout.
+``notify`` writes the rows of all of a person's channels in one insert, in
+the caller's transaction, and once that transaction commits hands the ids of
+every row it queued to the workers in one task per ``DELIVERY_BATCH``.
+``deliver_batch`` claims the rows that are still due in one statement (row
+locks with a status guard, ``SKIP LOCKED``: a duplicate task or a second
+worker gets nothing twice), sends them over one connection per channel and
+marks each one sent the moment the mail server accepted it, so a worker
+killed in the middle of a batch leaves the rows it sent marked and the others
+claimable again once their claim expires. ``sweep`` runs every minute from
+celery beat: it frees rows a dead worker left in ``sending``, queues the
+reminders the apps registered and re-enqueues everything due (Redis was down,
+a worker died) in batches. Reminders are rows, not long-ETA tasks, so they
+survive restarts and Redis' visibility timeout.
 """
 
 import json
 import logging
 import re
+import time
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import Conflict
 from common.outages import breaker
 
+from . import registry
 from .calls import needs_call
 from .channels import CHANNELS, PermanentError, TransientError
 from .constants import (
@@ -41,6 +51,16 @@ from .essential import is_essential
 from .models import Notification
 
 logger = logging.getLogger(__name__)
+
+# Rows per delivery task: one claim, one SMTP connection, one task per this
+# many. Small enough that a batch is sent long before its claim expires
+# (STUCK_AFTER_MINUTES) and that two workers share a backlog evenly.
+DELIVERY_BATCH = 100
+# Enough for every reminder of a district day in one sweep, small enough to hold.
+SWEEP_BATCH = 20_000
+# After this many broken connections in a row, the rest of a batch is not tried
+# (the mail server is away or stalled): it waits for its next attempt.
+BROKEN_CONNECTIONS = 2
 
 
 def channels_of(recipient, kind: str | None = None) -> list[str]:
@@ -62,27 +82,70 @@ def notify(*, recipient, kind: str, key: str, payload: dict | None = None) -> li
     """Queue ``kind`` for ``recipient`` on each of their channels; idempotent per ``key``.
 
     Call inside the transaction of the change, so both commit or neither does.
+    One ``INSERT … ON CONFLICT DO NOTHING`` writes every channel's row (a row
+    whose key exists already is left as it is and returned as it is); the new
+    queued rows go to the workers after the commit (``_enqueue_on_commit``).
     """
-    rows = []
     now = timezone.now()
+    # Counted as handed to the broker from the start: the publish after commit
+    # clears the mark if it fails, so the next sweep picks the row up.
+    handing_over = BROKER.available()
+    wanted = []
     for channel in channels_of(recipient, kind):
         listed = channel in LIST_CHANNELS  # the row is the delivery: sent as written
-        row, created = Notification.objects.get_or_create(
-            idempotency_key=f"{kind}:{key}:{recipient.pk}:{channel}",
-            defaults={
-                "recipient": recipient,
-                "kind": kind,
-                "channel": channel,
-                "payload": payload or {},
-                "status": Status.SENT if listed else Status.QUEUED,
-                "sent_at": now if listed else None,
-                "next_attempt_at": None if listed else now,
-            },
+        wanted.append(
+            Notification(
+                idempotency_key=f"{kind}:{key}:{recipient.pk}:{channel}",
+                recipient=recipient,
+                kind=kind,
+                channel=channel,
+                payload=payload or {},
+                status=Status.SENT if listed else Status.QUEUED,
+                sent_at=now if listed else None,
+                next_attempt_at=None if listed else now,
+                enqueued_at=now if handing_over and not listed else None,
+            )
         )
-        if created and row.status == Status.QUEUED:
-            transaction.on_commit(partial(enqueue, row.pk))
-        rows.append(row)
-    return rows
+    created = _insert_new(wanted)
+    queued = [row.pk for row in created if row.status == Status.QUEUED]
+    if queued:
+        _enqueue_on_commit(queued, marked=handing_over)
+    if len(created) == len(wanted):
+        return created
+    # A replay (the key exists already): the rows as they are.
+    existing = {row.idempotency_key: row for row in created}
+    missing = [row.idempotency_key for row in wanted if row.idempotency_key not in existing]
+    for row in Notification.objects.filter(idempotency_key__in=missing):
+        existing[row.idempotency_key] = row
+    return [existing[row.idempotency_key] for row in wanted if row.idempotency_key in existing]
+
+
+def _insert_new(rows: list[Notification]) -> list[Notification]:
+    """Insert ``rows`` in one statement, skipping those whose idempotency key
+    exists; returns the inserted ones with their ids.
+
+    ``bulk_create(ignore_conflicts=True)`` cannot say which rows it inserted
+    (it returns no ids), so this is its ``INSERT … ON CONFLICT DO NOTHING
+    RETURNING id, idempotency_key`` (PostgreSQL, and SQLite since 3.35)."""
+    if not rows:
+        return []
+    meta = Notification._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    returned = Notification.objects._insert(  # type: ignore[attr-defined]
+        rows,
+        fields=fields,
+        returning_fields=[meta.pk, meta.get_field("idempotency_key")],
+        on_conflict=OnConflict.IGNORE,
+    )
+    ids = {key: pk for pk, key in returned or ()}
+    inserted = []
+    for row in rows:
+        if row.idempotency_key in ids:
+            row.pk = ids[row.idempotency_key]
+            row._state.adding = False
+            row._state.db = "default"
+            inserted.append(row)
+    return inserted
 
 
 # After one failed publish, the rows of the next few seconds are left to the
@@ -94,70 +157,178 @@ BROKER = breaker(
 )
 
 
-def enqueue(notification_id: int) -> None:
-    """Hand a row to the workers. If the broker is unreachable, the sweep will
-    pick the row up later: the change that caused it has committed already.
+class _Pending:
+    """The ids ``notify`` queued in one transaction, handed over at its commit.
+
+    Every ``notify`` registers an ``on_commit`` hook (so a hook survives a
+    rolled-back savepoint only with its own rows' callers); the first hook to
+    run hands over everything pending, the others find nothing left. A new
+    transaction (or a rolled-back savepoint) starts a new list: Django gives
+    each its own list of hooks, which is what ties this list to it. An id of a
+    rolled-back savepoint may be handed over with the others: the worker finds
+    no such row and skips it."""
+
+    def __init__(self, hooks: list):
+        self.hooks = hooks
+        self.ids: list[int] = []
+        self.marked: list[int] = []
+
+    def flush(self) -> None:
+        ids, marked = self.ids, set(self.marked)
+        self.ids, self.marked = [], []
+        if ids:
+            _, failed = hand_over(ids)
+            unmark = [pk for pk in failed if pk in marked]
+            if unmark:  # the sweep will find them
+                Notification.objects.filter(pk__in=unmark).update(enqueued_at=None)
+
+
+def _enqueue_on_commit(ids: list[int], *, marked: bool) -> None:
+    connection = transaction.get_connection()
+    pending = getattr(connection, "_outbox_pending", None)
+    if pending is None or pending.hooks is not connection.run_on_commit:
+        pending = _Pending(connection.run_on_commit)
+        connection._outbox_pending = pending  # type: ignore[attr-defined]
+    pending.ids.extend(ids)
+    if marked:
+        pending.marked.extend(ids)
+    transaction.on_commit(pending.flush)
+
+
+def hand_over(ids: Sequence[int]) -> tuple[list[int], list[int]]:
+    """Hand rows to the workers, ``DELIVERY_BATCH`` ids per task; returns the
+    ids handed over and those that were not (the broker is away: the sweep
+    will pick them up later — the change that caused them has committed).
 
     Runs after the commit of the user's request, so it never raises: one
-    attempt, bounded by the broker's timeouts (settings), no retries."""
-    from .tasks import deliver
+    attempt per task, bounded by the broker's timeouts (settings), no
+    retries, and none at all while the broker is paused after a failure."""
+    from .tasks import deliver_batch
 
-    if not BROKER.available():
-        return
-    try:
-        deliver.apply_async((notification_id,), retry=False)
-    except Exception as error:  # the broker is down: never fail the user's request for it
-        logger.warning("Could not enqueue notification %s; the sweep will send it", notification_id)
-        BROKER.failed(error)
-        return
-    BROKER.succeeded()
-    Notification.objects.filter(pk=notification_id).update(enqueued_at=timezone.now())
+    done: list[int] = []
+    failed: list[int] = []
+    for start in range(0, len(ids), DELIVERY_BATCH):
+        chunk = list(ids[start : start + DELIVERY_BATCH])
+        if not BROKER.available():
+            failed.extend(chunk)
+            continue
+        try:
+            deliver_batch.apply_async((chunk,), retry=False)
+        except Exception as error:  # the broker is down: never fail the user's request for it
+            logger.warning(
+                "Could not enqueue notifications %s…; the sweep will send them", chunk[0]
+            )
+            BROKER.failed(error)
+            failed.extend(chunk)
+            continue
+        BROKER.succeeded()
+        done.extend(chunk)
+    return done, failed
+
+
+def enqueue(notification_id: int) -> None:
+    """Hand one row to the workers and note when (the sweep's way, for one)."""
+    done, _failed = hand_over([notification_id])
+    if done:
+        Notification.objects.filter(pk__in=done).update(enqueued_at=timezone.now())
 
 
 def _backoff(attempts: int) -> timedelta:
     return timedelta(minutes=2 ** max(attempts - 1, 0))
 
 
-def _claim(notification_id: int, now: datetime) -> Notification | None:
-    """Mark the row ``sending`` if it is due; None if someone else has it or it is done."""
+def _claim(ids: Iterable[int], now: datetime) -> list[Notification]:
+    """Mark the rows of ``ids`` that are still due ``sending``, and return them
+    with their recipients. Rows another worker holds are skipped, not waited
+    for (``SKIP LOCKED``); rows already sent, failed or not yet due are left
+    alone (the status guard). Two statements, whatever the batch's size."""
     with transaction.atomic():
-        row = (
-            Notification.objects.select_for_update(of=("self",))
+        rows = list(
+            Notification.objects.select_for_update(of=("self",), skip_locked=True)
             .select_related("recipient")
-            .filter(pk=notification_id)
-            .first()
+            .filter(pk__in=list(ids), status=Status.QUEUED)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .order_by("pk")
         )
-        if row is None or row.status != Status.QUEUED:
-            return None
-        if row.next_attempt_at and row.next_attempt_at > now:
-            return None
-        row.status = Status.SENDING
-        row.sending_since = now
-        row.attempts += 1
-        row.save(update_fields=["status", "sending_since", "attempts"])
-        return row
+        if rows:
+            Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
+                status=Status.SENDING, sending_since=now, attempts=F("attempts") + 1
+            )
+    for row in rows:
+        row.status, row.sending_since, row.attempts = Status.SENDING, now, row.attempts + 1
+    return rows
+
+
+def _mark_sent(row: Notification) -> None:
+    """One statement, right after the mail server accepted the message: a
+    worker killed later in the batch has this row marked already."""
+    Notification.objects.filter(pk=row.pk, status=Status.SENDING).update(
+        status=Status.SENT, sent_at=timezone.now(), sending_since=None, last_error=""
+    )
+
+
+def _release(rows: Sequence[Notification]) -> None:
+    """Give claimed rows back untried (the batch ran out of time): due at once,
+    the attempt not counted."""
+    Notification.objects.filter(pk__in=[row.pk for row in rows], status=Status.SENDING).update(
+        status=Status.QUEUED,
+        sending_since=None,
+        enqueued_at=None,
+        next_attempt_at=None,
+        attempts=F("attempts") - 1,
+    )
 
 
 def deliver(notification_id: int) -> str:
-    """Send one notification once. Returns what happened (for logs and tests)."""
-    now = timezone.now()
-    row = _claim(notification_id, now)
-    if row is None:
-        return "skipped"
+    """Send one notification once. Returns what happened (for logs and tests):
+    ``sent``, ``retry``, ``failed``, or ``skipped`` (not due, or not ours)."""
+    return deliver_batch([notification_id])[notification_id]
+
+
+def deliver_batch(ids: Sequence[int]) -> dict[int, str]:
+    """Send the rows of ``ids`` that are due, each once, over one connection
+    per channel. A row whose message fails is retried later or failed on its
+    own (``_retry_or_fail``); the others of the batch go on. After
+    ``BROKEN_CONNECTIONS`` broken connections in a row the rest wait for
+    their next attempt, and a batch that runs for half the claim's life gives
+    the rest back, so no claim expires while its worker still holds it."""
+    started = time.monotonic()
+    give_back_after = STUCK_AFTER_MINUTES * 60 / 2
+    results = dict.fromkeys(ids, "skipped")
+    rows = _claim(ids, timezone.now())
+    by_channel: dict[str, list[Notification]] = {}
+    for row in rows:
+        by_channel.setdefault(row.channel, []).append(row)
+    for name, group in by_channel.items():
+        broken, reason = 0, ""
+        with CHANNELS[name].session() as sender:
+            for index, row in enumerate(group):
+                if time.monotonic() - started > give_back_after:
+                    _release(group[index:])
+                    break
+                if broken >= BROKEN_CONNECTIONS:
+                    for rest in group[index:]:
+                        results[rest.pk] = _retry_or_fail(rest, f"not tried: {reason}")
+                    break
+                results[row.pk], broken_now, reason = _send_one(sender, row)
+                broken = broken + 1 if broken_now else 0
+    return results
+
+
+def _send_one(sender, row: Notification) -> tuple[str, bool, str]:
+    """Send one row of a batch: (what happened, whether the connection broke, why)."""
     try:
-        CHANNELS[row.channel].send(row)
+        sender.send(row)
     except TransientError as error:
-        return _retry_or_fail(row, str(error))
+        return _retry_or_fail(row, str(error)), error.broken, str(error)
     except PermanentError as error:
         _fail(row, str(error))
-        return "failed"
+        return "failed", False, str(error)
     except Exception as error:
         logger.exception("Delivering notification %s failed", row.pk)
-        return _retry_or_fail(row, f"{type(error).__name__}: {error}")
-    Notification.objects.filter(pk=row.pk).update(
-        status=Status.SENT, sent_at=timezone.now(), sending_since=None, last_error=""
-    )
-    return "sent"
+        return _retry_or_fail(row, f"{type(error).__name__}: {error}"), False, str(error)
+    _mark_sent(row)
+    return "sent", False, ""
 
 
 def _retry_or_fail(row: Notification, error: str) -> str:
@@ -183,19 +354,18 @@ def _fail(row: Notification, error: str) -> None:
     )
 
 
-# Enough for every reminder of a district day in one sweep, small enough to hold.
-SWEEP_BATCH = 20_000
-
-
 def sweep(now: datetime | None = None) -> dict:
-    """Free stuck rows, queue due reminders, re-enqueue everything due."""
+    """Free stuck rows, queue due reminders, re-enqueue everything due, in batches."""
     now = now or timezone.now()
     stuck = Notification.objects.filter(
         status=Status.SENDING, sending_since__lt=now - timedelta(minutes=STUCK_AFTER_MINUTES)
     ).update(status=Status.QUEUED, sending_since=None, next_attempt_at=None, enqueued_at=None)
-    from . import reminders
-
-    reminded = reminders.queue_due_reminders(now)
+    reminded = 0
+    for queue_due in registry.reminder_queuers():
+        # One transaction per app's reminders: their rows go to the workers in
+        # batches at its commit, not one task per reminder.
+        with transaction.atomic():
+            reminded += queue_due(now)
     recently_enqueued = now - timedelta(minutes=REENQUEUE_AFTER_MINUTES)
     due = list(
         Notification.objects.filter(status=Status.QUEUED)
@@ -204,8 +374,10 @@ def sweep(now: datetime | None = None) -> dict:
         .order_by("pk")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    for pk in due:
-        enqueue(pk)
+    done, _failed = hand_over(due)
+    for start in range(0, len(done), DELIVERY_BATCH):
+        chunk = done[start : start + DELIVERY_BATCH]
+        Notification.objects.filter(pk__in=chunk).update(enqueued_at=timezone.now())
     return {"unstuck": stuck, "reminders": reminded, "enqueued": len(due)}
 
 

@@ -9,7 +9,7 @@ profile changes old messages too.
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
@@ -22,7 +22,7 @@ from accounts.services import log_reads
 from common.errors import DomainError
 from common.web import safe_next
 
-from . import selectors, services
+from . import registry, selectors, services
 from .texts import render
 
 PAGE_SIZE = 20
@@ -43,21 +43,20 @@ class InboxView(RolePageMixin, TemplateView):
             {
                 "notification": n,
                 "text": render(n.kind, n.payload, language),
-                "link": _link_for(n.payload),
+                "link": _link_for(n),
             }
             for n in page
         ]
         return context
 
 
-def _link_for(payload: dict, name: str = "courses:detail") -> str:
-    """Where the message's subject lives, if it has a page (a course)."""
-    if "course" not in payload:
+def _link_for(notification, *, office: bool = False) -> str:
+    """Where the message's subject lives, if its kind has a page for it (the
+    app that registered the kind says where: ``registry.register_kind(link=…)``)."""
+    registered = registry.kind(notification.kind)
+    if registered is None or registered.link is None:
         return ""
-    try:
-        return reverse(name, args=[payload["course"]])
-    except NoReverseMatch:
-        return ""
+    return registered.link(notification.payload, office)
 
 
 class CallListView(RolePageMixin, TemplateView):
@@ -86,7 +85,7 @@ class CallListView(RolePageMixin, TemplateView):
                     "their_text": render(call.kind, call.payload, spoken)
                     if spoken != language
                     else None,
-                    "link": _link_for(call.payload, "courses:manage_course"),
+                    "link": _link_for(call, office=True),
                 }
             )
         # The phone number, name and message of each person: their contact details.

@@ -86,7 +86,7 @@ def _waiting_list_and_call_pages(world) -> list[str]:
     waiting = world.extra["waiting"]
     waiting.learner.bookings.filter(pk=waiting.pk).update(waitlist_priority=True,
                                                           priority_reason="Härtefall")  # fmt: skip
-    from notifications.constants import Kind
+    from courses.notifications import Kind
     from notifications.services import notify
 
     notify(recipient=caller, kind=Kind.WAITLIST_REMOVED, key="translations",

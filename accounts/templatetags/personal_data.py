@@ -138,16 +138,19 @@ def _choices() -> dict:
     from coaching import constants as coaching
     from courses import constants as courses
     from notifications import constants as notifications
+    from notifications.registry import kind_choices
 
     names: dict = {}
     for choices in (
         coaching.RequestStatus, coaching.EndReason, coaching.MilestoneKind,
         coaching.MeetingStatus, coaching.GermanLevel, coaching.ShiftPattern, coaching.Gender,
         courses.BookingStatus, courses.CancelReason, courses.AttendanceStatus,
-        notifications.Kind, notifications.Channel, notifications.Status,
+        notifications.Channel, notifications.Status,
     ):  # fmt: skip
         for value, name in choices.choices:
             names.setdefault(value, name)
+    for value, name in kind_choices():  # notification kinds, as their apps registered them
+        names.setdefault(value, name)
     return names
 
 

@@ -18,7 +18,7 @@ from accounts.models import Consent
 from accounts.roles import LEARNER
 from accounts.selectors import consent_state, consents_for_export, current_consents
 from accounts.services import record_consent
-from notifications.constants import Kind
+from courses.notifications import Kind
 from notifications.services import notify
 from places.models import Municipality
 

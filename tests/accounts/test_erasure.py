@@ -14,11 +14,12 @@ from accounts.services import PersonNotErasable, erase_person, export_person, lo
 from calendars.services import feed_token
 from coaching.constants import EndReason, RequestStatus
 from coaching.models import CoachingRequest, CoachNote, Meeting, Mentorship, Milestone
+from coaching.notifications import Kind as CoachingKind
 from common.errors import InvalidInput
 from courses import services as course_services
 from courses.constants import BookingStatus
 from courses.models import Booking
-from notifications.constants import Kind
+from courses.notifications import Kind
 from notifications.models import Notification
 from notifications.services import notify
 
@@ -94,7 +95,7 @@ def person_everywhere():
         note=f"Gespräch von {NAME}", recorded_by=coach,
     )  # fmt: skip
     open_request = request_of(person, programme="care")
-    notify(recipient=person, kind=Kind.MATCH_ACCEPTED, key="x", payload={"name": NAME})
+    notify(recipient=person, kind=CoachingKind.MATCH_ACCEPTED, key="x", payload={"name": NAME})
     notify(recipient=coordinator, kind=Kind.COURSE_MESSAGE, key="y",
            payload={"sender": NAME, "title": "Raum"})  # fmt: skip
     log_access(actor=coordinator, subject=person, what="coach_notes", object_ids=[mentorship.pk])
@@ -152,12 +153,12 @@ def test_erasure_keeps_the_figures_as_anonymous_records(clock):
 def test_erasure_ends_the_mentorship_and_tells_the_coach_without_the_reason(clock):
     world = person_everywhere()
     erase_person(person=world["person"], by=world["coordinator"], reason="Brief: Geheimgrund")
-    told = Notification.objects.filter(recipient=world["coach"], kind=Kind.MENTORSHIP_ENDED)
+    told = Notification.objects.filter(recipient=world["coach"], kind=CoachingKind.MENTORSHIP_ENDED)
     assert told.exists()
     assert all("Geheimgrund" not in str(row.payload) for row in told)
     # The coach's calendar drops the meeting that was to come.
     assert Notification.objects.filter(
-        recipient=world["coach"], kind=Kind.MEETING_CANCELLED
+        recipient=world["coach"], kind=CoachingKind.MEETING_CANCELLED
     ).exists()
     assert not Mentorship.objects.filter(pk=world["mentorship"].pk).exists()
     assert not CoachingRequest.objects.filter(pk=world["open_request"].pk).exists()
@@ -200,7 +201,9 @@ def test_erasing_a_coach_keeps_the_learners_history_and_returns_them_to_matching
     assert Milestone.objects.filter(pk=milestone.pk).exists()
     again = CoachingRequest.objects.get(learner=learner, status=RequestStatus.OPEN)
     assert again.programme == request.programme and again.availability == request.availability
-    assert Notification.objects.filter(recipient=learner, kind=Kind.MENTORSHIP_ENDED).exists()
+    assert Notification.objects.filter(
+        recipient=learner, kind=CoachingKind.MENTORSHIP_ENDED
+    ).exists()
     assert [text for text in IDENTIFIERS if text.lower() in dump_database().lower()] == []
 
 
@@ -255,7 +258,7 @@ def test_the_export_holds_every_section(clock):
     assert [row["what"] for row in sections["access_log"]] == ["coach_notes"]
     assert sections["calendar_feed"]["issued"].startswith("2031-03-04T")
     assert {n["kind"] for n in sections["notifications"]} == {
-        Kind.MATCH_ACCEPTED,
+        CoachingKind.MATCH_ACCEPTED,
         Kind.BOOKING_CONFIRMED,
         Kind.BOOKING_WAITLISTED,
     }

@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AccessLog, User
+from accounts.notifications import Kind as AccountKind
 from accounts.roles import COACH, COORDINATOR, LEARNER
 from accounts.services import log_access, register_participant_by_phone
 from coaching.models import CoachNote
@@ -24,7 +25,8 @@ from common import retention
 from common.models import RetentionRun
 from common.services import run_retention
 from courses import services as course_services
-from notifications.constants import Channel, Kind, Status
+from courses.notifications import Kind
+from notifications.constants import Channel, Status
 from notifications.models import Notification
 
 from ..calendars.conftest import make_mentorship
@@ -181,7 +183,7 @@ def test_an_unused_account_is_warned_by_email_in_its_language_once(
     )
     assert "melden Sie sich einfach vorher an" in message.body
     email = Notification.objects.get(recipient=person, channel=Channel.EMAIL)
-    assert email.status == Status.SENT and email.kind == Kind.ERASURE_WARNING
+    assert email.status == Status.SENT and email.kind == AccountKind.ERASURE_WARNING
 
     # Again the same night, and the next: no second warning.
     run = run_and_deliver(T + UNUSED + DAY, django_capture_on_commit_callbacks)
@@ -241,7 +243,7 @@ def test_people_without_email_are_measured_by_their_last_booking_and_called_by_t
     assert run_at(last_booked + UNUSED - DAY).removed["unused_accounts_warned"] == 0
     run = run_at(last_booked + UNUSED + DAY)
     assert run.removed["unused_accounts_warned"] == 1
-    rows = Notification.objects.filter(recipient=caller, kind=Kind.ERASURE_WARNING)
+    rows = Notification.objects.filter(recipient=caller, kind=AccountKind.ERASURE_WARNING)
     assert set(rows.values_list("channel", flat=True)) == {Channel.INBOX, Channel.OFFICE_CALL}
     call = rows.get(channel=Channel.OFFICE_CALL)
     assert call.payload["by_phone"] is True

@@ -10,7 +10,7 @@ from accounts.roles import LEARNER
 from courses import services
 from courses.constants import BookingStatus, CancelReason, CourseStatus
 from courses.models import Booking, CourseSession
-from notifications.constants import Kind
+from courses.notifications import Kind
 from notifications.models import Notification
 from notifications.texts import render
 

@@ -18,7 +18,7 @@ from accounts.roles import LEARNER
 from courses import closures, selectors, services
 from courses.constants import MAX_CLOSURE_DAYS, CourseStatus, SkipReason
 from courses.models import Closure, Course, CourseSession, SkippedDate
-from notifications.constants import Kind
+from courses.notifications import Kind
 from notifications.models import Notification
 from notifications.texts import render
 

@@ -22,7 +22,7 @@ from accounts.roles import COORDINATOR, LEARNER
 from courses import services
 from courses.constants import BookingStatus, SessionStatus
 from courses.models import Booking, Course, CourseChange, CourseSession
-from notifications.constants import Kind
+from courses.notifications import Kind
 from notifications.models import Notification
 from notifications.texts import render
 

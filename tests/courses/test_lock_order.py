@@ -27,7 +27,7 @@ from accounts.roles import COORDINATOR, LEARNER
 from courses import locking, services
 from courses.constants import BookingStatus, CancelReason, CourseStatus
 from courses.models import Booking
-from notifications.constants import Kind
+from courses.notifications import Kind
 from notifications.models import Notification
 
 from ..factories import CourseFactory, UserFactory

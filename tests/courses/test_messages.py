@@ -16,8 +16,8 @@ from accounts.roles import COACH, COORDINATOR, LEARNER, TEACHER
 from courses import services
 from courses.constants import MESSAGE_BODY_MAX_LENGTH, MESSAGE_SUBJECT_MAX_LENGTH, MESSAGES_LISTED
 from courses.models import CourseMessage
+from courses.notifications import Kind
 from notifications.channels import EmailChannel
-from notifications.constants import Kind
 from notifications.models import Notification
 
 from ..conftest import client_for

@@ -17,7 +17,7 @@ from common.errors import Busy
 from courses import services
 from courses.constants import BookingStatus, CourseStatus, Format, SessionStatus
 from courses.models import Booking, Course
-from notifications.constants import Kind
+from courses.notifications import Kind
 from notifications.models import Notification
 
 from ..factories import CourseFactory, UserFactory, VenueFactory, municipality

@@ -14,7 +14,8 @@ from accounts.services import register_participant_by_phone
 from courses import selectors, services
 from courses.constants import BookingStatus, CancelReason
 from courses.models import Booking
-from notifications.constants import Channel, Kind
+from courses.notifications import Kind
+from notifications.constants import Channel
 from notifications.models import Notification
 
 from ..factories import CourseFactory, UserFactory

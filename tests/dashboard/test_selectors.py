@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from coaching.models import Mentorship, Milestone
 from courses import services
+from courses.notifications import Kind
 from dashboard import selectors
 from dashboard.forms import Filters, quarter_of
-from notifications.constants import Channel, Kind, Status
+from notifications.constants import Channel, Status
 from notifications.models import Notification
 
 from ..factories import CourseFactory, UserFactory, municipality

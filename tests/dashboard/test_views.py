@@ -10,7 +10,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from courses import services
-from notifications.constants import Channel, Kind, Status
+from courses.notifications import Kind
+from notifications.constants import Channel, Status
 from notifications.models import Notification
 
 from ..factories import CourseFactory, UserFactory, municipality

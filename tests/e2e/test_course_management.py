@@ -11,7 +11,7 @@ from accounts.roles import COORDINATOR, LEARNER
 from courses import services
 from courses.constants import CourseStatus, SessionStatus
 from courses.models import Course
-from notifications.constants import Kind
+from courses.notifications import Kind
 from notifications.models import Notification
 
 from ..factories import CourseFactory, UserFactory, municipality

@@ -9,7 +9,8 @@ import pytest
 from accounts.roles import COORDINATOR, LEARNER
 from courses import services
 from courses.constants import BookingStatus
-from notifications.constants import Channel, Kind
+from courses.notifications import Kind
+from notifications.constants import Channel
 from notifications.models import Notification
 
 from ..factories import CourseFactory, UserFactory, municipality

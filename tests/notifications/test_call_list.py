@@ -9,11 +9,13 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.roles import LEARNER
 from accounts.services import register_participant_by_phone
+from coaching.notifications import Kind as CoachingKind
 from courses import services as course_services
 from courses.constants import BookingStatus
+from courses.notifications import Kind
 from notifications import calls, services
 from notifications.channels import EmailChannel, PermanentError
-from notifications.constants import Channel, Kind, Status
+from notifications.constants import Channel, Status
 from notifications.models import Notification
 
 from ..factories import CourseFactory, UserFactory, municipality
@@ -36,7 +38,7 @@ def channels(person, kind):
 
 def test_the_owners_declare_which_kinds_need_a_call():
     assert {Kind.OFFER_MADE, Kind.BOOKING_CANCELLED, Kind.COURSE_CANCELLED, Kind.SESSION_MOVED,
-            Kind.SESSION_CANCELLED, Kind.WAITLIST_REMOVED, Kind.MEETING_CANCELLED} <= (
+            Kind.SESSION_CANCELLED, Kind.WAITLIST_REMOVED, CoachingKind.MEETING_CANCELLED} <= (
         calls.call_kinds()
     )  # fmt: skip
     assert Kind.SESSION_REMINDER not in calls.call_kinds()

@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.roles import LEARNER
-from notifications.constants import Kind
+from courses.notifications import Kind
 from notifications.selectors import inbox_of
 from notifications.services import notify
 

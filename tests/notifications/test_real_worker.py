@@ -185,9 +185,11 @@ def test_killing_the_worker_mid_send_loses_nothing_and_sends_nothing_twice(rig):
     worker.kill()
     assert emails().filter(status=Status.SENDING).count() == 1
 
-    rig["worker"]()
-    later = timezone.now() + dt.timedelta(minutes=11)  # past the stuck threshold
+    # The sweep's clock is 11 minutes ahead (past the stuck threshold): run it
+    # before the new worker starts, or it would also free that worker's live claims.
+    later = timezone.now() + dt.timedelta(minutes=11)
     services.sweep(now=later)
+    rig["worker"]()
     wait_for(lambda: not emails().exclude(status=Status.SENT).exists(), timeout=90, what="all sent")
     received = catcher.keys()
     assert sorted(received) == sorted(keys), "every message exactly once"
@@ -245,3 +247,51 @@ def test_with_redis_stopped_a_course_cancellation_tries_the_broker_once_and_its_
         timeout=10, what="every cancellation marked sent",
     )  # fmt: skip
     assert len(set(catcher.keys())) == 28, "each email exactly once"
+
+
+def queued_without_tasks(count: int) -> list[str]:
+    """``count`` bookings whose emails are queued but were never handed to the
+    broker (as after an outage), so that one sweep hands them over as one batch."""
+    from backend.celery import app
+
+    app.conf.task_always_eager = False
+    previous = app.conf.broker_url
+    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    reset_connections(app)
+    try:
+        for _ in range(count):
+            book()
+    finally:
+        app.conf.broker_url = previous
+        reset_connections(app)
+        services.BROKER.reset()
+    assert not emails().exclude(enqueued_at=None).exists()
+    return sorted(emails().values_list("idempotency_key", flat=True))
+
+
+def test_a_worker_killed_mid_batch_leaves_what_it_sent_marked_and_the_rest_claimable_later(rig):
+    """One task of 12 rows over one SMTP connection; the worker dies while the
+    mail server holds one message. What it sent is marked sent, the rest stay
+    claimed until the claim expires, and then each of the 12 arrives once."""
+    catcher = rig["catcher"]
+    catcher.delay = 0.3
+    keys = queued_without_tasks(12)
+    worker = rig["worker"]()
+    assert services.sweep()["enqueued"] == 12  # one task of 12
+    wait_for(lambda: len(catcher.messages) >= 3, what="a few deliveries of the batch")
+    worker.kill()
+    delivered = set(catcher.keys())
+    sent = set(emails().filter(status=Status.SENT).values_list("idempotency_key", flat=True))
+    assert sent <= delivered, "only what the mail server accepted is marked sent"
+    assert len(sent) >= 3
+    claimed = emails().filter(status=Status.SENDING)
+    assert claimed.count() == 12 - len(sent), "the rest of the batch is still claimed"
+    # Until the claim expires nobody takes those rows: the worker may only be slow.
+    assert set(services.deliver_batch(list(claimed.values_list("pk", flat=True))).values()) == {
+        "skipped"
+    }
+    services.sweep(now=timezone.now() + dt.timedelta(minutes=11))  # past the stuck threshold
+    assert not emails().filter(status=Status.SENDING).exists()
+    rig["worker"]()
+    wait_for(lambda: not emails().exclude(status=Status.SENT).exists(), timeout=90, what="all sent")
+    assert sorted(catcher.keys()) == keys, "every message exactly once"

@@ -7,7 +7,7 @@ import time_machine
 from django.utils import timezone
 
 from courses import services
-from notifications.constants import Kind
+from courses.notifications import Kind
 from notifications.models import Notification
 from notifications.texts import render
 

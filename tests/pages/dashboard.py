@@ -6,7 +6,8 @@ from .table import PageRow, only
 
 
 def _failed_notification(world):
-    from notifications.constants import Channel, Kind, Status
+    from courses.notifications import Kind
+    from notifications.constants import Channel, Status
     from notifications.models import Notification
 
     row, _ = Notification.objects.get_or_create(

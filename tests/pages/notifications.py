@@ -11,7 +11,8 @@ def _learners_entry(w) -> str:
 def _a_call(w) -> int:
     """A row on the office's call list: a place offered to someone without email."""
     from accounts.services import register_participant_by_phone
-    from notifications.constants import Channel, Kind
+    from courses.notifications import Kind
+    from notifications.constants import Channel
     from notifications.services import notify
 
     person = register_participant_by_phone(
