@@ -49,7 +49,7 @@ def _world_of_the_module(django_db_setup, django_db_blocker):
         outer = transaction.atomic()
         outer.__enter__()
         built = build_world()
-    yield built
+    yield timezone.localdate(), built
     with django_db_blocker.unblock():
         transaction.set_rollback(True)
         outer.__exit__(None, None, None)
@@ -60,8 +60,16 @@ def world_shared_by_the_module(_world_of_the_module, db):
     """The world, built once per module: the permission tables check it in
     ~1,500 cells, and building it costs a quarter of a second on SQLite and
     more on PostgreSQL. Each test gets its own copy of the Python objects, so
-    what one test caches in ``extra`` or changes in memory stays its own."""
-    return copy.deepcopy(_world_of_the_module)
+    what one test caches in ``extra`` or changes in memory stays its own.
+
+    The world's dates count from the day it was built (a course starts next
+    Monday): a test that runs after midnight of that day gets a world of its
+    own day instead, as when each test built one, so a Sunday-night run
+    never sees "next Monday" become today."""
+    built_on, built = _world_of_the_module
+    if timezone.localdate() != built_on:
+        return build_world()
+    return copy.deepcopy(built)
 
 
 def build_world() -> World:
