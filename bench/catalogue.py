@@ -28,8 +28,8 @@ from datetime import time as clock
 from datetime import timedelta
 from pathlib import Path
 
-from benchkit import REPO_DIR, say
-from inprocesskit import django_in_process, postgres, queries_of, report, time_calls, vacuum_analyze
+from benchkit import REPO_DIR, postgres, say
+from inprocesskit import django_in_process, queries_of, report, time_calls, vacuum_analyze
 
 NEAR = "Neckarsulm"  # near the district's middle: radius 20 km reaches most towns
 RADIUS_KM = 20

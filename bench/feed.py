@@ -32,8 +32,8 @@ from datetime import datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 
-from benchkit import REPO_DIR, say
-from inprocesskit import django_in_process, postgres, queries_of, report, time_calls, vacuum_analyze
+from benchkit import REPO_DIR, postgres, say
+from inprocesskit import django_in_process, queries_of, report, time_calls, vacuum_analyze
 
 
 def parse_args() -> argparse.Namespace:

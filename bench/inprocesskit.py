@@ -16,35 +16,10 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import urlsplit
 
-from benchkit import REPO_DIR, private_services, recreate_database, say
-
-
-def is_postgres(url: str | None) -> bool:
-    return bool(url) and urlsplit(url or "").scheme in {"postgres", "postgresql", "pgsql"}
-
-
-def masked(url: str) -> str:
-    parts = urlsplit(url)
-    return url.replace(f":{parts.password}@", ":***@", 1) if parts.password else url
-
-
-@contextmanager
-def postgres(services_dir: Path) -> Iterator[None]:
-    """Use the PostgreSQL in ``DATABASE_URL``, or start a private PostgreSQL and
-    Redis (``benchkit.private_services``) and stop them afterwards."""
-    if is_postgres(os.environ.get("DATABASE_URL")):
-        say(f"Using DATABASE_URL {masked(os.environ['DATABASE_URL'])}")
-        yield
-        return
-    say("DATABASE_URL is not PostgreSQL: starting PostgreSQL and Redis (scripts/services.sh)")
-    with private_services(services_dir):
-        yield
+from benchkit import REPO_DIR, recreate_database, say
 
 
 def django_in_process(db_name: str) -> str:

@@ -60,19 +60,12 @@ from datetime import timedelta
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
-from benchkit import (
-    REPO_DIR,
-    consent_to_email,
-    free_port,
-    private_services,
-    recreate_database,
-    say,
-)
+import benchkit
+from benchkit import REPO_DIR, free_port, private_services, recreate_database, say
 
 BENCH_DIR = REPO_DIR / "bench"
 SERVICES_DIR = REPO_DIR / "var" / "services-bench-notify"
 WORK_DIR = REPO_DIR / "var" / "bench-notify"
-BENCH_PASSWORD = "bench-password-never-used-to-log-in"
 HEADER_NAME = "X-Kurslotse-Notification"
 POLL_SECONDS = 0.5
 
@@ -355,34 +348,8 @@ def broker_in_flight(redis_client) -> tuple[int, int]:
 
 
 def create_learners(count: int) -> list:
-    from django.contrib.auth.hashers import make_password
-    from django.contrib.auth.models import Group
-    from django.db import transaction
-
-    from accounts.models import User
-    from accounts.roles import LEARNER
-
     started = time.perf_counter()
-    password = make_password(BENCH_PASSWORD)  # hashed once, shared by all
-    group, _ = Group.objects.get_or_create(name=LEARNER)
-    with transaction.atomic():
-        users = User.objects.bulk_create(
-            [
-                User(
-                    email=f"bench-learner-{i:05d}@example.invalid",
-                    full_name=f"Learner {i}",
-                    password=password,
-                    notification_channels=["email"],  # with the consent recorded below
-                )
-                for i in range(count)
-            ],
-            batch_size=2000,
-        )
-        membership = User.groups.through
-        membership.objects.bulk_create(
-            [membership(user_id=user.pk, group_id=group.pk) for user in users], batch_size=2000
-        )
-        consent_to_email(users, batch_size=2000)
+    users = benchkit.create_learners(count, batch_size=2000)
     say(f"{count} learners (email channel on) in {time.perf_counter() - started:.1f} s")
     return users
 
