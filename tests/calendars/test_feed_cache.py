@@ -14,7 +14,7 @@ from accounts.roles import COORDINATOR, LEARNER
 from calendars import services
 from calendars.builders import feed
 from calendars.feeds import event_bytes, feed_body
-from calendars.selectors import feed_events, feed_name
+from calendars.selectors import feed_events
 from coaching import services as coaching_services
 from coaching.constants import EndReason
 from courses import services as course_services
@@ -23,6 +23,7 @@ from places.models import Municipality
 
 from ..factories import CourseFactory, UserFactory, VenueFactory, municipality
 from .conftest import book, make_meeting, make_mentorship, spring_course
+from .reference import model_feed, model_feed_events
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +43,9 @@ def fetch(user, etag: str | None = None, query: str = ""):
 
 
 def the_old_feed(user, region=None) -> bytes:
-    """The body as the view built it before: icalendar over the whole calendar."""
-    with translation.override(user.preferred_language or "de"):
-        return feed(feed_events(user, region=region), name=feed_name(region))
+    """The body as the view built it before: model instances, icalendar over the
+    whole calendar (``reference.model_feed``)."""
+    return model_feed(user, region)
 
 
 @pytest.fixture
@@ -81,6 +82,33 @@ def test_the_body_is_byte_for_byte_what_the_whole_calendar_builder_writes(world,
     assert fetch(coordinator, query="?region=NW").content == the_old_feed(coordinator, "NW")
     empty = UserFactory(roles=[LEARNER])
     assert fetch(empty).content == the_old_feed(empty)
+
+
+def test_the_row_loader_reads_the_same_events_as_the_model_loader(world, coordinator):
+    """Every kind of event the feed holds, read as plain rows and as model
+    instances: equal dataclasses, field by field (so equal bytes)."""
+    learner, (at_venue, other) = world["learner"], world["courses"]
+    course_services.cancel_session(session=at_venue.sessions.order_by("date").last())
+    hybrid = spring_course(format="hybrid", online_meeting_link="https://meet.example.org/x")
+    book(hybrid, learner)
+    left = spring_course(title="Verlassen")
+    course_services.cancel_booking(booking=book(left, learner), by=learner)
+    book(left, learner)  # back again: SEQUENCE offset 2
+    make_meeting(world["mentorship"], days=5, online_link="https://meet.example.org/m")
+    coaching_services.cancel_meeting(meeting=world["meetings"][1], by=world["mentorship"].coach)
+    course_services.cancel_course(course=other, by=coordinator)
+    coordinator.groups.add(*learner.groups.all())
+    book(spring_course(title="Eigener"), coordinator)
+    for user, region in [(learner, None), (world["mentorship"].coach, None),
+                         (coordinator, "NW"), (coordinator, None)]:  # fmt: skip
+        for language in ("de", "ar"):
+            with translation.override(language):
+                rows = sorted(feed_events(user, region=region), key=lambda e: e.uid)
+                models = sorted(model_feed_events(user, region=region), key=lambda e: e.uid)
+            assert rows == models, (user, region, language)
+    by_uid = {e.uid: e for e in feed_events(learner)}
+    assert len(by_uid) == 7  # 4 courses and 3 meetings
+    assert {e.sequence_offset for e in by_uid.values() if hasattr(e, "sequence_offset")} == {0, 2}
 
 
 def test_the_cached_body_equals_the_builder_for_every_event_kind(world):
