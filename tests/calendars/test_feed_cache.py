@@ -11,9 +11,9 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from accounts.roles import COORDINATOR, LEARNER
-from calendars import services
+from calendars import selectors, services
 from calendars.builders import feed
-from calendars.feeds import event_bytes, feed_body
+from calendars.feeds import _bodies, event_bytes, feed_body
 from calendars.selectors import feed_events
 from coaching import services as coaching_services
 from coaching.constants import EndReason
@@ -148,7 +148,8 @@ def test_the_feed_costs_the_same_queries_for_few_and_many_events(
 
     grow(1, 1)
     client, url = Client(), f"/calendars/{services.feed_token(learner)}.ics"
-    client.get(url)
+    client.get(url)  # warm (the token, the translations)
+    _bodies.clear()  # both measured requests build (an unchanged body is kept by its ETag)
     with django_assert_max_num_queries(8) as few:
         client.get(url)
     grow(6, 5)
@@ -293,3 +294,26 @@ def test_a_region_feed_changes_with_a_course_published_there_and_with_the_date(c
     with time_machine.travel(START + dt.timedelta(days=2), tick=False):
         # The cut-off date moved: the ETag does not outlive the day.
         assert fetch(coordinator, second["ETag"], query="?region=NW").status_code == 200
+
+
+def test_an_unconditional_get_of_an_unchanged_feed_is_served_by_its_etag_without_a_build(
+    world, clock, monkeypatch
+):
+    learner = world["learner"]
+    first = fetch(learner)
+    built = selectors.feed_events
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return built(*args, **kwargs)
+
+    monkeypatch.setattr("calendars.views.selectors.feed_events", counted)
+    again = fetch(learner)
+    assert again.status_code == 200 and calls == []
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    _move_session(world)
+    clock()
+    moved = fetch(learner)
+    assert len(calls) == 1 and moved["ETag"] != first["ETag"]
+    assert moved.content == the_old_feed(learner) != first.content
