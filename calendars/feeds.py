@@ -12,7 +12,8 @@ byte for byte what ``builders.feed`` writes for the same events
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import lru_cache
 
@@ -45,3 +46,26 @@ def feed_body(
     """``builders.feed(events, name=name, refresh=refresh)``, from cached parts."""
     ordered = sorted(events, key=lambda event: event.uid)
     return b"".join((_head(name, refresh), *(event_bytes(event) for event in ordered), _END))
+
+
+# Bodies kept per process by their ETag (each up to about a MiB for a thousand events).
+BODY_CACHE_SIZE = 16
+_bodies: OrderedDict[str, bytes] = OrderedDict()
+
+
+def body_for_etag(etag: str, build: Callable[[], bytes]) -> bytes:
+    """The body last built in this process under ``etag``, or ``build()``.
+
+    The ETag is a digest of everything the body is made of
+    (``feed_version.feed_etag``: any change that alters the body changes it,
+    and it is read before the build), so a body built under it is the body
+    for as long as the ETag stays the same: a calendar that polls without
+    ``If-None-Match`` gets it without a build."""
+    body = _bodies.get(etag)
+    if body is None:
+        body = _bodies[etag] = build()
+        while len(_bodies) > BODY_CACHE_SIZE:
+            _bodies.popitem(last=False)
+    else:
+        _bodies.move_to_end(etag)
+    return body

@@ -20,14 +20,19 @@ booking), or the meeting.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parseaddr
+from functools import lru_cache
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q
-from django.utils import formats, timezone
+from django.db import connections
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.roles import COORDINATOR, has_role
 from coaching.constants import MeetingStatus
 from coaching.models import Meeting
@@ -43,6 +48,8 @@ from places.constants import Region
 
 from .events import Attendee, CalendarEvent, CourseSeries, MeetingEvent, Person, Session
 
+# Course events kept per process by ``_row_series`` (as ``feeds.EVENT_CACHE_SIZE``).
+EVENT_CACHE_SIZE = 5_000
 # Courses of a region feed that ended longer ago than this drop out of it.
 REGION_FEED_HISTORY = timedelta(days=365)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -325,6 +332,250 @@ def region_feed_since():
     return timezone.localdate() - REGION_FEED_HISTORY
 
 
+# Plain rows for the feed: a thousand events are some 13,000 model instances
+# (mostly sessions), which cost far more than the calendar they become. These
+# are the columns ``course_event`` reads, as named tuples the same helpers read.
+class _VenueRow(NamedTuple):
+    name: str
+    street: str
+    postal_code: str
+
+
+class _PlaceRow(NamedTuple):
+    name: str
+
+
+class _CourseRow(NamedTuple):
+    pk: int
+    title: str
+    level: str
+    description: str
+    online_meeting_link: str
+    status: str
+    starts_on: date
+    ends_on: date
+    weekdays: tuple[int, ...]
+    start_time: time
+    end_time: time
+    exception_dates: tuple
+    calendar_sequence: int
+    venue: _VenueRow | None
+    municipality: _PlaceRow | None
+    stamp: datetime  # of the course, its venue and its sessions (``course_stamp``)
+
+
+class _SessionRow(NamedTuple):
+    original_date: date
+    date: date
+    start_time: time
+    end_time: time
+    status: str
+    note: str
+    sequence: int
+
+
+_COURSE_COLUMNS = (
+    "pk", "title", "level", "description", "online_meeting_link", "status", "starts_on",
+    "ends_on", "weekdays", "start_time", "end_time", "exception_dates", "calendar_sequence",
+    "venue_id", "venue__name", "venue__street", "venue__postal_code", "municipality_id",
+    "municipality__name", "changed",
+)  # fmt: skip
+_SESSION_COLUMNS = (
+    "course_id", "original_date", "date", "start_time", "end_time", "status", "note", "sequence",
+)  # fmt: skip
+
+
+def _course_rows(courses) -> tuple[dict[int, _CourseRow], dict[int, list[_SessionRow]]]:
+    """The courses of ``courses`` (a queryset) and their sessions, in two queries.
+
+    ``stamp`` is ``course_stamp`` computed by the database: the latest
+    ``updated_at`` of the course, its venue and its sessions (one timestamp per
+    course to read instead of one per session)."""
+    latest_session = (
+        CourseSession.objects.filter(course_id=OuterRef("pk"))
+        .order_by("-updated_at")
+        .values("updated_at")[:1]
+    )
+    changed = Greatest(
+        "updated_at",
+        Coalesce("venue__updated_at", "updated_at"),
+        Coalesce(Subquery(latest_session), "updated_at"),
+    )
+    rows: dict[int, _CourseRow] = {}
+    for (
+        pk, title, level, description, link, status, starts_on, ends_on, weekdays, start_time,
+        end_time, exception_dates, sequence, venue_id, venue_name, street, postal_code,
+        place_id, place, stamp,
+    ) in courses.annotate(changed=changed).values_list(*_COURSE_COLUMNS):  # fmt: skip
+        rows[pk] = _CourseRow(
+            pk, title, level, description, link, status, starts_on, ends_on, tuple(weekdays),
+            start_time, end_time, tuple(exception_dates), sequence,
+            None if venue_id is None else _VenueRow(venue_name, street, postal_code),
+            None if place_id is None else _PlaceRow(place),
+            stamp.astimezone(UTC),
+        )  # fmt: skip
+    sessions: dict[int, list[_SessionRow]] = {pk: [] for pk in rows}
+    if rows:
+        # The same courses as a subquery (a list of a thousand ids costs more to
+        # send than the sessions), fetched in one go: Django's row iteration
+        # costs more than these plain columns need.
+        query = (
+            CourseSession.objects.filter(course__in=courses.values("pk"))
+            .order_by("course_id", "original_date")
+            .values_list(*_SESSION_COLUMNS)
+        )
+        sql, params = query.query.sql_with_params()
+        with connections[query.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            for row in cursor.fetchall():
+                sessions[row[0]].append(_SessionRow._make(row[1:]))
+    return rows, sessions
+
+
+@lru_cache(maxsize=50_000)
+def _row_session(row: _SessionRow) -> Session:
+    """One session's dataclass, made once per process for each state of the row
+    (a frozen dataclass costs more to make than to look up)."""
+    return Session(
+        original_date=row.original_date,
+        date=row.date,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        cancelled=row.status == SessionStatus.CANCELLED,
+        note=row.note,
+        sequence=row.sequence,
+    )
+
+
+@lru_cache(maxsize=EVENT_CACHE_SIZE)
+def _cached_series(
+    course: _CourseRow,
+    sessions: tuple[_SessionRow, ...],
+    include_online_link: bool,
+    sequence_offset: int,
+    organizer: Person | None,
+    attendees: tuple[Attendee, ...],
+    changed_at: datetime | None,
+    domain: str,
+    language: str | None,
+) -> CourseSeries:
+    return _build_row_series(
+        course, sessions, include_online_link, sequence_offset=sequence_offset,
+        organizer=organizer, attendees=attendees, changed_at=changed_at, domain=domain,
+    )  # fmt: skip
+
+
+def _row_series(
+    course: _CourseRow,
+    sessions: list[_SessionRow],
+    include_online_link: bool,
+    *,
+    sequence_offset: int = 0,
+    organizer: Person | None = None,
+    attendees: tuple[Attendee, ...] = (),
+    changed_at: datetime | None = None,
+    domain: str,
+) -> CourseSeries:
+    """``course_event`` for a course read as plain rows (``_course_rows``), made
+    once per process for the same rows, copy and language (texts and date
+    formats are the active language's): the same rows give the same event,
+    which ``feeds.event_bytes`` then finds serialised."""
+    return _cached_series(
+        course, tuple(sessions), include_online_link, sequence_offset, organizer, attendees,
+        changed_at, domain, translation.get_language(),
+    )  # fmt: skip
+
+
+def _build_row_series(
+    course: _CourseRow,
+    sessions: Iterable[_SessionRow],
+    include_online_link: bool,
+    *,
+    sequence_offset: int = 0,
+    organizer: Person | None = None,
+    attendees: tuple[Attendee, ...] = (),
+    changed_at: datetime | None = None,
+    domain: str,
+) -> CourseSeries:
+    cancelled = course.status == CourseStatus.CANCELLED
+    summary = f"{course.title} ({course.level})"
+    return CourseSeries(
+        course_id=course.pk,
+        summary=_cancelled(summary) if cancelled else summary,
+        description=_course_description(course, sessions, include_online_link),  # type: ignore[arg-type]
+        location=_course_location(course, include_online_link),  # type: ignore[arg-type]
+        starts_on=course.starts_on,
+        ends_on=course.ends_on,
+        weekdays=tuple(course.weekdays),
+        start_time=course.start_time,
+        end_time=course.end_time,
+        exception_dates=tuple(date.fromisoformat(str(day)) for day in course.exception_dates),
+        sessions=tuple(map(_row_session, sessions)),
+        cancelled=cancelled,
+        course_sequence=course.calendar_sequence,
+        sequence_offset=sequence_offset,
+        stamp=max(course.stamp, (changed_at or EPOCH).astimezone(UTC)),
+        organizer=organizer,
+        attendees=attendees,
+        domain=domain,
+    )
+
+
+def _meeting_events(user, domain: str, organizer: Person) -> list[MeetingEvent]:
+    """``meeting_event`` for the meetings of the user's running mentorships, read
+    as plain rows with their two people (one query)."""
+    people: dict[int, User] = {}
+
+    def person(pk, full_name, email, phone) -> User:
+        # An unsaved user, so that names follow ``User.get_full_name`` exactly.
+        if pk not in people:
+            people[pk] = User(pk=pk, full_name=full_name, email=email, phone=phone)
+        return people[pk]
+
+    rows = Meeting.objects.filter(
+        Q(mentorship__coach=user) | Q(mentorship__learner=user),
+        mentorship__ended_at__isnull=True,
+    ).values_list(
+        "pk", "status", "place", "online_link", "starts_at", "ends_at", "updated_at", "sequence",
+        "mentorship__coach_id", "mentorship__coach__full_name", "mentorship__coach__email",
+        "mentorship__coach__phone", "mentorship__learner_id", "mentorship__learner__full_name",
+        "mentorship__learner__email", "mentorship__learner__phone",
+    )  # fmt: skip
+    events = []
+    for pk, status, place, link, starts_at, ends_at, changed, sequence, *who in rows:
+        coach = None if who[0] is None else person(*who[:4])
+        learner = person(*who[4:])
+        summary = _("Coaching: %(coach)s and %(learner)s") % {
+            "coach": coach.get_full_name() if coach else "-",
+            "learner": learner.get_full_name(),
+        }
+        cancelled = status == MeetingStatus.CANCELLED
+        events.append(
+            MeetingEvent(
+                meeting_id=pk,
+                summary=_cancelled(summary) if cancelled else summary,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                stamp=changed.astimezone(UTC),
+                sequence=sequence,
+                description=(_("Join online: %(link)s") % {"link": link} if place and link else ""),
+                location=place or link,
+                cancelled=cancelled,
+                organizer=organizer,
+                attendees=_attendees(
+                    Attendee(_person(learner), partstat="NEEDS-ACTION", rsvp=True),
+                    *(
+                        [Attendee(_person(coach), role="CHAIR", partstat="ACCEPTED", rsvp=False)]
+                        if coach
+                        else []
+                    ),
+                ),
+                domain=domain,
+            )
+        )
+    return events
+
+
 def feed_events(user, region: str | None = None, since=None) -> list[CalendarEvent]:
     """Everything in a user's private feed, in a constant number of queries.
 
@@ -338,43 +589,75 @@ def feed_events(user, region: str | None = None, since=None) -> list[CalendarEve
       in the feed as their own booking. Courses that ended more than
       ``REGION_FEED_HISTORY`` ago are left out.
 
-    The caller checks that the user may ask for a region.
+    The caller checks that the user may ask for a region. Read as plain rows
+    (four queries: bookings, courses, sessions, meetings), the same events
+    ``booking_event``, ``meeting_event`` and ``course_event`` make of model
+    instances (``tests/calendars/reference.py`` builds it so, and the tests
+    compare the two byte for byte).
     """
-    events: dict[str, CalendarEvent] = {}
-    bookings = list(
-        Booking.objects.filter(learner=user)
-        .filter(
-            Q(status=BookingStatus.CONFIRMED)
-            | Q(
-                status=BookingStatus.CANCELLED,
-                cancel_reason=CancelReason.COURSE_CANCELLED,
-                confirmed_at__isnull=False,
-            )
+    domain, organizer = _domain(), office()
+    withdrawn = Subquery(
+        Booking.objects.filter(
+            _WITHDRAWN, learner_id=OuterRef("learner_id"), course_id=OuterRef("course_id")
         )
-        .select_related("learner", *(f"course__{name}" for name in _COURSE_RELATED))
-        .prefetch_related(sessions_prefetch("course__"))
+        .values("course_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    bookings: dict[int, tuple] = {}
+    held = Booking.objects.filter(learner=user).filter(
+        Q(status=BookingStatus.CONFIRMED)
+        | Q(
+            status=BookingStatus.CANCELLED,
+            cancel_reason=CancelReason.COURSE_CANCELLED,
+            confirmed_at__isnull=False,
+        )
+    )
+    for course_id, *booking in (
+        held.annotate(withdrawn=Coalesce(withdrawn, 0))
         .order_by("course_id", "-pk")
-    )
-    counts = withdrawals(user.pk, {b.course_id for b in bookings}) if bookings else {}
-    for booking in bookings:
-        event = booking_event(booking, withdrawn=counts.get(booking.course_id, 0))
-        events.setdefault(event.uid, event)
+        .values_list(
+            "course_id", "status", "confirmed_at", "cancelled_at", "cancel_reason", "withdrawn"
+        )
+    ):
+        bookings.setdefault(course_id, tuple(booking))  # the latest booking of each course
 
-    meetings = meetings_for_calendar().filter(
-        Q(mentorship__coach=user) | Q(mentorship__learner=user),
-        mentorship__ended_at__isnull=True,
-    )
-    for meeting in meetings:
-        meeting_ev = meeting_event(meeting)
-        events[meeting_ev.uid] = meeting_ev
-
+    wanted = Q(pk__in=held.values("course_id"))
     if region is not None:
         since = since or region_feed_since()
-        courses = courses_for_calendar().filter(
-            status=CourseStatus.PUBLISHED, municipality__region=region, ends_on__gte=since
+        wanted |= Q(status=CourseStatus.PUBLISHED, municipality__region=region, ends_on__gte=since)
+    courses, sessions = (
+        _course_rows(Course.objects.filter(wanted)) if bookings or region else ({}, {})
+    )
+
+    events: dict[str, CalendarEvent] = {}
+    learner = _attendees(Attendee(_person(user), partstat="ACCEPTED", rsvp=False))
+    for course_id, (status, confirmed_at, cancelled_at, reason, left) in bookings.items():
+        # As ``booking_event``: the learner's own copy.
+        left_this_one = (
+            status == BookingStatus.CANCELLED
+            and confirmed_at is not None
+            and reason != CancelReason.COURSE_CANCELLED
         )
-        for course in courses:
-            course_ev = course_event(course, include_online_link=False)
+        moments = [m for m in (confirmed_at, cancelled_at) if m is not None]
+        event = _row_series(
+            courses[course_id],
+            sessions[course_id],
+            include_online_link=status == PARTICIPANT_STATUS,
+            sequence_offset=max(2 * left - (1 if left_this_one else 0), 0),
+            organizer=organizer,
+            attendees=learner,
+            changed_at=max(moments, default=None),
+            domain=domain,
+        )
+        events[event.uid] = event
+    for meeting_ev in _meeting_events(user, domain, organizer):
+        events[meeting_ev.uid] = meeting_ev
+    for course_id, course in courses.items():
+        if course_id not in bookings:  # a region's course (own bookings win)
+            course_ev = _row_series(
+                course, sessions[course_id], include_online_link=False, domain=domain
+            )
             events.setdefault(course_ev.uid, course_ev)
     return list(events.values())
 

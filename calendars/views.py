@@ -15,7 +15,9 @@ is made of, read in two statements before anything is built
 building the feed. The events carry LAST-MODIFIED; the response has no
 Last-Modified header, because a feed also changes when an event leaves it (a
 cancelled booking), which no event's timestamp records. The body is built
-from each event's serialised VEVENTs, kept per process (``feeds.feed_body``).
+from each event's serialised VEVENTs, kept per process (``feeds.feed_body``),
+and kept by its ETag (``feeds.body_for_etag``): an unconditional GET of an
+unchanged feed is served without a build.
 """
 
 import logging
@@ -42,7 +44,7 @@ from . import selectors, services
 from .builders import has_dates
 from .events import Method
 from .feed_version import feed_etag
-from .feeds import feed_body
+from .feeds import body_for_etag, feed_body
 from .invitations import course_invitation
 
 logger = logging.getLogger(__name__)
@@ -77,8 +79,13 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
             unchanged = get_conditional_response(request, etag=etag)
             if unchanged is not None:  # a 304 (or 412), without building anything
                 return _with_feed_headers(unchanged, etag)
-            events = selectors.feed_events(user, region=region, since=since)
-            body = feed_body(events, name=selectors.feed_name(region))
+            body = body_for_etag(
+                etag,
+                lambda: feed_body(
+                    selectors.feed_events(user, region=region, since=since),
+                    name=selectors.feed_name(region),
+                ),
+            )
     except Exception:
         logger.exception("calendar feed of user %s failed", user.pk)
         return _unlogged(HttpResponse("Server error", status=500, content_type="text/plain"))

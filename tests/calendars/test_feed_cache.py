@@ -11,10 +11,10 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from accounts.roles import COORDINATOR, LEARNER
-from calendars import services
+from calendars import selectors, services
 from calendars.builders import feed
-from calendars.feeds import event_bytes, feed_body
-from calendars.selectors import feed_events, feed_name
+from calendars.feeds import _bodies, event_bytes, feed_body
+from calendars.selectors import feed_events
 from coaching import services as coaching_services
 from coaching.constants import EndReason
 from courses import services as course_services
@@ -23,6 +23,7 @@ from places.models import Municipality
 
 from ..factories import CourseFactory, UserFactory, VenueFactory, municipality
 from .conftest import book, make_meeting, make_mentorship, spring_course
+from .reference import model_feed, model_feed_events
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +43,9 @@ def fetch(user, etag: str | None = None, query: str = ""):
 
 
 def the_old_feed(user, region=None) -> bytes:
-    """The body as the view built it before: icalendar over the whole calendar."""
-    with translation.override(user.preferred_language or "de"):
-        return feed(feed_events(user, region=region), name=feed_name(region))
+    """The body as the view built it before: model instances, icalendar over the
+    whole calendar (``reference.model_feed``)."""
+    return model_feed(user, region)
 
 
 @pytest.fixture
@@ -81,6 +82,33 @@ def test_the_body_is_byte_for_byte_what_the_whole_calendar_builder_writes(world,
     assert fetch(coordinator, query="?region=NW").content == the_old_feed(coordinator, "NW")
     empty = UserFactory(roles=[LEARNER])
     assert fetch(empty).content == the_old_feed(empty)
+
+
+def test_the_row_loader_reads_the_same_events_as_the_model_loader(world, coordinator):
+    """Every kind of event the feed holds, read as plain rows and as model
+    instances: equal dataclasses, field by field (so equal bytes)."""
+    learner, (at_venue, other) = world["learner"], world["courses"]
+    course_services.cancel_session(session=at_venue.sessions.order_by("date").last())
+    hybrid = spring_course(format="hybrid", online_meeting_link="https://meet.example.org/x")
+    book(hybrid, learner)
+    left = spring_course(title="Verlassen")
+    course_services.cancel_booking(booking=book(left, learner), by=learner)
+    book(left, learner)  # back again: SEQUENCE offset 2
+    make_meeting(world["mentorship"], days=5, online_link="https://meet.example.org/m")
+    coaching_services.cancel_meeting(meeting=world["meetings"][1], by=world["mentorship"].coach)
+    course_services.cancel_course(course=other, by=coordinator)
+    coordinator.groups.add(*learner.groups.all())
+    book(spring_course(title="Eigener"), coordinator)
+    for user, region in [(learner, None), (world["mentorship"].coach, None),
+                         (coordinator, "NW"), (coordinator, None)]:  # fmt: skip
+        for language in ("de", "ar"):
+            with translation.override(language):
+                rows = sorted(feed_events(user, region=region), key=lambda e: e.uid)
+                models = sorted(model_feed_events(user, region=region), key=lambda e: e.uid)
+            assert rows == models, (user, region, language)
+    by_uid = {e.uid: e for e in feed_events(learner)}
+    assert len(by_uid) == 7  # 4 courses and 3 meetings
+    assert {e.sequence_offset for e in by_uid.values() if hasattr(e, "sequence_offset")} == {0, 2}
 
 
 def test_the_cached_body_equals_the_builder_for_every_event_kind(world):
@@ -120,7 +148,8 @@ def test_the_feed_costs_the_same_queries_for_few_and_many_events(
 
     grow(1, 1)
     client, url = Client(), f"/calendars/{services.feed_token(learner)}.ics"
-    client.get(url)
+    client.get(url)  # warm (the token, the translations)
+    _bodies.clear()  # both measured requests build (an unchanged body is kept by its ETag)
     with django_assert_max_num_queries(8) as few:
         client.get(url)
     grow(6, 5)
@@ -265,3 +294,26 @@ def test_a_region_feed_changes_with_a_course_published_there_and_with_the_date(c
     with time_machine.travel(START + dt.timedelta(days=2), tick=False):
         # The cut-off date moved: the ETag does not outlive the day.
         assert fetch(coordinator, second["ETag"], query="?region=NW").status_code == 200
+
+
+def test_an_unconditional_get_of_an_unchanged_feed_is_served_by_its_etag_without_a_build(
+    world, clock, monkeypatch
+):
+    learner = world["learner"]
+    first = fetch(learner)
+    built = selectors.feed_events
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return built(*args, **kwargs)
+
+    monkeypatch.setattr("calendars.views.selectors.feed_events", counted)
+    again = fetch(learner)
+    assert again.status_code == 200 and calls == []
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    _move_session(world)
+    clock()
+    moved = fetch(learner)
+    assert len(calls) == 1 and moved["ETag"] != first["ETag"]
+    assert moved.content == the_old_feed(learner) != first.content
