@@ -53,6 +53,7 @@ there as a whole.
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TypeVar
 
 from django.conf import settings
@@ -61,6 +62,7 @@ from django.db.models import QuerySet
 
 from common.errors import Busy, transient_database_error
 
+from . import selectors
 from .models import Booking, Course, CourseSession
 
 # Advisory locks share one 64-bit key space across the database; the top
@@ -106,18 +108,29 @@ def lock_course_capacity(course_ids: Iterable[int], *, shared: bool = False) -> 
         raise (Busy() if isinstance(answer, Busy) else answer) from error
 
 
-def lock_waiting_list(course_id: int) -> None:
+def lock_waiting_list(course_id: int) -> tuple[int, datetime | None]:
     """A joiner's turn in line: the course row (step 2), for a transaction that
     holds the course lock shared. Joiners append and count their position one at
     a time; nothing else waits for it (whatever else locks the course row holds
     the course lock exclusively, which no joiner does at the same time). ``NO
-    KEY UPDATE``, so rows that merely refer to the course are not held up."""
+    KEY UPDATE``, so rows that merely refer to the course are not held up.
+
+    Returns the waiting list as it stands once the turn is ours
+    (``selectors.waiting_list_length``), read in the same round trip: the
+    second statement takes its snapshot after the first has the lock. Every
+    round trip in this stretch is one more wait for the interpreter's lock
+    while all other joiners wait for us."""
     if not settings.KURSLOTSE_CAPACITY_LOCKING or connection.vendor != "postgresql":
-        return  # SQLite: the transaction holds the database's write lock already
+        # SQLite: the transaction holds the database's write lock already.
+        return selectors.waiting_list_length(course_id)
+    sql, params = selectors.waiting_list_length_statement(course_id)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT 1 FROM {Course._meta.db_table} WHERE id = %s FOR NO KEY UPDATE", [course_id]
+            f"SELECT 1 FROM {Course._meta.db_table} WHERE id = %s FOR NO KEY UPDATE; {sql}",
+            [course_id, *params],
         )
+        cursor.nextset()
+        return selectors.waiting_list_length_of(cursor.fetchone())
 
 
 def lock_rows(queryset: QuerySet[Row]) -> list[Row]:

@@ -82,7 +82,11 @@ class BookingState:
     childcare_min_age: int | None
     childcare_max_age: int | None
     updated_at: datetime
-    sessions_changed_at: datetime | None
+    # The course's sessions as one comparable value: how many, the sums of
+    # their ids and ``sequence`` and their latest ``updated_at``. Sessions are
+    # never deleted, and every change to one raises its sequence, so any change
+    # changes this, even under a stopped clock.
+    sessions_version: tuple
     seats_taken: int
     childcare_taken: int
     waiting: int
@@ -113,7 +117,7 @@ def _placeholders(values) -> str:
 _BOOKING_STATE_SQL = f"""
 SELECT c.status, c.registration_deadline, c.ends_on, c.seats, c.childcare_places,
        c.childcare_min_age, c.childcare_max_age, c.updated_at,
-       (SELECT max(s.updated_at) FROM {CourseSession._meta.db_table} s WHERE s.course_id = c.id),
+       s.n, s.ids, s.sequences, s.changed_at,
        b.seats_taken, b.childcare_taken, b.waiting, b.last_in_line, b.already_booked
 FROM {Course._meta.db_table} c,
      (SELECT coalesce(sum(CASE WHEN status IN ({_placeholders(HOLDING_STATUSES)})
@@ -125,7 +129,10 @@ FROM {Course._meta.db_table} c,
                       THEN created_at END) AS last_in_line,
              coalesce(max(CASE WHEN learner_id = %s AND status IN ({_placeholders(ACTIVE_STATUSES)})
                                THEN 1 ELSE 0 END), 0) AS already_booked
-      FROM {Booking._meta.db_table} WHERE course_id = %s) b
+      FROM {Booking._meta.db_table} WHERE course_id = %s) b,
+     (SELECT count(*) AS n, coalesce(sum(id), 0) AS ids, coalesce(sum(sequence), 0) AS sequences,
+             max(updated_at) AS changed_at
+      FROM {CourseSession._meta.db_table} WHERE course_id = %s) s
 WHERE c.id = %s
 """
 
@@ -137,15 +144,17 @@ def booking_state(course_id: int, learner_id: int | None = None) -> BookingState
     holding = [str(s) for s in HOLDING_STATUSES]
     waiting = str(BookingStatus.WAITLISTED)
     active = [str(s) for s in ACTIVE_STATUSES]
-    params = [*holding, *holding, waiting, waiting, learner_id, *active, course_id, course_id]
+    params = [
+        *holding, *holding, waiting, waiting, learner_id, *active, course_id, course_id, course_id,
+    ]  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(_BOOKING_STATE_SQL, params)
         row = cursor.fetchone()
     if row is None:
         raise Course.DoesNotExist(f"Course {course_id} does not exist.")
     (status, deadline, ends_on, seats, childcare_places, min_age, max_age, updated_at,
-     sessions_changed_at, seats_taken, childcare_taken, waiting, last_in_line,
-     already_booked) = row  # fmt: skip
+     sessions, session_ids, sequences, sessions_changed_at, seats_taken, childcare_taken,
+     waiting, last_in_line, already_booked) = row  # fmt: skip
     return BookingState(
         status=status,
         registration_deadline=_as_date(deadline),
@@ -155,7 +164,12 @@ def booking_state(course_id: int, learner_id: int | None = None) -> BookingState
         childcare_min_age=min_age,
         childcare_max_age=max_age,
         updated_at=_as_datetime(updated_at) or datetime.min.replace(tzinfo=UTC),  # NOT NULL
-        sessions_changed_at=_as_datetime(sessions_changed_at),
+        sessions_version=(
+            int(sessions),
+            int(session_ids),
+            int(sequences),
+            _as_datetime(sessions_changed_at),
+        ),
         seats_taken=int(seats_taken),
         childcare_taken=int(childcare_taken),
         waiting=int(waiting),
@@ -170,13 +184,21 @@ FROM {Booking._meta.db_table} WHERE course_id = %s AND status = %s
 """
 
 
+def waiting_list_length_statement(course_id: int) -> tuple[str, list]:
+    return _WAITING_LIST_SQL, [course_id, str(BookingStatus.WAITLISTED)]
+
+
+def waiting_list_length_of(row) -> tuple[int, datetime | None]:
+    length, last_in_line = row
+    return int(length), _as_datetime(last_in_line)
+
+
 def waiting_list_length(course_id: int) -> tuple[int, datetime | None]:
     """The waiting list's length, and when its latest booking not put first
     joined (as in ``booking_state``)."""
     with connection.cursor() as cursor:
-        cursor.execute(_WAITING_LIST_SQL, [course_id, str(BookingStatus.WAITLISTED)])
-        length, last_in_line = cursor.fetchone()
-    return int(length), _as_datetime(last_in_line)
+        cursor.execute(*waiting_list_length_statement(course_id))
+        return waiting_list_length_of(cursor.fetchone())
 
 
 def _as_date(value) -> date | None:

@@ -9,6 +9,8 @@ raises a ``DomainError`` before anything is written.
 """
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -484,8 +486,40 @@ class _PlaceFree(Exception):
 
 def _changes_of(state: selectors.BookingState) -> tuple:
     """When the course and its sessions last changed: what a message built from
-    them depends on (every change of a course saves its ``updated_at``)."""
-    return state.updated_at, state.sessions_changed_at
+    them depends on (every change of a course saves its ``updated_at``, every
+    change of a session raises its ``sequence``)."""
+    return state.updated_at, state.sessions_version
+
+
+# A rush books one course hundreds of times a minute, and each booking's message
+# names the same course and next date: the snapshot (two queries and a search
+# for the next date) is kept per process for a course as it stands.
+BOOKING_MESSAGE_CACHE_SIZE = 256
+_booking_messages: OrderedDict[tuple, dict] = OrderedDict()
+_booking_messages_lock = threading.Lock()
+
+
+def _booking_message(course: Course, state: selectors.BookingState, today: date) -> dict:
+    """``course_payload(course)``, kept per process under everything it is made
+    of: the course and its sessions as ``state`` found them (``_changes_of``),
+    the course's and its venue's words as ``course`` has them (read in this
+    request), and today (which date is the next)."""
+    venue = course.venue
+    key = (
+        course.pk, _changes_of(state), course.title, course.calendar_sequence, today,
+        (venue.pk, venue.name, venue.street, venue.municipality.name) if venue else None,
+    )  # fmt: skip
+    with _booking_messages_lock:
+        message = _booking_messages.get(key)
+        if message is not None:
+            _booking_messages.move_to_end(key)
+            return dict(message)
+    message = course_payload(course)
+    with _booking_messages_lock:
+        _booking_messages[key] = dict(message)
+        while len(_booking_messages) > BOOKING_MESSAGE_CACHE_SIZE:
+            _booking_messages.popitem(last=False)
+    return message
 
 
 def _reread(course: Course) -> Course:
@@ -533,7 +567,7 @@ def book_course(
         _check_overlap(course, learner, today)
     if course.updated_at != forecast.updated_at:
         course = _reread(course)  # the caller's copy is older than the forecast
-    message = course_payload(course)
+    message = _booking_message(course, forecast, today)
     booking = Booking(
         learner=learner,
         children_ages=children_ages,
@@ -576,11 +610,11 @@ def _take_place_or_wait(
             raise _PlaceFree  # rolls back, and with it the shared lock
         waiting, last_in_line = state.waiting, state.last_in_line
         if shared:
-            locking.lock_waiting_list(course.pk)  # one joiner at a time from here on
-            waiting, last_in_line = selectors.waiting_list_length(course.pk)
+            # One joiner at a time from here on, with the list as it now stands.
+            waiting, last_in_line = locking.lock_waiting_list(course.pk)
         if _changes_of(state) != _changes_of(forecast):
             course = _reread(course)  # changed since the forecast: say what it says now
-            message = course_payload(course)
+            message = _booking_message(course, state, today)
         booking.course = course
         booking.status = BookingStatus.CONFIRMED if fits else BookingStatus.WAITLISTED
         booking.confirmed_at = now if fits else None

@@ -5,7 +5,10 @@ them after the course lock (re-reading the course, the duplicate and overlap
 checks, counting capacity, the position, the message's two reads, the
 notification rows); the answer read the booking again. Now the checks and the
 message come before the lock, one statement reads the course, what is taken
-and the waiting list, and the answer is built from the new booking.
+and the waiting list, and the answer is built from the new booking. The
+message is kept per process for the course as it stands, so in a rush only the
+first booking reads it; a joiner's turn in line and the list's length are one
+round trip.
 """
 
 import pytest
@@ -15,12 +18,20 @@ from django.test.utils import CaptureQueriesContext
 from accounts.roles import LEARNER
 from courses import services
 from courses.constants import BookingStatus
+from courses.models import Course
 
 from ..factories import CourseFactory, UserFactory
 
 # notify() writes the learner's rows (inbox, email) in one INSERT (it was two
 # get_or_create, 8 statements, before issue 12).
 NOTIFY = 1
+
+
+def booked_course(*, full: bool):
+    """A course somebody booked already (so its message is kept), full or not."""
+    course = CourseFactory(seats=1 if full else 2)
+    services.book_course(course=course, learner=UserFactory(roles=[LEARNER]), children_ages=[])
+    return course
 
 
 def full_course(**fields):
@@ -40,14 +51,15 @@ def post_booking(client, course):
 def test_a_booking_over_the_api_costs_a_fixed_small_number_of_statements(
     as_user, full, django_assert_max_num_queries
 ):
-    course = full_course() if full else CourseFactory(seats=1)
+    course = booked_course(full=full)
     client = as_user(UserFactory(roles=[LEARNER]))
-    # The caller's roles and the view's course, the forecast, the overlap check, the message's two
-    # reads; a savepoint, [the lock], the state, [the turn in line and the
-    # list's length], the insert, the notification rows, the release.
+    # The caller's roles and the view's course, the forecast, the overlap check
+    # (the message is kept since the first booking); a savepoint, [the lock],
+    # the state, [the turn in line with the list's length], the insert, the
+    # notification rows, the release.
     locks = 1 if connection.vendor == "postgresql" else 0
-    in_line = (1 + locks) if full else 0
-    with django_assert_max_num_queries(6 + 1 + locks + 1 + in_line + 1 + NOTIFY + 1):
+    in_line = 1 if full else 0
+    with django_assert_max_num_queries(4 + 1 + locks + 1 + in_line + 1 + NOTIFY + 1):
         response = post_booking(client, course)
     assert response.status_code == 201
     assert response.json()["status"] == ("waitlisted" if full else "confirmed")
@@ -67,7 +79,7 @@ def test_the_answer_is_what_reading_the_booking_says(as_user, full):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("full", [False, True], ids=["confirmed", "waitlisted"])
 def test_the_course_lock_is_held_for_the_state_the_insert_and_the_notification(full):
-    course = full_course() if full else CourseFactory(seats=1)
+    course = booked_course(full=full)
     learner = UserFactory(roles=[LEARNER])
     with CaptureQueriesContext(connection) as captured:
         booking = services.book_course(course=course, learner=learner, children_ages=[])
@@ -76,9 +88,9 @@ def test_the_course_lock_is_held_for_the_state_the_insert_and_the_notification(f
     assert ("_shared(" in statements[locked]) == full  # joiners share the course lock
     committed = statements.index("COMMIT")  # after it: handing the email row to the workers
     inside = statements[locked + 1 : committed + 1]
-    # The state; for a joiner its turn (the course row) and the list's length;
-    # the insert; the notification rows; COMMIT.
-    assert len(inside) <= 1 + (2 if full else 0) + 1 + NOTIFY + 1, "\n".join(inside)
+    # The state; for a joiner its turn (the course row) with the list's length,
+    # in one round trip; the insert; the notification rows; COMMIT.
+    assert len(inside) <= 1 + (1 if full else 0) + 1 + NOTIFY + 1, "\n".join(inside)
     expected = BookingStatus.WAITLISTED if full else BookingStatus.CONFIRMED
     assert booking.status == expected
 
@@ -133,3 +145,58 @@ def test_a_course_changed_after_the_forecast_is_named_as_it_is_now(monkeypatch):
     told = Notification.objects.get(recipient=learner, kind=Kind.BOOKING_CONFIRMED, channel="inbox")
     assert told.payload["title"] == "New title"
     assert booking.course.title == "New title"
+
+
+# --- The message kept per process ------------------------------------------------------
+
+
+def _told(learner, kind):
+    from notifications.models import Notification
+
+    return Notification.objects.get(recipient=learner, kind=kind, channel="inbox").payload
+
+
+@pytest.mark.django_db
+def test_the_kept_message_names_a_session_moved_under_a_stopped_clock():
+    """Nothing but the session's sequence says it moved when the clock stands
+    still (every ``updated_at`` is the same): the next booking still names the
+    new time."""
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from courses.constants import SessionStatus
+    from courses.notifications import Kind
+
+    with time_machine.travel(timezone.now(), tick=False):
+        course = CourseFactory(seats=5)
+        first = UserFactory(roles=[LEARNER])
+        services.book_course(course=course, learner=first, children_ages=[])
+        session = course.sessions.filter(status=SessionStatus.SCHEDULED).order_by("date").first()
+        assert _told(first, Kind.BOOKING_CONFIRMED)["time"] == "09:00-11:30"
+        services.move_session(
+            session=session, to_date=session.date, start_time=dt.time(14, 0),
+            end_time=dt.time(15, 30),
+        )  # fmt: skip
+        second = UserFactory(roles=[LEARNER])
+        services.book_course(course=course, learner=second, children_ages=[])
+    assert _told(second, Kind.BOOKING_CONFIRMED)["time"] == "14:00-15:30"
+
+
+@pytest.mark.django_db
+def test_the_kept_message_names_a_renamed_venue():
+    from courses.notifications import Kind
+
+    from ..factories import VenueFactory
+
+    venue = VenueFactory(name="Bürgerhaus")
+    course = CourseFactory(seats=5, venue=venue)
+    first = UserFactory(roles=[LEARNER])
+    services.book_course(course=course, learner=first, children_ages=[])
+    services.update_venue(venue=venue, by=UserFactory(roles=["coordinator"]), name="Rathaus")
+    course = Course.objects.select_related("venue__municipality").get(pk=course.pk)  # a new request
+    second = UserFactory(roles=[LEARNER])
+    services.book_course(course=course, learner=second, children_ages=[])
+    assert _told(first, Kind.BOOKING_CONFIRMED)["place"].startswith("Bürgerhaus, ")
+    assert _told(second, Kind.BOOKING_CONFIRMED)["place"].startswith("Rathaus, ")
