@@ -108,74 +108,72 @@ def _courses_clause(region: str | None) -> tuple[str, list]:
 
 
 def _digest_statement(user_id: int, region: str | None, since: date | None):
-    courses, course_params = _courses_clause(region)
+    """One statement: a few rows of aggregates and texts, every value as text or
+    a number (no timestamp for the driver to parse).
 
-    def course_params_for():
-        values = [user_id, *course_params[:3]]
-        if region is not None:
-            values += [course_params[3], since, region]
-        return values
-
-    sql = f"""
-        SELECT b.*, c.*, s.*, v.*, m.*
-        FROM
-          (SELECT COUNT(*) AS n, SUM(id) AS ids,
-                  SUM(CASE WHEN status = %s THEN id ELSE 0 END) AS confirmed,
-                  SUM(CASE WHEN status = %s AND confirmed_at IS NOT NULL THEN id ELSE 0 END)
-                    AS left_after_confirming,
-                  SUM(CASE WHEN cancel_reason = %s THEN id ELSE 0 END) AS with_course,
-                  MAX(confirmed_at) AS confirmed_at, MAX(cancelled_at) AS cancelled_at
-             FROM courses_booking WHERE learner_id = %s) b,
-          (SELECT COUNT(*) AS n, SUM(id) AS ids, SUM(calendar_sequence) AS seq,
-                  MAX(updated_at) AS stamp,
-                  SUM(CASE WHEN status = %s THEN id ELSE 0 END) AS cancelled
-             FROM courses_course WHERE {courses}) c,
-          (SELECT COUNT(*) AS n, SUM(id) AS ids, SUM(sequence) AS seq, MAX(updated_at) AS stamp
-             FROM courses_coursesession
-            WHERE course_id IN (SELECT id FROM courses_course WHERE {courses})) s,
-          (SELECT MAX(updated_at) AS stamp FROM places_venue WHERE id IN
-             (SELECT venue_id FROM courses_course WHERE {courses})) v,
-          (SELECT COUNT(*) AS n, SUM(id) AS ids, SUM(sequence) AS seq, MAX(updated_at) AS stamp
-             FROM coaching_meeting WHERE mentorship_id IN
-               (SELECT id FROM coaching_mentorship
-                  WHERE (coach_id = %s OR learner_id = %s) AND ended_at IS NULL)) m
-    """
-    params = [
-        _CONFIRMED, _CANCELLED, _COURSE_CANCELLED, user_id,
-        CourseStatus.CANCELLED.value, *course_params_for(),
-        *course_params_for(),
-        *course_params_for(),
-        user_id, user_id,
-    ]  # fmt: skip
-    return sql, params
-
-
-def _rows_statement(user_id: int, region: str | None, since: date | None):
-    """The few rows whose text the feed shows and no stamp covers: the people of
-    running mentorships, and the municipalities of the feed's courses."""
+    The feed's courses are read once (``shown``); their sessions are not read at
+    all: ``sessions_version``, raised by the database with every insert, update
+    and delete of a course's sessions (migration ``courses.0008``), only rises,
+    so its sum over the feed's courses changes whenever one of their sessions
+    does (and a course entering or leaving the feed changes the count and the
+    sum of ids)."""
     courses, course_params = _courses_clause(region)
     values = [user_id, *course_params[:3]]
     if region is not None:
         values += [course_params[3], since, region]
     sql = f"""
-        SELECT 'p', ms.id, ms.coach_id, cu.full_name, cu.email, cu.phone,
-               ms.learner_id, lu.full_name, lu.email, lu.phone
+        WITH shown AS (
+            SELECT id, calendar_sequence, sessions_version, updated_at, status,
+                   venue_id, municipality_id
+              FROM courses_course WHERE {courses})
+        SELECT 'b', COUNT(*), SUM(id),
+               SUM(CASE WHEN status = %s THEN id ELSE 0 END),
+               SUM(CASE WHEN status = %s AND confirmed_at IS NOT NULL THEN id ELSE 0 END),
+               SUM(CASE WHEN cancel_reason = %s THEN id ELSE 0 END),
+               CAST(MAX(confirmed_at) AS TEXT), CAST(MAX(cancelled_at) AS TEXT),
+               NULL, NULL, NULL, NULL
+          FROM courses_booking WHERE learner_id = %s
+        UNION ALL
+        SELECT 'c', COUNT(*), SUM(id), SUM(calendar_sequence), SUM(sessions_version),
+               SUM(CASE WHEN status = %s THEN id ELSE 0 END),
+               CAST(MAX(updated_at) AS TEXT), NULL, NULL, NULL, NULL, NULL
+          FROM shown
+        UNION ALL
+        SELECT 'v', COUNT(*), SUM(id), NULL, NULL, NULL,
+               CAST(MAX(updated_at) AS TEXT), NULL, NULL, NULL, NULL, NULL
+          FROM places_venue WHERE id IN (SELECT venue_id FROM shown)
+        UNION ALL
+        SELECT 'm', COUNT(*), SUM(id), SUM(sequence), NULL, NULL,
+               CAST(MAX(updated_at) AS TEXT), NULL, NULL, NULL, NULL, NULL
+          FROM coaching_meeting WHERE mentorship_id IN
+               (SELECT id FROM coaching_mentorship
+                 WHERE (coach_id = %s OR learner_id = %s) AND ended_at IS NULL)
+        UNION ALL
+        SELECT 'p', ms.id, ms.coach_id, ms.learner_id, NULL, NULL,
+               cu.full_name, cu.email, cu.phone, lu.full_name, lu.email, lu.phone
           FROM coaching_mentorship ms
           LEFT JOIN accounts_user cu ON cu.id = ms.coach_id
           JOIN accounts_user lu ON lu.id = ms.learner_id
          WHERE (ms.coach_id = %s OR ms.learner_id = %s) AND ms.ended_at IS NULL
         UNION ALL
-        SELECT 'm', mu.id, NULL, mu.name, mu.region, NULL, NULL, NULL, NULL, NULL
+        SELECT 'u', mu.id, NULL, NULL, NULL, NULL, mu.name, mu.region, NULL, NULL, NULL, NULL
           FROM places_municipality mu
-         WHERE mu.id IN (SELECT municipality_id FROM courses_course WHERE {courses})
-            OR mu.id IN (SELECT v.municipality_id FROM places_venue v WHERE v.id IN
-                          (SELECT venue_id FROM courses_course WHERE {courses}))
+         WHERE mu.id IN (SELECT municipality_id FROM shown)
+            OR mu.id IN (SELECT v.municipality_id FROM places_venue v
+                          WHERE v.id IN (SELECT venue_id FROM shown))
     """
-    return sql, [user_id, user_id, *values, *values]
+    params = [
+        *values,
+        _CONFIRMED, _CANCELLED, _COURSE_CANCELLED, user_id,
+        CourseStatus.CANCELLED.value,
+        user_id, user_id,
+        user_id, user_id,
+    ]  # fmt: skip
+    return sql, params
 
 
 def feed_etag(user, region: str | None, since: date | None, language: str) -> str:
-    """The strong ETag of ``user``'s feed (quoted), from two statements."""
+    """The strong ETag of ``user``'s feed (quoted), from one statement."""
     digest = hashlib.sha256()
     person = (
         user.pk, user.full_name, user.email, user.phone, language, region, since,
@@ -185,7 +183,5 @@ def feed_etag(user, region: str | None, since: date | None, language: str) -> st
     digest.update(repr(person).encode())
     with connection.cursor() as cursor:
         cursor.execute(*_digest_statement(user.pk, region, since))
-        digest.update(repr(cursor.fetchone()).encode())
-        cursor.execute(*_rows_statement(user.pk, region, since))
         digest.update(repr(sorted(cursor.fetchall(), key=repr)).encode())
     return '"' + digest.hexdigest()[:32] + '"'

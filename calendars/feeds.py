@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import lru_cache
 
+from django.utils import translation
+
 from .builders import FEED_REFRESH, _components, feed
 from .events import CalendarEvent
 
@@ -46,6 +48,58 @@ def feed_body(
     """``builders.feed(events, name=name, refresh=refresh)``, from cached parts."""
     ordered = sorted(events, key=lambda event: event.uid)
     return b"".join((_head(name, refresh), *(event_bytes(event) for event in ordered), _END))
+
+
+# A course copy's serialised VEVENTs, kept per process by what they are made of.
+_copies: OrderedDict[tuple, tuple[str, bytes]] = OrderedDict()
+
+
+def _copy_key(key: tuple, copy, domain: str, language: str | None) -> tuple:
+    return (key, copy, domain, language)
+
+
+def personal_feed(user, *, region: str | None, since, name: str) -> bytes:
+    """The body of ``user``'s feed: ``feed_body(selectors.feed_events(…))``,
+    byte for byte, reading and serialising only the courses that changed.
+
+    ``selectors.feed_plan`` reads each course's key (its stamps, sequences and
+    the version of its sessions, kept by the database) and the person's copy
+    of it (their booking); a copy whose key, person's parameters, domain and
+    language were serialised before in this process is taken as it is. Only the
+    others' rows and sessions are read (``feed_course_rows``) and serialised,
+    and kept under the key of the rows actually read. After one session moved,
+    one course is read again instead of a thousand."""
+    from . import selectors
+
+    language = translation.get_language()
+    plan = selectors.feed_plan(user, region=region, since=since)
+    parts: dict[str, bytes] = {}
+    missing = []
+    for copy in plan.copies:
+        key = _copy_key(plan.keys[copy.course_id], copy, plan.domain, language)
+        cached = _copies.get(key)
+        if cached is None:
+            missing.append(copy)
+        else:
+            _copies.move_to_end(key)
+            parts.setdefault(cached[0], cached[1])
+    if missing:
+        rows, sessions = selectors.feed_course_rows(plan, (copy.course_id for copy in missing))
+        for copy in missing:
+            row = rows.get(copy.course_id)
+            if row is None:  # deleted since the plan was read
+                continue
+            event = selectors.copy_event(row, sessions[copy.course_id], copy, plan.domain)
+            serialised = b"".join(
+                component.to_ical() for component in _components(event, stamp=event.stamp)
+            )
+            _copies[_copy_key(row.key, copy, plan.domain, language)] = (event.uid, serialised)
+            parts.setdefault(event.uid, serialised)
+        while len(_copies) > EVENT_CACHE_SIZE:
+            _copies.popitem(last=False)
+    for meeting in plan.meetings:
+        parts[meeting.uid] = event_bytes(meeting)
+    return b"".join((_head(name, FEED_REFRESH), *(parts[uid] for uid in sorted(parts)), _END))
 
 
 # Bodies kept per process by their ETag (each up to about a MiB for a thousand events).

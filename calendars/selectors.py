@@ -27,8 +27,8 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, TextField
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -362,6 +362,7 @@ class _CourseRow(NamedTuple):
     venue: _VenueRow | None
     municipality: _PlaceRow | None
     stamp: datetime  # of the course, its venue and its sessions (``course_stamp``)
+    key: tuple  # what the event is made of (``course_keys``), for caches
 
 
 class _SessionRow(NamedTuple):
@@ -380,6 +381,31 @@ _COURSE_COLUMNS = (
     "venue_id", "venue__name", "venue__street", "venue__postal_code", "municipality_id",
     "municipality__name", "changed",
 )  # fmt: skip
+# A course's key: what its calendar event is made of, as few narrow columns.
+# Every write of a course stamps ``updated_at`` or raises ``calendar_sequence``,
+# every write of a venue stamps its ``updated_at``, and the database raises
+# ``sessions_version`` with every change of the course's sessions (migration
+# ``courses.0008``); the municipality is read by name (the admin may rename one).
+# Timestamps as text: equal values give equal keys, and the driver parses none.
+_KEY_COLUMNS = (
+    "pk", "key_changed", "calendar_sequence", "sessions_version", "status", "venue_id",
+    "key_venue_changed", "municipality_id", "municipality__name",
+)  # fmt: skip
+
+
+def _with_key_columns(courses):
+    return courses.annotate(
+        key_changed=Cast("updated_at", TextField()),
+        key_venue_changed=Cast("venue__updated_at", TextField()),
+    )
+
+
+def course_keys(courses) -> dict[int, tuple]:
+    """The key of each course of ``courses`` (a queryset), in one query: it
+    changes whenever anything the course's calendar event shows does."""
+    return {key[0]: key for key in _with_key_columns(courses).values_list(*_KEY_COLUMNS)}
+
+
 _SESSION_COLUMNS = (
     "course_id", "original_date", "date", "start_time", "end_time", "status", "note", "sequence",
 )  # fmt: skip
@@ -405,14 +431,16 @@ def _course_rows(courses) -> tuple[dict[int, _CourseRow], dict[int, list[_Sessio
     for (
         pk, title, level, description, link, status, starts_on, ends_on, weekdays, start_time,
         end_time, exception_dates, sequence, venue_id, venue_name, street, postal_code,
-        place_id, place, stamp,
-    ) in courses.annotate(changed=changed).values_list(*_COURSE_COLUMNS):  # fmt: skip
+        place_id, place, stamp, *key,
+    ) in _with_key_columns(courses.annotate(changed=changed)).values_list(
+        *_COURSE_COLUMNS, *_KEY_COLUMNS
+    ):  # fmt: skip
         rows[pk] = _CourseRow(
             pk, title, level, description, link, status, starts_on, ends_on, tuple(weekdays),
             start_time, end_time, tuple(exception_dates), sequence,
             None if venue_id is None else _VenueRow(venue_name, street, postal_code),
             None if place_id is None else _PlaceRow(place),
-            stamp.astimezone(UTC),
+            stamp.astimezone(UTC), tuple(key),
         )  # fmt: skip
     sessions: dict[int, list[_SessionRow]] = {pk: [] for pk in rows}
     if rows:
@@ -576,8 +604,32 @@ def _meeting_events(user, domain: str, organizer: Person) -> list[MeetingEvent]:
     return events
 
 
-def feed_events(user, region: str | None = None, since=None) -> list[CalendarEvent]:
-    """Everything in a user's private feed, in a constant number of queries.
+class CourseCopy(NamedTuple):
+    """One course as one person's feed shows it: the event's parameters that
+    come from the person (their booking) rather than from the course."""
+
+    course_id: int
+    include_online_link: bool = False
+    sequence_offset: int = 0
+    organizer: Person | None = None
+    attendees: tuple[Attendee, ...] = ()
+    changed_at: datetime | None = None
+
+
+class FeedPlan(NamedTuple):
+    """What a feed is made of, read without its courses' rows and sessions:
+    each course's copy and key (``course_keys``), and the meetings' events."""
+
+    copies: list[CourseCopy]
+    keys: dict[int, tuple]
+    meetings: list[MeetingEvent]
+    domain: str
+    courses: Q  # the feed's courses, for reading their rows (``feed_course_rows``)
+
+
+def feed_plan(user, region: str | None = None, since=None) -> FeedPlan:
+    """The copies of the courses in a user's private feed, their keys and the
+    meetings, in three queries (bookings, course keys, meetings).
 
     - the courses of their confirmed bookings (with the online link), and
       courses cancelled while they held a confirmed place (STATUS:CANCELLED,
@@ -589,11 +641,7 @@ def feed_events(user, region: str | None = None, since=None) -> list[CalendarEve
       in the feed as their own booking. Courses that ended more than
       ``REGION_FEED_HISTORY`` ago are left out.
 
-    The caller checks that the user may ask for a region. Read as plain rows
-    (four queries: bookings, courses, sessions, meetings), the same events
-    ``booking_event``, ``meeting_event`` and ``course_event`` make of model
-    instances (``tests/calendars/reference.py`` builds it so, and the tests
-    compare the two byte for byte).
+    The caller checks that the user may ask for a region.
     """
     domain, organizer = _domain(), office()
     withdrawn = Subquery(
@@ -626,13 +674,13 @@ def feed_events(user, region: str | None = None, since=None) -> list[CalendarEve
     if region is not None:
         since = since or region_feed_since()
         wanted |= Q(status=CourseStatus.PUBLISHED, municipality__region=region, ends_on__gte=since)
-    courses, sessions = (
-        _course_rows(Course.objects.filter(wanted)) if bookings or region else ({}, {})
-    )
+    keys = course_keys(Course.objects.filter(wanted)) if bookings or region else {}
 
-    events: dict[str, CalendarEvent] = {}
+    copies: list[CourseCopy] = []
     learner = _attendees(Attendee(_person(user), partstat="ACCEPTED", rsvp=False))
     for course_id, (status, confirmed_at, cancelled_at, reason, left) in bookings.items():
+        if course_id not in keys:  # gone between the two queries
+            continue
         # As ``booking_event``: the learner's own copy.
         left_this_one = (
             status == BookingStatus.CANCELLED
@@ -640,25 +688,73 @@ def feed_events(user, region: str | None = None, since=None) -> list[CalendarEve
             and reason != CancelReason.COURSE_CANCELLED
         )
         moments = [m for m in (confirmed_at, cancelled_at) if m is not None]
-        event = _row_series(
-            courses[course_id],
-            sessions[course_id],
-            include_online_link=status == PARTICIPANT_STATUS,
-            sequence_offset=max(2 * left - (1 if left_this_one else 0), 0),
-            organizer=organizer,
-            attendees=learner,
-            changed_at=max(moments, default=None),
-            domain=domain,
-        )
-        events[event.uid] = event
-    for meeting_ev in _meeting_events(user, domain, organizer):
-        events[meeting_ev.uid] = meeting_ev
-    for course_id, course in courses.items():
-        if course_id not in bookings:  # a region's course (own bookings win)
-            course_ev = _row_series(
-                course, sessions[course_id], include_online_link=False, domain=domain
+        copies.append(
+            CourseCopy(
+                course_id,
+                include_online_link=status == PARTICIPANT_STATUS,
+                sequence_offset=max(2 * left - (1 if left_this_one else 0), 0),
+                organizer=organizer,
+                attendees=learner,
+                changed_at=max(moments, default=None),
             )
-            events.setdefault(course_ev.uid, course_ev)
+        )
+    # A region's courses (own bookings win).
+    copies += [CourseCopy(course_id) for course_id in keys if course_id not in bookings]
+    return FeedPlan(copies, keys, _meeting_events(user, domain, organizer), domain, wanted)
+
+
+# Up to this many courses are read by their ids; more, by the feed's condition
+# (a long list of ids costs more to send than the rows it selects).
+_BY_IDS = 100
+
+
+def feed_course_rows(
+    plan: FeedPlan, course_ids: Iterable[int] | None = None
+) -> tuple[dict[int, _CourseRow], dict[int, list[_SessionRow]]]:
+    """The rows and sessions of the plan's courses (or of ``course_ids`` among
+    them), in two queries."""
+    wanted = set(plan.keys if course_ids is None else course_ids)
+    if not wanted:
+        return {}, {}
+    if len(wanted) <= _BY_IDS:
+        return _course_rows(Course.objects.filter(pk__in=sorted(wanted)))
+    return _course_rows(Course.objects.filter(plan.courses))
+
+
+def copy_event(course: _CourseRow, sessions: list[_SessionRow], copy: CourseCopy, domain: str):
+    """The event of one course copy (``course_event``/``booking_event``)."""
+    return _build_row_series(
+        course, sessions, copy.include_online_link, sequence_offset=copy.sequence_offset,
+        organizer=copy.organizer, attendees=copy.attendees, changed_at=copy.changed_at,
+        domain=domain,
+    )  # fmt: skip
+
+
+def feed_events(user, region: str | None = None, since=None) -> list[CalendarEvent]:
+    """Everything in a user's private feed (``feed_plan``), in a constant
+    number of queries (five: bookings, course keys, meetings, courses,
+    sessions).
+
+    Read as plain rows, the same events ``booking_event``, ``meeting_event``
+    and ``course_event`` make of model instances (``tests/calendars/reference.py``
+    builds it so, and the tests compare the two byte for byte). The feed
+    itself is assembled by ``feeds.personal_feed``, which reads only the rows
+    of courses it has not serialised yet.
+    """
+    plan = feed_plan(user, region=region, since=since)
+    courses, sessions = feed_course_rows(plan)
+    events: dict[str, CalendarEvent] = {}
+    for copy in plan.copies:
+        if copy.course_id in courses:
+            event = _row_series(
+                courses[copy.course_id], sessions[copy.course_id],
+                include_online_link=copy.include_online_link,
+                sequence_offset=copy.sequence_offset, organizer=copy.organizer,
+                attendees=copy.attendees, changed_at=copy.changed_at, domain=plan.domain,
+            )  # fmt: skip
+            events.setdefault(event.uid, event)
+    for meeting_ev in plan.meetings:
+        events[meeting_ev.uid] = meeting_ev
     return list(events.values())
 
 

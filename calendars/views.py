@@ -44,7 +44,7 @@ from . import selectors, services
 from .builders import has_dates
 from .events import Method
 from .feed_version import feed_etag
-from .feeds import body_for_etag, feed_body
+from .feeds import body_for_etag, personal_feed
 from .invitations import course_invitation
 
 logger = logging.getLogger(__name__)
@@ -81,9 +81,8 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
                 return _with_feed_headers(unchanged, etag)
             body = body_for_etag(
                 etag,
-                lambda: feed_body(
-                    selectors.feed_events(user, region=region, since=since),
-                    name=selectors.feed_name(region),
+                lambda: personal_feed(
+                    user, region=region, since=since, name=selectors.feed_name(region)
                 ),
             )
     except Exception:
