@@ -90,8 +90,10 @@ def _texts_digest(language: str) -> str:
     return hashlib.sha256("\x1f".join(texts).encode()).hexdigest()
 
 
-def _courses_clause(region: str | None) -> tuple[str, list]:
-    """``courses_course.id IN (…)``: the courses the feed shows."""
+def feed_courses_clause(region: str | None) -> tuple[str, list]:
+    """``courses_course.id IN (…)``: the courses the feed shows (the ETag and
+    ``selectors.feed_plan`` read the same ones). Its parameters: the user's id,
+    the three below and, for a region, the cut-off date and the region."""
     own = (
         "SELECT b.course_id FROM courses_booking b WHERE b.learner_id = %s AND "
         "(b.status = %s OR (b.status = %s AND b.cancel_reason = %s "
@@ -117,7 +119,7 @@ def _digest_statement(user_id: int, region: str | None, since: date | None):
     so its sum over the feed's courses changes whenever one of their sessions
     does (and a course entering or leaving the feed changes the count and the
     sum of ids)."""
-    courses, course_params = _courses_clause(region)
+    courses, course_params = feed_courses_clause(region)
     values = [user_id, *course_params[:3]]
     if region is not None:
         values += [course_params[3], since, region]

@@ -26,10 +26,11 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, TextField
 from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import formats, timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -205,6 +206,13 @@ def course_event(
     )
 
 
+# Bookings that put a course in its learner's feed: confirmed, or cancelled with
+# the course while confirmed.
+_HELD = Q(status=BookingStatus.CONFIRMED) | Q(
+    status=BookingStatus.CANCELLED,
+    cancel_reason=CancelReason.COURSE_CANCELLED,
+    confirmed_at__isnull=False,
+)
 # Bookings a learner held (once confirmed) and gave up while the course went on.
 _WITHDRAWN = Q(status=BookingStatus.CANCELLED, confirmed_at__isnull=False) & ~Q(
     cancel_reason=CancelReason.COURSE_CANCELLED
@@ -362,7 +370,7 @@ class _CourseRow(NamedTuple):
     venue: _VenueRow | None
     municipality: _PlaceRow | None
     stamp: datetime  # of the course, its venue and its sessions (``course_stamp``)
-    key: tuple  # what the event is made of (``course_keys``), for caches
+    key: tuple  # what the event is made of (``_KEY_COLUMNS``), for caches
 
 
 class _SessionRow(NamedTuple):
@@ -387,6 +395,7 @@ _COURSE_COLUMNS = (
 # ``sessions_version`` with every change of the course's sessions (migration
 # ``courses.0008``); the municipality is read by name (the admin may rename one).
 # Timestamps as text: equal values give equal keys, and the driver parses none.
+# ``_plan_statement`` reads the same columns in the same order.
 _KEY_COLUMNS = (
     "pk", "key_changed", "calendar_sequence", "sessions_version", "status", "venue_id",
     "key_venue_changed", "municipality_id", "municipality__name",
@@ -398,12 +407,6 @@ def _with_key_columns(courses):
         key_changed=Cast("updated_at", TextField()),
         key_venue_changed=Cast("venue__updated_at", TextField()),
     )
-
-
-def course_keys(courses) -> dict[int, tuple]:
-    """The key of each course of ``courses`` (a queryset), in one query: it
-    changes whenever anything the course's calendar event shows does."""
-    return {key[0]: key for key in _with_key_columns(courses).values_list(*_KEY_COLUMNS)}
 
 
 _SESSION_COLUMNS = (
@@ -613,12 +616,12 @@ class CourseCopy(NamedTuple):
     sequence_offset: int = 0
     organizer: Person | None = None
     attendees: tuple[Attendee, ...] = ()
-    changed_at: datetime | None = None
+    changed: str | None = None  # the booking's latest change, as the database wrote it
 
 
 class FeedPlan(NamedTuple):
     """What a feed is made of, read without its courses' rows and sessions:
-    each course's copy and key (``course_keys``), and the meetings' events."""
+    each course's copy and key (``_KEY_COLUMNS``), and the meetings' events."""
 
     copies: list[CourseCopy]
     keys: dict[int, tuple]
@@ -627,9 +630,61 @@ class FeedPlan(NamedTuple):
     courses: Q  # the feed's courses, for reading their rows (``feed_course_rows``)
 
 
+def _plan_statement(user_id: int, region: str | None, since) -> tuple[str, list]:
+    """Each course of the feed with its key (as ``_KEY_COLUMNS``) and the user's
+    bookings of it that count (latest first), with how often they left it.
+
+    Plain SQL, every timestamp as text: compiling the ORM's query and parsing
+    two thousand timestamps cost more than the statement itself."""
+    from .feed_version import feed_courses_clause
+
+    courses, course_params = feed_courses_clause(region)
+    values = [user_id, *course_params[:3]]
+    if region is not None:
+        values += [course_params[3], since, region]
+    sql = f"""
+        WITH shown AS (
+            SELECT id, updated_at, calendar_sequence, sessions_version, status, venue_id,
+                   municipality_id
+              FROM courses_course WHERE {courses})
+        SELECT c.id, CAST(c.updated_at AS TEXT), c.calendar_sequence, c.sessions_version,
+               c.status, c.venue_id, CAST(v.updated_at AS TEXT), c.municipality_id, mu.name,
+               b.id, b.status, CAST(b.confirmed_at AS TEXT), CAST(b.cancelled_at AS TEXT),
+               b.cancel_reason,
+               (SELECT COUNT(*) FROM courses_booking w
+                 WHERE w.learner_id = b.learner_id AND w.course_id = b.course_id
+                   AND w.status = %s AND w.confirmed_at IS NOT NULL
+                   AND w.cancel_reason <> %s)
+          FROM shown c
+          LEFT JOIN places_venue v ON v.id = c.venue_id
+          LEFT JOIN places_municipality mu ON mu.id = c.municipality_id
+          LEFT JOIN courses_booking b ON b.course_id = c.id AND b.learner_id = %s
+               AND (b.status = %s OR (b.status = %s AND b.cancel_reason = %s
+                                      AND b.confirmed_at IS NOT NULL))
+    """
+    params = [
+        *values,
+        BookingStatus.CANCELLED.value, CancelReason.COURSE_CANCELLED.value,
+        user_id, BookingStatus.CONFIRMED.value, BookingStatus.CANCELLED.value,
+        CancelReason.COURSE_CANCELLED.value,
+    ]  # fmt: skip
+    return sql, params
+
+
+def _moment(text: str | None) -> datetime | None:
+    """A timestamp the database gave as text (PostgreSQL with its offset,
+    SQLite in UTC without one)."""
+    if text is None:
+        return None
+    moment = parse_datetime(text)
+    if moment is None:
+        raise ValueError(f"not a timestamp: {text!r}")
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def feed_plan(user, region: str | None = None, since=None) -> FeedPlan:
     """The copies of the courses in a user's private feed, their keys and the
-    meetings, in three queries (bookings, course keys, meetings).
+    meetings, in two queries (courses with keys and bookings, meetings).
 
     - the courses of their confirmed bookings (with the online link), and
       courses cancelled while they held a confirmed place (STATUS:CANCELLED,
@@ -644,43 +699,27 @@ def feed_plan(user, region: str | None = None, since=None) -> FeedPlan:
     The caller checks that the user may ask for a region.
     """
     domain, organizer = _domain(), office()
-    withdrawn = Subquery(
-        Booking.objects.filter(
-            _WITHDRAWN, learner_id=OuterRef("learner_id"), course_id=OuterRef("course_id")
-        )
-        .values("course_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    bookings: dict[int, tuple] = {}
-    held = Booking.objects.filter(learner=user).filter(
-        Q(status=BookingStatus.CONFIRMED)
-        | Q(
-            status=BookingStatus.CANCELLED,
-            cancel_reason=CancelReason.COURSE_CANCELLED,
-            confirmed_at__isnull=False,
-        )
-    )
-    for course_id, *booking in (
-        held.annotate(withdrawn=Coalesce(withdrawn, 0))
-        .order_by("course_id", "-pk")
-        .values_list(
-            "course_id", "status", "confirmed_at", "cancelled_at", "cancel_reason", "withdrawn"
-        )
-    ):
-        bookings.setdefault(course_id, tuple(booking))  # the latest booking of each course
-
-    wanted = Q(pk__in=held.values("course_id"))
     if region is not None:
         since = since or region_feed_since()
-        wanted |= Q(status=CourseStatus.PUBLISHED, municipality__region=region, ends_on__gte=since)
-    keys = course_keys(Course.objects.filter(wanted)) if bookings or region else {}
+    keys: dict[int, tuple] = {}
+    latest: dict[int, tuple] = {}  # the latest booking of each course that counts
+    with connection.cursor() as cursor:
+        cursor.execute(*_plan_statement(user.pk, region, since))
+        for row in cursor.fetchall():
+            course_id, booking_id = row[0], row[9]
+            keys[course_id] = tuple(row[:9])
+            if booking_id is not None and (
+                course_id not in latest or latest[course_id][0] < booking_id
+            ):
+                latest[course_id] = row[9:]
 
     copies: list[CourseCopy] = []
     learner = _attendees(Attendee(_person(user), partstat="ACCEPTED", rsvp=False))
-    for course_id, (status, confirmed_at, cancelled_at, reason, left) in bookings.items():
-        if course_id not in keys:  # gone between the two queries
+    for course_id in sorted(keys):
+        if course_id not in latest:  # a region's course (own bookings win)
+            copies.append(CourseCopy(course_id))
             continue
+        _, status, confirmed_at, cancelled_at, reason, left = latest[course_id]
         # As ``booking_event``: the learner's own copy.
         left_this_one = (
             status == BookingStatus.CANCELLED
@@ -695,11 +734,15 @@ def feed_plan(user, region: str | None = None, since=None) -> FeedPlan:
                 sequence_offset=max(2 * left - (1 if left_this_one else 0), 0),
                 organizer=organizer,
                 attendees=learner,
-                changed_at=max(moments, default=None),
+                # Parsed only to compare two (a booking confirmed, then cancelled).
+                changed=max(moments, key=lambda text: _moment(text) or EPOCH)
+                if len(moments) > 1
+                else next(iter(moments), None),
             )
         )
-    # A region's courses (own bookings win).
-    copies += [CourseCopy(course_id) for course_id in keys if course_id not in bookings]
+    wanted = Q(pk__in=Booking.objects.filter(learner=user).filter(_HELD).values("course_id"))
+    if region is not None:
+        wanted |= Q(status=CourseStatus.PUBLISHED, municipality__region=region, ends_on__gte=since)
     return FeedPlan(copies, keys, _meeting_events(user, domain, organizer), domain, wanted)
 
 
@@ -725,7 +768,7 @@ def copy_event(course: _CourseRow, sessions: list[_SessionRow], copy: CourseCopy
     """The event of one course copy (``course_event``/``booking_event``)."""
     return _build_row_series(
         course, sessions, copy.include_online_link, sequence_offset=copy.sequence_offset,
-        organizer=copy.organizer, attendees=copy.attendees, changed_at=copy.changed_at,
+        organizer=copy.organizer, attendees=copy.attendees, changed_at=_moment(copy.changed),
         domain=domain,
     )  # fmt: skip
 
@@ -750,7 +793,7 @@ def feed_events(user, region: str | None = None, since=None) -> list[CalendarEve
                 courses[copy.course_id], sessions[copy.course_id],
                 include_online_link=copy.include_online_link,
                 sequence_offset=copy.sequence_offset, organizer=copy.organizer,
-                attendees=copy.attendees, changed_at=copy.changed_at, domain=plan.domain,
+                attendees=copy.attendees, changed_at=_moment(copy.changed), domain=plan.domain,
             )  # fmt: skip
             events.setdefault(event.uid, event)
     for meeting_ev in plan.meetings:

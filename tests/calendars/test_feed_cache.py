@@ -153,8 +153,8 @@ def test_the_feed_costs_the_same_queries_for_few_and_many_events(
     # course serialised before.
     _bodies.clear()
     _copies.clear()
-    # The token, the digest; bookings, course keys, meetings; courses, sessions.
-    with django_assert_max_num_queries(7) as few:
+    # The token, the digest; the courses' keys with the bookings, meetings; courses, sessions.
+    with django_assert_max_num_queries(6) as few:
         client.get(url)
     grow(6, 5)
     _copies.clear()
@@ -171,8 +171,8 @@ def test_after_one_session_moved_only_its_course_is_read_again(
     first = Client().get(url)
     _move_session(world)
     clock()
-    # The token, the digest; bookings, course keys, meetings; one course, its sessions.
-    with django_assert_max_num_queries(7) as moved:
+    # The token, the digest; keys and bookings, meetings; one course, its sessions.
+    with django_assert_max_num_queries(6) as moved:
         response = Client().get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     assert response.status_code == 200 and response["ETag"] != first["ETag"]
     assert response.content == the_old_feed(learner) != first.content
@@ -181,7 +181,7 @@ def test_after_one_session_moved_only_its_course_is_read_again(
     assert len(sessions) == 2
     assert all(f"IN ({world['courses'][0].pk})" in sql for sql in sessions), sessions
     _bodies.clear()
-    with django_assert_max_num_queries(5):  # nothing changed: no course read again
+    with django_assert_max_num_queries(4):  # nothing changed: no course read again
         assert Client().get(url).content == response.content
 
 
