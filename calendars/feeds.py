@@ -4,10 +4,14 @@
 request; for a thousand events that is most of the time a feed costs. The
 bytes of one event's components depend on nothing but the event (a frozen
 dataclass: every field the builders read, LAST-MODIFIED/DTSTAMP included), so
-they are kept per event in this process (least recently used out first) and a
-feed is the calendar's head, the events' bytes in UID order and its end —
+a feed is the calendar's head, the events' bytes in UID order and its end —
 byte for byte what ``builders.feed`` writes for the same events
 (``tests/calendars/test_feed_cache.py`` compares the two).
+
+``personal_feed`` (the view's) keeps those bytes per course copy and meeting
+by the few database values they are made of (``selectors.feed_plan``), so it
+reads and serialises only what changed; ``feed_body`` keeps them per event
+dataclass (for callers that have the events).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import lru_cache
+from itertools import count
 
 from django.utils import translation
 
@@ -50,55 +55,81 @@ def feed_body(
     return b"".join((_head(name, refresh), *(event_bytes(event) for event in ordered), _END))
 
 
-# A course copy's serialised VEVENTs, kept per process by what they are made of.
+# Each course copy's and meeting's serialised VEVENTs, kept per process by
+# what they are made of (least recently used out first).
 _copies: OrderedDict[tuple, tuple[str, bytes]] = OrderedDict()
+# What all events of a feed share (domain, organizer, the person as attendee,
+# language), as a number: hashing it once per feed instead of once per event.
+_contexts: dict[tuple, int] = {}
+_context_numbers = count()
+CONTEXTS = 10_000
 
 
-def _copy_key(key: tuple, copy, domain: str, language: str | None) -> tuple:
-    return (key, copy, domain, language)
+def _context(shared: tuple) -> int:
+    number = _contexts.get(shared)
+    if number is None:
+        if len(_contexts) >= CONTEXTS:
+            _contexts.clear()  # numbers are never reused: old keys just age out
+        number = _contexts[shared] = next(_context_numbers)
+    return number
+
+
+def _serialised(event: CalendarEvent) -> tuple[str, bytes]:
+    return event.uid, b"".join(
+        component.to_ical() for component in _components(event, stamp=event.stamp)
+    )
+
+
+def _keep(key: tuple, part: tuple[str, bytes]) -> None:
+    _copies[key] = part
+    if len(_copies) > EVENT_CACHE_SIZE:
+        _copies.popitem(last=False)
 
 
 def personal_feed(user, *, region: str | None, since, name: str) -> bytes:
     """The body of ``user``'s feed: ``feed_body(selectors.feed_events(…))``,
-    byte for byte, reading and serialising only the courses that changed.
+    byte for byte, reading and serialising only what changed.
 
     ``selectors.feed_plan`` reads each course's key (its stamps, sequences and
-    the version of its sessions, kept by the database) and the person's copy
-    of it (their booking); a copy whose key, person's parameters, domain and
-    language were serialised before in this process is taken as it is. Only the
-    others' rows and sessions are read (``feed_course_rows``) and serialised,
-    and kept under the key of the rows actually read. After one session moved,
-    one course is read again instead of a thousand."""
+    the version of its sessions, kept by the database) with the person's copy
+    of it (their booking), and the meetings' rows. A course copy or meeting
+    serialised before in this process under the same key, person and language
+    is taken as it is; only the other courses' rows and sessions are read
+    (``feed_course_rows``) and serialised, and kept under the key of the rows
+    actually read. After one session moved, one course is read again instead
+    of a thousand."""
     from . import selectors
 
-    language = translation.get_language()
     plan = selectors.feed_plan(user, region=region, since=since)
+    context = _context((plan.domain, plan.organizer, plan.learner, translation.get_language()))
     parts: dict[str, bytes] = {}
     missing = []
     for copy in plan.copies:
-        key = _copy_key(plan.keys[copy.course_id], copy, plan.domain, language)
+        key = (context, plan.keys[copy.course_id], copy)
         cached = _copies.get(key)
         if cached is None:
             missing.append(copy)
         else:
             _copies.move_to_end(key)
-            parts.setdefault(cached[0], cached[1])
+            parts.setdefault(*cached)
     if missing:
         rows, sessions = selectors.feed_course_rows(plan, (copy.course_id for copy in missing))
         for copy in missing:
             row = rows.get(copy.course_id)
             if row is None:  # deleted since the plan was read
                 continue
-            event = selectors.copy_event(row, sessions[copy.course_id], copy, plan.domain)
-            serialised = b"".join(
-                component.to_ical() for component in _components(event, stamp=event.stamp)
-            )
-            _copies[_copy_key(row.key, copy, plan.domain, language)] = (event.uid, serialised)
-            parts.setdefault(event.uid, serialised)
-        while len(_copies) > EVENT_CACHE_SIZE:
-            _copies.popitem(last=False)
+            part = _serialised(selectors.copy_event(row, sessions[row.pk], copy, plan))
+            _keep((context, row.key, copy), part)
+            parts.setdefault(*part)
     for meeting in plan.meetings:
-        parts[meeting.uid] = event_bytes(meeting)
+        meeting_key = (context, meeting)
+        cached = _copies.get(meeting_key)
+        if cached is None:
+            cached = _serialised(selectors.meeting_row_event(meeting, plan.domain, plan.organizer))
+            _keep(meeting_key, cached)
+        else:
+            _copies.move_to_end(meeting_key)
+        parts[cached[0]] = cached[1]
     return b"".join((_head(name, FEED_REFRESH), *(parts[uid] for uid in sorted(parts)), _END))
 
 

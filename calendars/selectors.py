@@ -552,81 +552,88 @@ def _build_row_series(
     )
 
 
-def _meeting_events(user, domain: str, organizer: Person) -> list[MeetingEvent]:
-    """``meeting_event`` for the meetings of the user's running mentorships, read
-    as plain rows with their two people (one query)."""
-    people: dict[int, User] = {}
+_MEETINGS_STATEMENT = """
+    SELECT m.id, m.status, m.place, m.online_link, CAST(m.starts_at AS TEXT),
+           CAST(m.ends_at AS TEXT), CAST(m.updated_at AS TEXT), m.sequence,
+           ms.coach_id, cu.full_name, cu.email, cu.phone,
+           ms.learner_id, lu.full_name, lu.email, lu.phone
+      FROM coaching_meeting m
+      JOIN coaching_mentorship ms ON ms.id = m.mentorship_id
+      LEFT JOIN accounts_user cu ON cu.id = ms.coach_id
+      JOIN accounts_user lu ON lu.id = ms.learner_id
+     WHERE (ms.coach_id = %s OR ms.learner_id = %s) AND ms.ended_at IS NULL
+"""
+
+
+def _meeting_rows(user) -> list[tuple]:
+    """The meetings of the user's running mentorships with their two people, as
+    plain values (timestamps as text): each row is all its event is made of."""
+    with connection.cursor() as cursor:
+        cursor.execute(_MEETINGS_STATEMENT, [user.pk, user.pk])
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def meeting_row_event(row: tuple, domain: str, organizer: Person) -> MeetingEvent:
+    """``meeting_event`` for one of ``_meeting_rows``."""
+    pk, status, place, link, starts_at, ends_at, changed, sequence, *who = row
 
     def person(pk, full_name, email, phone) -> User:
         # An unsaved user, so that names follow ``User.get_full_name`` exactly.
-        if pk not in people:
-            people[pk] = User(pk=pk, full_name=full_name, email=email, phone=phone)
-        return people[pk]
+        return User(pk=pk, full_name=full_name, email=email, phone=phone)
 
-    rows = Meeting.objects.filter(
-        Q(mentorship__coach=user) | Q(mentorship__learner=user),
-        mentorship__ended_at__isnull=True,
-    ).values_list(
-        "pk", "status", "place", "online_link", "starts_at", "ends_at", "updated_at", "sequence",
-        "mentorship__coach_id", "mentorship__coach__full_name", "mentorship__coach__email",
-        "mentorship__coach__phone", "mentorship__learner_id", "mentorship__learner__full_name",
-        "mentorship__learner__email", "mentorship__learner__phone",
-    )  # fmt: skip
-    events = []
-    for pk, status, place, link, starts_at, ends_at, changed, sequence, *who in rows:
-        coach = None if who[0] is None else person(*who[:4])
-        learner = person(*who[4:])
-        summary = _("Coaching: %(coach)s and %(learner)s") % {
-            "coach": coach.get_full_name() if coach else "-",
-            "learner": learner.get_full_name(),
-        }
-        cancelled = status == MeetingStatus.CANCELLED
-        events.append(
-            MeetingEvent(
-                meeting_id=pk,
-                summary=_cancelled(summary) if cancelled else summary,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                stamp=changed.astimezone(UTC),
-                sequence=sequence,
-                description=(_("Join online: %(link)s") % {"link": link} if place and link else ""),
-                location=place or link,
-                cancelled=cancelled,
-                organizer=organizer,
-                attendees=_attendees(
-                    Attendee(_person(learner), partstat="NEEDS-ACTION", rsvp=True),
-                    *(
-                        [Attendee(_person(coach), role="CHAIR", partstat="ACCEPTED", rsvp=False)]
-                        if coach
-                        else []
-                    ),
-                ),
-                domain=domain,
-            )
-        )
-    return events
+    coach = None if who[0] is None else person(*who[:4])
+    learner = person(*who[4:])
+    summary = _("Coaching: %(coach)s and %(learner)s") % {
+        "coach": coach.get_full_name() if coach else "-",
+        "learner": learner.get_full_name(),
+    }
+    cancelled = status == MeetingStatus.CANCELLED
+    return MeetingEvent(
+        meeting_id=pk,
+        summary=_cancelled(summary) if cancelled else summary,
+        starts_at=_when(starts_at),
+        ends_at=_when(ends_at),
+        stamp=_when(changed),
+        sequence=sequence,
+        description=(_("Join online: %(link)s") % {"link": link} if place and link else ""),
+        location=place or link,
+        cancelled=cancelled,
+        organizer=organizer,
+        attendees=_attendees(
+            Attendee(_person(learner), partstat="NEEDS-ACTION", rsvp=True),
+            *(
+                [Attendee(_person(coach), role="CHAIR", partstat="ACCEPTED", rsvp=False)]
+                if coach
+                else []
+            ),
+        ),
+        domain=domain,
+    )
 
 
 class CourseCopy(NamedTuple):
     """One course as one person's feed shows it: the event's parameters that
-    come from the person (their booking) rather than from the course."""
+    come from the person (their booking) rather than from the course. Plain
+    values, so that a cache key made of them hashes fast."""
 
     course_id: int
+    own: bool = False  # the person's booking: organized by the office, them as attendee
     include_online_link: bool = False
     sequence_offset: int = 0
-    organizer: Person | None = None
-    attendees: tuple[Attendee, ...] = ()
     changed: str | None = None  # the booking's latest change, as the database wrote it
 
 
 class FeedPlan(NamedTuple):
     """What a feed is made of, read without its courses' rows and sessions:
-    each course's copy and key (``_KEY_COLUMNS``), and the meetings' events."""
+    each course's copy and key (``_KEY_COLUMNS``) and the meetings' rows, with
+    what every event of the feed shares."""
 
     copies: list[CourseCopy]
     keys: dict[int, tuple]
-    meetings: list[MeetingEvent]
+    meetings: list[tuple]  # ``_meeting_rows``
     domain: str
+    organizer: Person
+    learner: tuple[Attendee, ...]  # the person as the attendee of their own copies
     courses: Q  # the feed's courses, for reading their rows (``feed_course_rows``)
 
 
@@ -679,12 +686,19 @@ def _moment(text: str | None) -> datetime | None:
     moment = parse_datetime(text)
     if moment is None:
         raise ValueError(f"not a timestamp: {text!r}")
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _when(text: str) -> datetime:
+    moment = _moment(text)
+    if moment is None:
+        raise ValueError("a timestamp was expected")
+    return moment
 
 
 def feed_plan(user, region: str | None = None, since=None) -> FeedPlan:
     """The copies of the courses in a user's private feed, their keys and the
-    meetings, in two queries (courses with keys and bookings, meetings).
+    meetings' rows, in two queries (courses with keys and bookings, meetings).
 
     - the courses of their confirmed bookings (with the online link), and
       courses cancelled while they held a confirmed place (STATUS:CANCELLED,
@@ -714,7 +728,6 @@ def feed_plan(user, region: str | None = None, since=None) -> FeedPlan:
                 latest[course_id] = row[9:]
 
     copies: list[CourseCopy] = []
-    learner = _attendees(Attendee(_person(user), partstat="ACCEPTED", rsvp=False))
     for course_id in sorted(keys):
         if course_id not in latest:  # a region's course (own bookings win)
             copies.append(CourseCopy(course_id))
@@ -730,10 +743,9 @@ def feed_plan(user, region: str | None = None, since=None) -> FeedPlan:
         copies.append(
             CourseCopy(
                 course_id,
+                own=True,
                 include_online_link=status == PARTICIPANT_STATUS,
                 sequence_offset=max(2 * left - (1 if left_this_one else 0), 0),
-                organizer=organizer,
-                attendees=learner,
                 # Parsed only to compare two (a booking confirmed, then cancelled).
                 changed=max(moments, key=lambda text: _moment(text) or EPOCH)
                 if len(moments) > 1
@@ -743,7 +755,8 @@ def feed_plan(user, region: str | None = None, since=None) -> FeedPlan:
     wanted = Q(pk__in=Booking.objects.filter(learner=user).filter(_HELD).values("course_id"))
     if region is not None:
         wanted |= Q(status=CourseStatus.PUBLISHED, municipality__region=region, ends_on__gte=since)
-    return FeedPlan(copies, keys, _meeting_events(user, domain, organizer), domain, wanted)
+    learner = _attendees(Attendee(_person(user), partstat="ACCEPTED", rsvp=False))
+    return FeedPlan(copies, keys, _meeting_rows(user), domain, organizer, learner, wanted)
 
 
 # Up to this many courses are read by their ids; more, by the feed's condition
@@ -764,18 +777,19 @@ def feed_course_rows(
     return _course_rows(Course.objects.filter(plan.courses))
 
 
-def copy_event(course: _CourseRow, sessions: list[_SessionRow], copy: CourseCopy, domain: str):
+def copy_event(course: _CourseRow, sessions: list[_SessionRow], copy: CourseCopy, plan: FeedPlan):
     """The event of one course copy (``course_event``/``booking_event``)."""
     return _build_row_series(
         course, sessions, copy.include_online_link, sequence_offset=copy.sequence_offset,
-        organizer=copy.organizer, attendees=copy.attendees, changed_at=_moment(copy.changed),
-        domain=domain,
+        organizer=plan.organizer if copy.own else None,
+        attendees=plan.learner if copy.own else (), changed_at=_moment(copy.changed),
+        domain=plan.domain,
     )  # fmt: skip
 
 
 def feed_events(user, region: str | None = None, since=None) -> list[CalendarEvent]:
     """Everything in a user's private feed (``feed_plan``), in a constant
-    number of queries (five: bookings, course keys, meetings, courses,
+    number of queries (four: courses with bookings, meetings, courses' rows,
     sessions).
 
     Read as plain rows, the same events ``booking_event``, ``meeting_event``
@@ -792,11 +806,14 @@ def feed_events(user, region: str | None = None, since=None) -> list[CalendarEve
             event = _row_series(
                 courses[copy.course_id], sessions[copy.course_id],
                 include_online_link=copy.include_online_link,
-                sequence_offset=copy.sequence_offset, organizer=copy.organizer,
-                attendees=copy.attendees, changed_at=_moment(copy.changed), domain=plan.domain,
+                sequence_offset=copy.sequence_offset,
+                organizer=plan.organizer if copy.own else None,
+                attendees=plan.learner if copy.own else (),
+                changed_at=_moment(copy.changed), domain=plan.domain,
             )  # fmt: skip
             events.setdefault(event.uid, event)
-    for meeting_ev in plan.meetings:
+    for row in plan.meetings:
+        meeting_ev = meeting_row_event(row, plan.domain, plan.organizer)
         events[meeting_ev.uid] = meeting_ev
     return list(events.values())
 

@@ -10,14 +10,15 @@ user's id instead of the URL. gunicorn's access log masks the token
 (``backend/gunicorn_logging.py``, used by the Dockerfile and docker-compose).
 
 Polling calendars revalidate cheaply: the ETag is a digest of what the feed
-is made of, read in two statements before anything is built
+is made of, read in one statement before anything is built
 (``feed_version.feed_etag``), and ``If-None-Match`` answers 304 without
 building the feed. The events carry LAST-MODIFIED; the response has no
 Last-Modified header, because a feed also changes when an event leaves it (a
 cancelled booking), which no event's timestamp records. The body is built
-from each event's serialised VEVENTs, kept per process (``feeds.feed_body``),
-and kept by its ETag (``feeds.body_for_etag``): an unconditional GET of an
-unchanged feed is served without a build.
+from each course copy's and meeting's serialised VEVENTs, kept per process
+by what they are made of (``feeds.personal_feed``: only changed courses are
+read and serialised again), and kept by its ETag (``feeds.body_for_etag``):
+an unconditional GET of an unchanged feed is served without a build.
 """
 
 import logging
