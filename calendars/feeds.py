@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from datetime import timedelta
 from functools import lru_cache
 from itertools import count
@@ -80,10 +81,19 @@ def _serialised(event: CalendarEvent) -> tuple[str, bytes]:
     )
 
 
+def _touch(cache: OrderedDict, key) -> None:
+    """Mark ``key`` as just used; another thread may have pushed it out since."""
+    with suppress(KeyError):
+        cache.move_to_end(key)
+
+
 def _keep(key: tuple, part: tuple[str, bytes]) -> None:
     _copies[key] = part
-    if len(_copies) > EVENT_CACHE_SIZE:
-        _copies.popitem(last=False)
+    while len(_copies) > EVENT_CACHE_SIZE:
+        try:
+            _copies.popitem(last=False)
+        except KeyError:  # emptied by another thread meanwhile
+            break
 
 
 def personal_feed(user, *, region: str | None, since, name: str) -> bytes:
@@ -110,7 +120,7 @@ def personal_feed(user, *, region: str | None, since, name: str) -> bytes:
         if cached is None:
             missing.append(copy)
         else:
-            _copies.move_to_end(key)
+            _touch(_copies, key)
             parts.setdefault(*cached)
     if missing:
         rows, sessions = selectors.feed_course_rows(plan, (copy.course_id for copy in missing))
@@ -128,7 +138,7 @@ def personal_feed(user, *, region: str | None, since, name: str) -> bytes:
             cached = _serialised(selectors.meeting_row_event(meeting, plan.domain, plan.organizer))
             _keep(meeting_key, cached)
         else:
-            _copies.move_to_end(meeting_key)
+            _touch(_copies, meeting_key)
         parts[cached[0]] = cached[1]
     return b"".join((_head(name, FEED_REFRESH), *(parts[uid] for uid in sorted(parts)), _END))
 
@@ -150,7 +160,10 @@ def body_for_etag(etag: str, build: Callable[[], bytes]) -> bytes:
     if body is None:
         body = _bodies[etag] = build()
         while len(_bodies) > BODY_CACHE_SIZE:
-            _bodies.popitem(last=False)
+            try:
+                _bodies.popitem(last=False)
+            except KeyError:  # emptied by another thread meanwhile
+                break
     else:
-        _bodies.move_to_end(etag)
+        _touch(_bodies, etag)
     return body
