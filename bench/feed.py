@@ -17,6 +17,9 @@ client against PostgreSQL in this process, per round:
   courses moved before every request, outside the clock): built again, never
   a 304.
 
+After the rounds, ``--cold-requests`` builds with nothing kept in the process
+(no body, no serialised event: a freshly started worker) are timed once.
+
 With ``DATABASE_URL`` pointing at PostgreSQL the benchmark uses that server;
 otherwise it starts a private PostgreSQL with ``scripts/services.sh``. It
 always works in its own database, ``kurslotse_bench_feed``, dropped and
@@ -44,6 +47,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--meetings", type=int, default=100, help="coaching meetings")
     parser.add_argument("--requests", type=int, default=100, help="requests per case and round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds; medians are reported")
+    parser.add_argument(
+        "--cold-requests", type=int, default=10,
+        help="builds with nothing kept in the process, timed once after the rounds (0: none)",
+    )  # fmt: skip
     parser.add_argument("--db-name", default="kurslotse_bench_feed")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
@@ -234,6 +241,10 @@ def main() -> int:
         }
         prepares = {"GET feed after a session moved (200)": move_a_session}
 
+        def queries_of_cold(prepare, call):
+            prepare()
+            return queries_of(call)
+
         def queries_of_case(case):
             if case in prepares:
                 prepares[case]()
@@ -256,6 +267,22 @@ def main() -> int:
             "round, in-process (test client), PostgreSQL. The move before the last case is not timed."
         )
         medians = report(rounds, args.requests, queries, baseline=next(iter(calls)))
+        if args.cold_requests:
+            from calendars import feeds as calendar_feeds
+
+            def forget_everything():
+                # A process that has served nothing yet: no body kept by its ETag,
+                # no serialised event (outside the clock).
+                calendar_feeds._bodies.clear()
+                calendar_feeds._copies.clear()
+
+            cold = time_calls("cold", built, args.cold_requests, prepare=forget_everything)
+            say(
+                f"A cold build (nothing kept in the process, {args.cold_requests} requests, "
+                f"{queries_of_cold(forget_everything, built)} queries): "
+                f"p50 {cold.p50:.2f} ms, p95 {cold.p95:.2f} ms"
+            )
+            medians["cold build"] = {"p50_ms": cold.p50, "p95_ms": cold.p95}
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps({"medians": medians, "queries": queries}, indent=2))

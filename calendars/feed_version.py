@@ -1,10 +1,11 @@
-"""The feed's ETag from two cheap statements, without building the feed.
+"""The feed's ETag from one cheap statement, without building the feed.
 
 A polling calendar sends ``If-None-Match`` every few minutes; answering it by
 building a thousand events and hashing the bytes costs as much as sending
 them. Instead the ETag is a digest of *everything the feed is made of*, read
-in two statements (plus the token lookup), so an unchanged feed answers 304
-without building, and any change that can alter the body changes the ETag:
+in one statement (plus the token lookup) that reads no session, so an
+unchanged feed answers 304 without building, and any change that can alter
+the body changes the ETag:
 
 - the person: their id, name, email, phone (a name falls back to them) and
   language (texts and date formats); the region asked for and, for a region
@@ -15,17 +16,19 @@ without building, and any change that can alter the body changes the ETag:
   made, confirmed, left or cancelled with its course, or deleted (retention,
   erasure) changes one of these;
 - the courses the feed shows (the person's, or a region's): how many, the sum
-  of their ids, of their ``calendar_sequence`` and their latest
-  ``updated_at``; their sessions: how many, the sum of ids and of
-  ``sequence`` and the latest ``updated_at``; their venues' latest
+  of their ids, of their ``calendar_sequence`` and of their
+  ``sessions_version``, and their latest ``updated_at``; their venues' latest
   ``updated_at`` — every write in ``courses.services`` either stamps
-  ``updated_at`` or raises a ``sequence`` (cancelling a course does both), and
-  rows that appear or vanish change the counts and sums;
+  ``updated_at`` or raises ``calendar_sequence``, and the database itself
+  raises a course's ``sessions_version`` with every insert, update and delete
+  of its sessions (triggers, migration ``courses.0008``: whichever code path
+  wrote them, bulk updates and cascades included), so the sessions need not be
+  read; courses that appear or vanish change the counts and sums;
 - the meetings of the person's running mentorships (count, ids, sequences,
   latest ``updated_at``), and those mentorships themselves with both people's
   names, emails and phones (a coach erased or renamed, a mentorship ended);
 - the municipalities the courses are in (name and region: coordinators may
-  correct one in the admin);
+  correct one in the admin; the feed shows the course's municipality by name);
 - what the code makes of it: the installation's calendar settings, the
   translations of the feed's texts in the person's language, the source of
   the modules that write the feed and the icalendar version.
@@ -90,17 +93,20 @@ def _texts_digest(language: str) -> str:
     return hashlib.sha256("\x1f".join(texts).encode()).hexdigest()
 
 
-def _courses_clause(region: str | None) -> tuple[str, list]:
-    """``courses_course.id IN (…)``: the courses the feed shows."""
+def feed_courses_clause(region: str | None, course: str = "") -> tuple[str, list]:
+    """``courses_course.id IN (…)``: the courses the feed shows (the ETag and
+    ``selectors.feed_plan`` read the same ones), ``course`` the table's alias
+    (with its dot). Its parameters: the user's id, the three below and, for a
+    region, the cut-off date and the region."""
     own = (
         "SELECT b.course_id FROM courses_booking b WHERE b.learner_id = %s AND "
         "(b.status = %s OR (b.status = %s AND b.cancel_reason = %s "
         "AND b.confirmed_at IS NOT NULL))"
     )
-    clause, params = f"id IN ({own})", [_CONFIRMED, _CANCELLED, _COURSE_CANCELLED]
+    clause, params = f"{course}id IN ({own})", [_CONFIRMED, _CANCELLED, _COURSE_CANCELLED]
     if region is not None:
         clause += (
-            " OR (status = %s AND ends_on >= %s AND municipality_id IN "
+            f" OR ({course}status = %s AND {course}ends_on >= %s AND {course}municipality_id IN "
             "(SELECT id FROM places_municipality WHERE region = %s))"
         )
         params += [CourseStatus.PUBLISHED.value]
@@ -108,74 +114,67 @@ def _courses_clause(region: str | None) -> tuple[str, list]:
 
 
 def _digest_statement(user_id: int, region: str | None, since: date | None):
-    courses, course_params = _courses_clause(region)
+    """One statement: a few rows of aggregates and texts, every value as text or
+    a number (no timestamp for the driver to parse).
 
-    def course_params_for():
-        values = [user_id, *course_params[:3]]
-        if region is not None:
-            values += [course_params[3], since, region]
-        return values
-
-    sql = f"""
-        SELECT b.*, c.*, s.*, v.*, m.*
-        FROM
-          (SELECT COUNT(*) AS n, SUM(id) AS ids,
-                  SUM(CASE WHEN status = %s THEN id ELSE 0 END) AS confirmed,
-                  SUM(CASE WHEN status = %s AND confirmed_at IS NOT NULL THEN id ELSE 0 END)
-                    AS left_after_confirming,
-                  SUM(CASE WHEN cancel_reason = %s THEN id ELSE 0 END) AS with_course,
-                  MAX(confirmed_at) AS confirmed_at, MAX(cancelled_at) AS cancelled_at
-             FROM courses_booking WHERE learner_id = %s) b,
-          (SELECT COUNT(*) AS n, SUM(id) AS ids, SUM(calendar_sequence) AS seq,
-                  MAX(updated_at) AS stamp,
-                  SUM(CASE WHEN status = %s THEN id ELSE 0 END) AS cancelled
-             FROM courses_course WHERE {courses}) c,
-          (SELECT COUNT(*) AS n, SUM(id) AS ids, SUM(sequence) AS seq, MAX(updated_at) AS stamp
-             FROM courses_coursesession
-            WHERE course_id IN (SELECT id FROM courses_course WHERE {courses})) s,
-          (SELECT MAX(updated_at) AS stamp FROM places_venue WHERE id IN
-             (SELECT venue_id FROM courses_course WHERE {courses})) v,
-          (SELECT COUNT(*) AS n, SUM(id) AS ids, SUM(sequence) AS seq, MAX(updated_at) AS stamp
-             FROM coaching_meeting WHERE mentorship_id IN
-               (SELECT id FROM coaching_mentorship
-                  WHERE (coach_id = %s OR learner_id = %s) AND ended_at IS NULL)) m
-    """
-    params = [
-        _CONFIRMED, _CANCELLED, _COURSE_CANCELLED, user_id,
-        CourseStatus.CANCELLED.value, *course_params_for(),
-        *course_params_for(),
-        *course_params_for(),
-        user_id, user_id,
-    ]  # fmt: skip
-    return sql, params
-
-
-def _rows_statement(user_id: int, region: str | None, since: date | None):
-    """The few rows whose text the feed shows and no stamp covers: the people of
-    running mentorships, and the municipalities of the feed's courses."""
-    courses, course_params = _courses_clause(region)
+    The feed's courses are read once (``shown``); their sessions are not read at
+    all: ``sessions_version``, raised by the database with every insert, update
+    and delete of a course's sessions (migration ``courses.0008``), only rises,
+    so its sum over the feed's courses changes whenever one of their sessions
+    does (and a course entering or leaving the feed changes the count and the
+    sum of ids)."""
+    courses, course_params = feed_courses_clause(region, "c.")
     values = [user_id, *course_params[:3]]
     if region is not None:
         values += [course_params[3], since, region]
     sql = f"""
-        SELECT 'p', ms.id, ms.coach_id, cu.full_name, cu.email, cu.phone,
-               ms.learner_id, lu.full_name, lu.email, lu.phone
+        WITH shown AS (
+            SELECT c.id, c.calendar_sequence, c.sessions_version, c.updated_at, c.status,
+                   c.municipality_id, v.id AS venue_id, v.updated_at AS venue_changed
+              FROM courses_course c LEFT JOIN places_venue v ON v.id = c.venue_id
+             WHERE {courses})
+        SELECT 'b', COUNT(*), SUM(id),
+               SUM(CASE WHEN status = %s THEN id ELSE 0 END),
+               SUM(CASE WHEN status = %s AND confirmed_at IS NOT NULL THEN id ELSE 0 END),
+               SUM(CASE WHEN cancel_reason = %s THEN id ELSE 0 END),
+               CAST(MAX(confirmed_at) AS TEXT), CAST(MAX(cancelled_at) AS TEXT),
+               NULL, NULL, NULL, NULL
+          FROM courses_booking WHERE learner_id = %s
+        UNION ALL
+        SELECT 'c', COUNT(*), SUM(id), SUM(calendar_sequence), SUM(sessions_version),
+               SUM(CASE WHEN status = %s THEN id ELSE 0 END),
+               CAST(MAX(updated_at) AS TEXT), CAST(MAX(venue_changed) AS TEXT),
+               CAST(SUM(venue_id) AS TEXT), NULL, NULL, NULL
+          FROM shown
+        UNION ALL
+        SELECT 'm', COUNT(*), SUM(id), SUM(sequence), NULL, NULL,
+               CAST(MAX(updated_at) AS TEXT), NULL, NULL, NULL, NULL, NULL
+          FROM coaching_meeting WHERE mentorship_id IN
+               (SELECT id FROM coaching_mentorship
+                 WHERE (coach_id = %s OR learner_id = %s) AND ended_at IS NULL)
+        UNION ALL
+        SELECT 'p', ms.id, ms.coach_id, ms.learner_id, NULL, NULL,
+               cu.full_name, cu.email, cu.phone, lu.full_name, lu.email, lu.phone
           FROM coaching_mentorship ms
           LEFT JOIN accounts_user cu ON cu.id = ms.coach_id
           JOIN accounts_user lu ON lu.id = ms.learner_id
          WHERE (ms.coach_id = %s OR ms.learner_id = %s) AND ms.ended_at IS NULL
         UNION ALL
-        SELECT 'm', mu.id, NULL, mu.name, mu.region, NULL, NULL, NULL, NULL, NULL
-          FROM places_municipality mu
-         WHERE mu.id IN (SELECT municipality_id FROM courses_course WHERE {courses})
-            OR mu.id IN (SELECT v.municipality_id FROM places_venue v WHERE v.id IN
-                          (SELECT venue_id FROM courses_course WHERE {courses}))
+        SELECT 'u', mu.id, NULL, NULL, NULL, NULL, mu.name, mu.region, NULL, NULL, NULL, NULL
+          FROM places_municipality mu WHERE mu.id IN (SELECT municipality_id FROM shown)
     """
-    return sql, [user_id, user_id, *values, *values]
+    params = [
+        *values,
+        _CONFIRMED, _CANCELLED, _COURSE_CANCELLED, user_id,
+        CourseStatus.CANCELLED.value,
+        user_id, user_id,
+        user_id, user_id,
+    ]  # fmt: skip
+    return sql, params
 
 
 def feed_etag(user, region: str | None, since: date | None, language: str) -> str:
-    """The strong ETag of ``user``'s feed (quoted), from two statements."""
+    """The strong ETag of ``user``'s feed (quoted), from one statement."""
     digest = hashlib.sha256()
     person = (
         user.pk, user.full_name, user.email, user.phone, language, region, since,
@@ -185,7 +184,5 @@ def feed_etag(user, region: str | None, since: date | None, language: str) -> st
     digest.update(repr(person).encode())
     with connection.cursor() as cursor:
         cursor.execute(*_digest_statement(user.pk, region, since))
-        digest.update(repr(cursor.fetchone()).encode())
-        cursor.execute(*_rows_statement(user.pk, region, since))
         digest.update(repr(sorted(cursor.fetchall(), key=repr)).encode())
     return '"' + digest.hexdigest()[:32] + '"'

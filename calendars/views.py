@@ -10,14 +10,15 @@ user's id instead of the URL. gunicorn's access log masks the token
 (``backend/gunicorn_logging.py``, used by the Dockerfile and docker-compose).
 
 Polling calendars revalidate cheaply: the ETag is a digest of what the feed
-is made of, read in two statements before anything is built
+is made of, read in one statement before anything is built
 (``feed_version.feed_etag``), and ``If-None-Match`` answers 304 without
 building the feed. The events carry LAST-MODIFIED; the response has no
 Last-Modified header, because a feed also changes when an event leaves it (a
 cancelled booking), which no event's timestamp records. The body is built
-from each event's serialised VEVENTs, kept per process (``feeds.feed_body``),
-and kept by its ETag (``feeds.body_for_etag``): an unconditional GET of an
-unchanged feed is served without a build.
+from each course copy's and meeting's serialised VEVENTs, kept per process
+by what they are made of (``feeds.personal_feed``: only changed courses are
+read and serialised again), and kept by its ETag (``feeds.body_for_etag``):
+an unconditional GET of an unchanged feed is served without a build.
 """
 
 import logging
@@ -44,7 +45,7 @@ from . import selectors, services
 from .builders import has_dates
 from .events import Method
 from .feed_version import feed_etag
-from .feeds import body_for_etag, feed_body
+from .feeds import body_for_etag, personal_feed
 from .invitations import course_invitation
 
 logger = logging.getLogger(__name__)
@@ -81,9 +82,8 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
                 return _with_feed_headers(unchanged, etag)
             body = body_for_etag(
                 etag,
-                lambda: feed_body(
-                    selectors.feed_events(user, region=region, since=since),
-                    name=selectors.feed_name(region),
+                lambda: personal_feed(
+                    user, region=region, since=since, name=selectors.feed_name(region)
                 ),
             )
     except Exception:

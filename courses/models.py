@@ -154,6 +154,13 @@ class Course(models.Model):
         help_text="Raised with every change of what the whole series shows in calendars "
         "(courses.services.course_calendar_changed); part of its iCalendar SEQUENCE.",
     )
+    sessions_version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Raised by the database with every insert, update and delete of the "
+        "course's sessions (triggers, migration 0008), so calendar feeds see that they "
+        "changed without reading them. Never written by Django (see save).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -185,6 +192,21 @@ class Course(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.level})"
+
+    def save(self, *args, **kwargs):
+        """Never write ``sessions_version``: the database keeps it (a full save of
+        a course read before its sessions changed would set it back)."""
+        if (
+            not self._state.adding
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "sessions_version"
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def has_childcare(self) -> bool:

@@ -13,12 +13,12 @@ from django.utils import timezone, translation
 from accounts.roles import COORDINATOR, LEARNER
 from calendars import selectors, services
 from calendars.builders import feed
-from calendars.feeds import _bodies, event_bytes, feed_body
+from calendars.feeds import _bodies, _copies, event_bytes, feed_body
 from calendars.selectors import feed_events
 from coaching import services as coaching_services
 from coaching.constants import EndReason
 from courses import services as course_services
-from courses.models import Booking
+from courses.models import Booking, Course
 from places.models import Municipality
 
 from ..factories import CourseFactory, UserFactory, VenueFactory, municipality
@@ -119,7 +119,7 @@ def test_the_cached_body_equals_the_builder_for_every_event_kind(world):
     assert event_bytes(events[0]).startswith(b"BEGIN:VEVENT\r\n")
 
 
-def test_an_unchanged_feed_answers_304_from_three_queries_without_building(
+def test_an_unchanged_feed_answers_304_from_two_queries_without_building(
     world, django_assert_max_num_queries, monkeypatch
 ):
     learner = world["learner"]
@@ -129,8 +129,8 @@ def test_an_unchanged_feed_answers_304_from_three_queries_without_building(
     def no_build(*args, **kwargs):
         raise AssertionError("a 304 must not build the feed")
 
-    monkeypatch.setattr("calendars.views.selectors.feed_events", no_build)
-    with django_assert_max_num_queries(3):  # the token, the digest, its few rows
+    monkeypatch.setattr("calendars.views.selectors.feed_plan", no_build)
+    with django_assert_max_num_queries(2):  # the token, the digest
         response = Client().get(f"/calendars/{token}.ics", HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 304
     assert response["ETag"] == etag and response["Cache-Control"] == "private, max-age=900"
@@ -149,13 +149,77 @@ def test_the_feed_costs_the_same_queries_for_few_and_many_events(
     grow(1, 1)
     client, url = Client(), f"/calendars/{services.feed_token(learner)}.ics"
     client.get(url)  # warm (the token, the translations)
-    _bodies.clear()  # both measured requests build (an unchanged body is kept by its ETag)
-    with django_assert_max_num_queries(8) as few:
+    # Both measured requests build everything: no body kept by its ETag, no
+    # course serialised before.
+    _bodies.clear()
+    _copies.clear()
+    # The token, the digest; the courses' keys with the bookings, meetings; courses, sessions.
+    with django_assert_max_num_queries(6) as few:
         client.get(url)
     grow(6, 5)
+    _copies.clear()
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert response.content.count(b"BEGIN:VEVENT") == 7 + 6
+
+
+def test_after_one_session_moved_only_its_course_is_read_again(
+    world, clock, django_assert_max_num_queries
+):
+    learner = world["learner"]
+    url = f"/calendars/{services.feed_token(learner)}.ics"
+    first = Client().get(url)
+    _move_session(world)
+    clock()
+    # The token, the digest; keys and bookings, meetings; one course, its sessions.
+    with django_assert_max_num_queries(6) as moved:
+        response = Client().get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert response.status_code == 200 and response["ETag"] != first["ETag"]
+    assert response.content == the_old_feed(learner) != first.content
+    sessions = [q["sql"] for q in moved.captured_queries if "courses_coursesession" in q["sql"]]
+    # Only the moved session's course (its row, its sessions): by its id alone.
+    assert len(sessions) == 2
+    assert all(f"IN ({world['courses'][0].pk})" in sql for sql in sessions), sessions
+    _bodies.clear()
+    with django_assert_max_num_queries(4):  # nothing changed: no course read again
+        assert Client().get(url).content == response.content
+
+
+def test_the_database_raises_a_courses_sessions_version_with_every_change_of_its_sessions(
+    world, coordinator
+):
+    """``Course.sessions_version`` (migration ``courses.0008``) is what the
+    ETag and the per-course cache read instead of the sessions: it must rise
+    with every insert, update (a service's or a bulk one) and delete, and a
+    full save of a course read earlier must not set it back."""
+    course = world["courses"][0]
+
+    def version():
+        return Course.objects.values_list("sessions_version", flat=True).get(pk=course.pk)
+
+    other = world["courses"][1]
+    others = Course.objects.values_list("sessions_version", flat=True).get(pk=other.pk)
+    seen = [version()]
+    assert seen[0] > 0 and course.sessions.exists()  # the sessions' insert raised it
+    stale = Course.objects.get(pk=course.pk)
+    session = course.sessions.order_by("date").last()
+    course_services.move_session(
+        session=session, to_date=session.date, start_time=dt.time(8, 0), end_time=dt.time(9, 0)
+    )
+    seen.append(version())
+    course.sessions.filter(pk=session.pk).update(note="bulk")
+    seen.append(version())
+    stale.description = "Neu"
+    stale.save()  # a full save of a course read before its sessions changed
+    seen.append(version())
+    course.sessions.filter(pk=session.pk).delete()
+    seen.append(version())
+    course_services.cancel_course(course=course, by=coordinator)  # one bulk update
+    seen.append(version())
+    assert seen[1] > seen[0] and seen[2] > seen[1] and seen[3] == seen[2]
+    assert seen[4] > seen[3] and seen[5] > seen[4]
+    # Another course's sessions were not touched: its version stayed.
+    assert Course.objects.values_list("sessions_version", flat=True).get(pk=other.pk) == others
 
 
 # --- Every change that alters the body changes the ETag -------------------------------------
@@ -301,14 +365,14 @@ def test_an_unconditional_get_of_an_unchanged_feed_is_served_by_its_etag_without
 ):
     learner = world["learner"]
     first = fetch(learner)
-    built = selectors.feed_events
+    built = selectors.feed_plan
     calls = []
 
     def counted(*args, **kwargs):
         calls.append(args)
         return built(*args, **kwargs)
 
-    monkeypatch.setattr("calendars.views.selectors.feed_events", counted)
+    monkeypatch.setattr("calendars.views.selectors.feed_plan", counted)
     again = fetch(learner)
     assert again.status_code == 200 and calls == []
     assert again.content == first.content and again["ETag"] == first["ETag"]
