@@ -215,3 +215,13 @@ def test_the_api_catalogue_leaves_out_ended_courses_as_the_search_page_does(
     assert ids(api.get("/api/v1/courses/")) == {running.pk}
     assert api.get(f"/api/v1/courses/{ended.pk}/").status_code == 200  # still to be looked up
     assert ids(as_user(coordinator).get("/api/v1/courses/")) == {running.pk, ended.pk}
+
+
+def test_a_bad_filter_next_to_a_search_around_a_place_is_a_400(api):
+    """The filter set runs whenever one of its parameters is there (the list
+    skips it only when none is), so a bad one is still refused by name."""
+    origin = municipality("Bad Rappenau").pk
+    for bad in ("weekday=9", "level=Z9", "starts_after=yesterday", "status=gone"):
+        response = api.get(f"/api/v1/courses/?near={origin}&radius_km=20&{bad}")
+        assert response.status_code == 400, bad
+        assert set(response.json()["error"]["fields"]) == {bad.split("=")[0]}
