@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import (
     Case,
     Count,
@@ -412,7 +412,10 @@ def _page_statement(count: int, signed_in: bool) -> _PageStatement | None:
     """``with_availability`` over ``count`` courses by id, compiled once per
     process: the SQL with sentinels for the ids and the viewer, and where those
     sit among the parameters (None if they cannot be told apart)."""
-    key = (connection.vendor, connection.settings_dict["NAME"], count, signed_in)
+    # Per connection, i.e. per thread: the compiler reads rows back with its
+    # connection's converters, and a connection belongs to one thread.
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    key = (id(wrapper), wrapper.settings_dict["NAME"], count, signed_in)
     if key not in _page_statements:
         ids = [_PAGE_SENTINEL - 1 - index for index in range(count)]
         viewer = get_user_model()(pk=_PAGE_SENTINEL) if signed_in else AnonymousUser()
