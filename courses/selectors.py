@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.contrib.auth.models import AnonymousUser
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import (
     Case,
     Count,
@@ -26,6 +27,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, Greatest, RowNumber
+from django.db.models.query import get_related_populators
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
@@ -412,6 +414,85 @@ def with_availability(queryset, user):
     return queryset
 
 
+# Sentinels the page statement is compiled with, found again among its parameters.
+_PAGE_SENTINEL = -(2**62)
+
+
+@dataclass(frozen=True)
+class _PageStatement:
+    compiler: object  # the compiled query's compiler: reads its rows back into courses
+    sql: str
+    params: tuple
+    id_positions: tuple[int, ...]  # where the page's ids go, in order
+    viewer_positions: tuple[int, ...]  # where the viewer's id goes
+
+
+_page_statements: dict[tuple, _PageStatement | None] = {}
+
+
+def _page_statement(count: int, signed_in: bool) -> _PageStatement | None:
+    """``with_availability`` over ``count`` courses by id, compiled once per
+    process: the SQL with sentinels for the ids and the viewer, and where those
+    sit among the parameters (None if they cannot be told apart)."""
+    # Per connection, i.e. per thread: the compiler reads rows back with its
+    # connection's converters, and a connection belongs to one thread.
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    key = (id(wrapper), wrapper.settings_dict["NAME"], count, signed_in)
+    if key not in _page_statements:
+        ids = [_PAGE_SENTINEL - 1 - index for index in range(count)]
+        viewer = get_user_model()(pk=_PAGE_SENTINEL) if signed_in else AnonymousUser()
+        queryset = with_availability(Course.objects.filter(pk__in=ids), viewer).order_by()
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        id_positions = tuple(params.index(pk) for pk in ids if params.count(pk) == 1)
+        viewer_positions = tuple(i for i, value in enumerate(params) if value == _PAGE_SENTINEL)
+        usable = len(id_positions) == count and bool(viewer_positions) == signed_in
+        _page_statements[key] = (
+            _PageStatement(compiler, sql, tuple(params), id_positions, viewer_positions)
+            if usable
+            else None
+        )
+    return _page_statements[key]
+
+
+def availability_of(ids: list[int], user) -> list[Course]:
+    """The courses with these ids (in no order) with their provider, venue and
+    place and ``with_availability``'s annotations for ``user``: exactly
+    ``with_availability(Course.objects.filter(pk__in=ids), user)``, whose
+    statement is composed and compiled once per process for each page size
+    (``_page_statement``) and run with this page's ids and viewer — composing
+    it cost more than running it. Rows become courses as Django's
+    ``ModelIterable`` makes them (converters, related objects, annotations)."""
+    ids = list(dict.fromkeys(ids))
+    signed_in = bool(user.is_authenticated)
+    statement = _page_statement(len(ids), signed_in) if ids else None
+    if statement is None:
+        return list(with_availability(Course.objects.filter(pk__in=ids), user).order_by())
+    params = list(statement.params)
+    for position, pk in zip(statement.id_positions, ids, strict=True):
+        params[position] = pk
+    for position in statement.viewer_positions:
+        params[position] = user.pk
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, params)
+        rows = cursor.fetchall()
+    compiler = statement.compiler
+    select, klass_info = compiler.select, compiler.klass_info  # type: ignore[attr-defined]
+    annotations = compiler.annotation_col_map  # type: ignore[attr-defined]
+    first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    names = [column[0].target.attname for column in select[first:last]]
+    populators = get_related_populators(klass_info, select, connection.alias)  # type: ignore[call-arg]
+    courses = []
+    for row in compiler.results_iter([rows]):  # type: ignore[attr-defined]
+        course = Course.from_db(connection.alias, names, row[first:last])
+        for populator in populators:
+            populator.populate(row, course)
+        for name, position in annotations.items():
+            setattr(course, name, row[position])
+        courses.append(course)
+    return courses
+
+
 class Listing:
     """A list of courses to page through, with their availability (seats and
     childcare places left, waiting list, the viewer's own booking) worked out
@@ -424,7 +505,8 @@ class Listing:
        sorted, not the courses with their provider, venue and place);
     3. those courses with their provider, venue and place and
        ``with_availability``'s annotations — the one rule for what is free —
-       aggregating the bookings of these courses only.
+       aggregating the bookings of these courses only (``availability_of``:
+       the statement is composed once per process and page size).
 
     (Aggregating first and paging after, as one queryset does, joins and
     groups every booking of every matching course before it can take twenty.)
@@ -451,8 +533,9 @@ class Listing:
         page = list(self.queryset.values_list("pk", *carried)[key])
         if not page:
             return []
-        rows = with_availability(Course.objects.filter(pk__in=[row[0] for row in page]), self.user)
-        by_id = {course.pk: course for course in rows.order_by()}
+        by_id = {
+            course.pk: course for course in availability_of([row[0] for row in page], self.user)
+        }
         courses = []
         for pk, *values in page:
             if pk in by_id:  # not deleted between the two queries

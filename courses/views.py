@@ -45,6 +45,7 @@ from common.languages import language_name
 from common.web import safe_next, show_domain_error
 
 from . import attendance_sheet, closures, selectors, services
+from .cards import course_cards
 from .constants import (
     ABSENCE_STREAK,
     ACTIVE_STATUSES,
@@ -93,6 +94,14 @@ def _describe(courses):
     return courses
 
 
+def _with_cards(courses):
+    """Each course's search card (``cards.course_card``: ``_course_card.html``
+    written in Python), in the language of the request."""
+    for course, card in zip(courses, course_cards(courses), strict=True):
+        course.card = card
+    return courses
+
+
 def _show_model_errors(form, error: ValidationError) -> None:
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
@@ -137,7 +146,7 @@ class CourseSearchView(RolePageMixin, View):
         context = {
             "form": form,
             "page": page,
-            "courses": _describe(list(page.object_list)),
+            "courses": _with_cards(_describe(list(page.object_list))),
             "near": form.cleaned_data.get("near") if form.is_valid() else None,
             "online": form.is_valid() and form.cleaned_data.get("online"),
         }

@@ -215,3 +215,55 @@ def test_the_api_catalogue_leaves_out_ended_courses_as_the_search_page_does(
     assert ids(api.get("/api/v1/courses/")) == {running.pk}
     assert api.get(f"/api/v1/courses/{ended.pk}/").status_code == 200  # still to be looked up
     assert ids(as_user(coordinator).get("/api/v1/courses/")) == {running.pk, ended.pk}
+
+
+def test_a_bad_filter_next_to_a_search_around_a_place_is_a_400(api):
+    """The filter set runs whenever one of its parameters is there (the list
+    skips it only when none is), so a bad one is still refused by name."""
+    origin = municipality("Bad Rappenau").pk
+    for bad in ("weekday=9", "level=Z9", "starts_after=yesterday", "status=gone"):
+        response = api.get(f"/api/v1/courses/?near={origin}&radius_km=20&{bad}")
+        assert response.status_code == 400, bad
+        assert set(response.json()["error"]["fields"]) == {bad.split("=")[0]}
+
+
+@pytest.mark.parametrize("viewer", ["anonymous", "learner", "coordinator"])
+def test_a_course_reads_as_drf_reads_it(viewer, learner, coordinator, monkeypatch):
+    """``CourseSerializer`` reads its fields once-made readers; every answer is
+    what DRF's own field-by-field path gives, for every kind of course."""
+    from django.contrib.auth.models import AnonymousUser
+    from rest_framework.test import APIRequestFactory
+
+    from courses import api, selectors, services
+
+    from ..factories import ProviderFactory, VenueFactory
+
+    user = {"anonymous": AnonymousUser(), "learner": learner, "coordinator": coordinator}[viewer]
+    today = timezone.localdate()
+    CourseFactory(format=Format.HYBRID, venue=VenueFactory(accessibility_notes='Stufe <1> & "Rampe"'),
+                  provider=ProviderFactory(), registration_deadline=today,
+                  exception_dates=[str(today + dt.timedelta(days=14))],
+                  online_meeting_link="https://example.invalid/room")  # fmt: skip
+    CourseFactory(format=Format.ONLINE, municipality=None, childcare_places=0,
+                  childcare_min_age=None, childcare_max_age=None, helper_languages=[])  # fmt: skip
+    booked = CourseFactory(municipality=municipality("Eppingen"))
+    services.book_course(course=booked, learner=learner, children_ages=[])
+    request = APIRequestFactory().get("/api/v1/courses/")
+    request.user = user
+    near = selectors.within_reach(Course.objects.all(), municipality("Bad Rappenau"), 60)
+    for queryset in (selectors.with_availability(Course.objects.all(), user),  # no distance
+                     selectors.with_availability(near, user)):  # fmt: skip
+        courses = list(queryset)
+        fast = api.CourseSerializer(courses, many=True, context={"request": request}).data
+        with monkeypatch.context() as patch:
+            patch.setattr(api, "_readers", the_usual_way)
+            drf = api.CourseSerializer(courses, many=True, context={"request": request}).data
+        assert [list(c) for c in fast] == [list(c) for c in drf]  # the same fields in order
+        assert fast == drf
+    assert len(api._readers(api.CourseSerializer)) == len(api.CourseSerializer.Meta.fields)
+
+
+def the_usual_way(_serializer_class):
+    from courses.api import _ReadTheUsualWay
+
+    raise _ReadTheUsualWay

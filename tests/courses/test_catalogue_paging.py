@@ -11,7 +11,7 @@ from courses.models import Booking, Course
 from places.models import Municipality
 from places.selectors import municipalities_within
 
-from ..factories import CourseFactory, UserFactory, municipality
+from ..factories import CourseFactory, ProviderFactory, UserFactory, VenueFactory, municipality
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +109,43 @@ def test_the_distance_rule_is_unchanged():
         c.municipality_id for c in Course.objects.all() if c.municipality_id in distances
     }
     assert all(c.distance_km == distances[c.municipality_id] for c in found)
+
+
+@pytest.mark.parametrize("viewer", ["anonymous", "learner"])
+def test_the_page_statement_gives_what_with_availability_gives(
+    viewer, learners, django_assert_num_queries
+):
+    """``availability_of`` runs ``with_availability``'s statement compiled once:
+    the same courses, related rows and annotations, for every page size."""
+    from django.contrib.auth.models import AnonymousUser
+
+    make_courses(8, learners)
+    CourseFactory(venue=VenueFactory(), provider=ProviderFactory())
+    user = AnonymousUser() if viewer == "anonymous" else learners[1]
+    ids = list(Course.objects.order_by("-pk").values_list("pk", flat=True))
+    names = (*FIELDS, "viewer_is_participant", "title", "weekdays", "helper_languages",
+             "starts_on", "start_time", "provider_id")  # fmt: skip
+
+    def shown(course):
+        venue = course.venue
+        related = (getattr(course.provider, "name", None), course.municipality.name,
+                   venue and venue.name, venue and venue.municipality.name)  # fmt: skip
+        return tuple(getattr(course, name, None) for name in names) + related
+
+    for size in (1, 4, 9, 4):  # 4 again: the statement compiled before
+        page = ids[:size]
+        expected = selectors.with_availability(Course.objects.filter(pk__in=page), user)
+        expected = sorted(map(shown, expected))
+        got = selectors.availability_of(page, user)
+        with django_assert_num_queries(0):  # every related row came with the courses
+            assert sorted(map(shown, got)) == expected
+    assert selectors.availability_of([], user) == []
+
+
+def test_a_listing_page_costs_three_statements(learners, django_assert_num_queries):
+    """The count, the page's ids, the page's courses with their availability."""
+    make_courses(12, learners)
+    listing = selectors.search_courses(learners[0], near=municipality("Bad Rappenau"), radius_km=60)
+    with django_assert_num_queries(3):
+        assert listing.count() == 12
+        assert len(listing[4:8]) == 4
