@@ -84,11 +84,9 @@ class BookingState:
     childcare_min_age: int | None
     childcare_max_age: int | None
     updated_at: datetime
-    # The course's sessions as one comparable value: how many, the sums of
-    # their ids and ``sequence`` and their latest ``updated_at``. Sessions are
-    # never deleted, and every change to one raises its sequence, so any change
-    # changes this, even under a stopped clock.
-    sessions_version: tuple
+    # ``Course.sessions_version``: raised by the database with every write to
+    # the course's sessions, so any change changes it, even under a stopped clock.
+    sessions_version: int
     seats_taken: int
     childcare_taken: int
     waiting: int
@@ -118,8 +116,7 @@ def _placeholders(values) -> str:
 # One pass over the course's bookings counts everything.
 _BOOKING_STATE_SQL = f"""
 SELECT c.status, c.registration_deadline, c.ends_on, c.seats, c.childcare_places,
-       c.childcare_min_age, c.childcare_max_age, c.updated_at,
-       s.n, s.ids, s.sequences, s.changed_at,
+       c.childcare_min_age, c.childcare_max_age, c.updated_at, c.sessions_version,
        b.seats_taken, b.childcare_taken, b.waiting, b.last_in_line, b.already_booked
 FROM {Course._meta.db_table} c,
      (SELECT coalesce(sum(CASE WHEN status IN ({_placeholders(HOLDING_STATUSES)})
@@ -131,10 +128,7 @@ FROM {Course._meta.db_table} c,
                       THEN created_at END) AS last_in_line,
              coalesce(max(CASE WHEN learner_id = %s AND status IN ({_placeholders(ACTIVE_STATUSES)})
                                THEN 1 ELSE 0 END), 0) AS already_booked
-      FROM {Booking._meta.db_table} WHERE course_id = %s) b,
-     (SELECT count(*) AS n, coalesce(sum(id), 0) AS ids, coalesce(sum(sequence), 0) AS sequences,
-             max(updated_at) AS changed_at
-      FROM {CourseSession._meta.db_table} WHERE course_id = %s) s
+      FROM {Booking._meta.db_table} WHERE course_id = %s) b
 WHERE c.id = %s
 """
 
@@ -146,17 +140,15 @@ def booking_state(course_id: int, learner_id: int | None = None) -> BookingState
     holding = [str(s) for s in HOLDING_STATUSES]
     waiting = str(BookingStatus.WAITLISTED)
     active = [str(s) for s in ACTIVE_STATUSES]
-    params = [
-        *holding, *holding, waiting, waiting, learner_id, *active, course_id, course_id, course_id,
-    ]  # fmt: skip
+    params = [*holding, *holding, waiting, waiting, learner_id, *active, course_id, course_id]
     with connection.cursor() as cursor:
         cursor.execute(_BOOKING_STATE_SQL, params)
         row = cursor.fetchone()
     if row is None:
         raise Course.DoesNotExist(f"Course {course_id} does not exist.")
     (status, deadline, ends_on, seats, childcare_places, min_age, max_age, updated_at,
-     sessions, session_ids, sequences, sessions_changed_at, seats_taken, childcare_taken,
-     waiting, last_in_line, already_booked) = row  # fmt: skip
+     sessions_version, seats_taken, childcare_taken, waiting, last_in_line,
+     already_booked) = row  # fmt: skip
     return BookingState(
         status=status,
         registration_deadline=_as_date(deadline),
@@ -166,12 +158,7 @@ def booking_state(course_id: int, learner_id: int | None = None) -> BookingState
         childcare_min_age=min_age,
         childcare_max_age=max_age,
         updated_at=_as_datetime(updated_at) or datetime.min.replace(tzinfo=UTC),  # NOT NULL
-        sessions_version=(
-            int(sessions),
-            int(session_ids),
-            int(sequences),
-            _as_datetime(sessions_changed_at),
-        ),
+        sessions_version=int(sessions_version),
         seats_taken=int(seats_taken),
         childcare_taken=int(childcare_taken),
         waiting=int(waiting),

@@ -487,7 +487,7 @@ class _PlaceFree(Exception):
 def _changes_of(state: selectors.BookingState) -> tuple:
     """When the course and its sessions last changed: what a message built from
     them depends on (every change of a course saves its ``updated_at``, every
-    change of a session raises its ``sequence``)."""
+    write to its sessions raises its ``sessions_version``)."""
     return state.updated_at, state.sessions_version
 
 
