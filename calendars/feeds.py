@@ -16,14 +16,14 @@ dataclass (for callers that have the events).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from contextlib import suppress
 from datetime import timedelta
 from functools import lru_cache
 from itertools import count
 
 from django.utils import translation
+
+from common.kept import KeptPerProcess
 
 from .builders import FEED_REFRESH, _components, feed
 from .events import CalendarEvent
@@ -58,7 +58,7 @@ def feed_body(
 
 # Each course copy's and meeting's serialised VEVENTs, kept per process by
 # what they are made of (least recently used out first).
-_copies: OrderedDict[tuple, tuple[str, bytes]] = OrderedDict()
+_copies: KeptPerProcess[tuple, tuple[str, bytes]] = KeptPerProcess(EVENT_CACHE_SIZE)
 # What all events of a feed share (domain, organizer, the person as attendee,
 # language), as a number: hashing it once per feed instead of once per event.
 _contexts: dict[tuple, int] = {}
@@ -79,21 +79,6 @@ def _serialised(event: CalendarEvent) -> tuple[str, bytes]:
     return event.uid, b"".join(
         component.to_ical() for component in _components(event, stamp=event.stamp)
     )
-
-
-def _touch(cache: OrderedDict, key) -> None:
-    """Mark ``key`` as just used; another thread may have pushed it out since."""
-    with suppress(KeyError):
-        cache.move_to_end(key)
-
-
-def _keep(key: tuple, part: tuple[str, bytes]) -> None:
-    _copies[key] = part
-    while len(_copies) > EVENT_CACHE_SIZE:
-        try:
-            _copies.popitem(last=False)
-        except KeyError:  # emptied by another thread meanwhile
-            break
 
 
 def personal_feed(user, *, region: str | None, since, name: str) -> bytes:
@@ -120,7 +105,6 @@ def personal_feed(user, *, region: str | None, since, name: str) -> bytes:
         if cached is None:
             missing.append(copy)
         else:
-            _touch(_copies, key)
             parts.setdefault(*cached)
     if missing:
         rows, sessions = selectors.feed_course_rows(plan, (copy.course_id for copy in missing))
@@ -129,23 +113,21 @@ def personal_feed(user, *, region: str | None, since, name: str) -> bytes:
             if row is None:  # deleted since the plan was read
                 continue
             part = _serialised(selectors.copy_event(row, sessions[row.pk], copy, plan))
-            _keep((context, row.key, copy), part)
+            _copies.keep((context, row.key, copy), part)
             parts.setdefault(*part)
     for meeting in plan.meetings:
         meeting_key = (context, meeting)
         cached = _copies.get(meeting_key)
         if cached is None:
             cached = _serialised(selectors.meeting_row_event(meeting, plan.domain, plan.organizer))
-            _keep(meeting_key, cached)
-        else:
-            _touch(_copies, meeting_key)
+            _copies.keep(meeting_key, cached)
         parts[cached[0]] = cached[1]
     return b"".join((_head(name, FEED_REFRESH), *(parts[uid] for uid in sorted(parts)), _END))
 
 
 # Bodies kept per process by their ETag (each up to about a MiB for a thousand events).
 BODY_CACHE_SIZE = 16
-_bodies: OrderedDict[str, bytes] = OrderedDict()
+_bodies: KeptPerProcess[str, bytes] = KeptPerProcess(BODY_CACHE_SIZE)
 
 
 def body_for_etag(etag: str, build: Callable[[], bytes]) -> bytes:
@@ -158,12 +140,6 @@ def body_for_etag(etag: str, build: Callable[[], bytes]) -> bytes:
     ``If-None-Match`` gets it without a build."""
     body = _bodies.get(etag)
     if body is None:
-        body = _bodies[etag] = build()
-        while len(_bodies) > BODY_CACHE_SIZE:
-            try:
-                _bodies.popitem(last=False)
-            except KeyError:  # emptied by another thread meanwhile
-                break
-    else:
-        _touch(_bodies, etag)
+        body = build()
+        _bodies.keep(etag, body)
     return body

@@ -9,8 +9,6 @@ raises a ``DomainError`` before anything is written.
 """
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -24,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import COORDINATOR, has_role
 from calendars.mail import calendar
 from common.errors import Busy, Conflict, DomainError, InvalidInput, NotAllowed
+from common.kept import KeptPerProcess
 from common.validators import SingleLineValidator, check_fields, has_control_characters
 from notifications.services import notify
 
@@ -495,8 +494,7 @@ def _changes_of(state: selectors.BookingState) -> tuple:
 # names the same course and next date: the snapshot (two queries and a search
 # for the next date) is kept per process for a course as it stands.
 BOOKING_MESSAGE_CACHE_SIZE = 256
-_booking_messages: OrderedDict[tuple, dict] = OrderedDict()
-_booking_messages_lock = threading.Lock()
+_booking_messages: KeptPerProcess[tuple, dict] = KeptPerProcess(BOOKING_MESSAGE_CACHE_SIZE)
 
 
 def _booking_message(course: Course, state: selectors.BookingState, today: date) -> dict:
@@ -509,17 +507,11 @@ def _booking_message(course: Course, state: selectors.BookingState, today: date)
         course.pk, _changes_of(state), course.title, course.calendar_sequence, today,
         (venue.pk, venue.name, venue.street, venue.municipality.name) if venue else None,
     )  # fmt: skip
-    with _booking_messages_lock:
-        message = _booking_messages.get(key)
-        if message is not None:
-            _booking_messages.move_to_end(key)
-            return dict(message)
-    message = course_payload(course)
-    with _booking_messages_lock:
-        _booking_messages[key] = dict(message)
-        while len(_booking_messages) > BOOKING_MESSAGE_CACHE_SIZE:
-            _booking_messages.popitem(last=False)
-    return message
+    message = _booking_messages.get(key)
+    if message is None:
+        message = course_payload(course)
+        _booking_messages.keep(key, message)
+    return dict(message)  # the caller's own copy
 
 
 def _reread(course: Course) -> Course:
