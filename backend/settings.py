@@ -171,6 +171,11 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     )
+    # The few statements prepared on purpose (common/prepared.py) are planned
+    # once per connection: their generic plan, not a custom plan per call.
+    # Django's own statements are never prepared; PL/pgSQL (the triggers of
+    # courses.0008) caches its plans the same way.
+    DATABASES["default"]["OPTIONS"].setdefault("options", "-c plan_cache_mode=force_generic_plan")
 IS_POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

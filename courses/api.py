@@ -25,6 +25,7 @@ from accounts.services import log_reads
 from common.api import UserLanguageMixin
 from common.idempotency import run_idempotent
 from places.models import Municipality
+from places.selectors import municipalities
 
 from . import closures, selectors, services
 from .constants import (
@@ -571,12 +572,15 @@ class CourseFilter(django_filters.FilterSet):
 _COURSE_FILTERS = frozenset(CourseFilter.base_filters)
 
 
-def _near_parameters(request) -> tuple[Municipality, float] | None:
+def _near_parameters(request) -> tuple[Municipality, float, list[Municipality]] | None:
+    """The town to search around, the radius and the district's towns (read
+    once, for both the town and the distances)."""
     near = request.query_params.get("near")
     if near is None:
         return None
     errors = {}
-    origin = Municipality.objects.filter(pk=near).first() if near.isdigit() else None
+    towns = municipalities() if near.isdigit() else []
+    origin = next((town for town in towns if town.pk == int(near)), None)
     if origin is None:
         errors["near"] = [_("Unknown municipality.")]
     try:
@@ -587,7 +591,7 @@ def _near_parameters(request) -> tuple[Municipality, float] | None:
         errors["radius_km"] = [_("Give a distance between 1 and 200 km.")]
     if errors or origin is None:
         raise serializers.ValidationError(errors)
-    return origin, radius
+    return origin, radius, towns
 
 
 # --- Views -----------------------------------------------------------------------------------

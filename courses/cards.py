@@ -13,19 +13,27 @@ The rules of the template engine are kept: a value is localised and escaped
 are escaped.
 """
 
+from django.conf import settings
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import dateformat
 from django.utils.formats import get_format, localize
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from .constants import CourseStatus
+from .constants import CourseStatus, Format
+
+_NO_COURSE = 987_654_321_987
 
 
 def _v(value) -> str:
-    """``{{ value }}``: localised, then escaped."""
+    """``{{ value }}``: localised, then escaped. Text and whole numbers take
+    the short way ``localize`` takes for them (no thousands separator here)."""
+    if type(value) is str:
+        return escape(value)
+    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(value)
     return conditional_escape(localize(value))
 
 
@@ -34,10 +42,12 @@ def _join(values) -> str:
     return ", ".join(conditional_escape(value) for value in values)
 
 
-def _blocktranslate(singular: str, plural: str | None = None, count=None, **values) -> str:
+def _blocktranslate(
+    texts: "_Texts", singular: str, plural: str | None = None, count=None, **values
+) -> str:
     """``{% blocktranslate %}``: the translation, its variables escaped; the
     msgid as written if the translation does not format (as the tag does)."""
-    text = ngettext(singular, plural, count) if plural is not None else gettext(singular)
+    text = texts.translated(singular, plural, count)
     data = {name: _v(value) for name, value in values.items()}
     try:
         return text % data
@@ -60,12 +70,42 @@ class _Texts:
         self.label = {msgid: gettext(msgid) for msgid in _LABELS}
         self.short_date = get_format("SHORT_DATE_FORMAT")
         self.time = get_format("TIME_FORMAT")
+        self.formats = {value: str(label) for value, label in Format.choices}
+        # The detail page's path with a number no course has, to put each id in.
+        path = reverse("courses:detail", args=[_NO_COURSE])
+        self.detail_path = conditional_escape(path).split(str(_NO_COURSE))
+        self._translations: dict[tuple, str] = {}
+        self._written: dict[tuple, str] = {}
+
+    def translated(self, singular: str, plural: str | None, count) -> str:
+        """``gettext`` or ``ngettext``, once per page for each text and count."""
+        key = (singular, plural, count)
+        if key not in self._translations:
+            self._translations[key] = (
+                ngettext(singular, plural, count) if plural is not None else gettext(singular)
+            )
+        return self._translations[key]
 
     def date(self, value) -> str:
-        return dateformat.format(value, self.short_date)
+        return self._write("date", value, lambda: dateformat.format(value, self.short_date))
 
     def clock(self, value) -> str:
-        return dateformat.time_format(value, self.time)
+        return self._write("time", value, lambda: dateformat.time_format(value, self.time))
+
+    def format_label(self, value: str) -> str:
+        """``get_format_display``: the label, or the value if it has none."""
+        return self.formats.get(value, value)
+
+    def detail_url(self, pk: int) -> str:
+        before, after = self.detail_path
+        return f"{before}{int(pk)}{after}"
+
+    def _write(self, kind: str, value, write) -> str:
+        # Many cards of a page share their dates and times.
+        key = (kind, value)
+        if key not in self._written:
+            self._written[key] = write()
+        return self._written[key]
 
 
 def course_cards(courses) -> list[SafeString]:
@@ -80,11 +120,11 @@ def course_card(course, texts: _Texts | None = None) -> SafeString:
     texts = texts or _Texts()
     label = texts.label
     parts = [
-        f'<h2 class="course-card__title"><a href="{conditional_escape(reverse("courses:detail", args=[course.pk]))}">'
+        f'<h2 class="course-card__title"><a href="{texts.detail_url(course.pk)}">'
         f"{_v(course.title)}</a></h2>\n",
         '<p class="course-card__tags">\n',
         f'  <span class="pill">{label["Level"]} {_v(course.level)}</span>\n',
-        f'  <span class="pill">{_v(course.get_format_display())}</span>\n',
+        f'  <span class="pill">{_v(texts.format_label(course.format))}</span>\n',
         "  ",
     ]
     if course.status == CourseStatus.DRAFT:
@@ -98,7 +138,7 @@ def course_card(course, texts: _Texts | None = None) -> SafeString:
         parts.append(_v(course.municipality.name))
         distance = getattr(course, "distance_km", None)
         if distance is not None:
-            away = _blocktranslate("%(km)s km away", km=floatformat(distance, 0))
+            away = _blocktranslate(texts, "%(km)s km away", km=floatformat(distance, 0))
             parts.append(f" ({away})")
     else:
         parts.append(label["Online"])
@@ -109,6 +149,7 @@ def course_card(course, texts: _Texts | None = None) -> SafeString:
         f"\N{EN DASH}{_v(texts.clock(course.end_time))}<br>\n"
     )
     period = _blocktranslate(
+        texts,
         "%(start)s to %(end)s",
         start=texts.date(course.starts_on),
         end=texts.date(course.ends_on),
@@ -117,6 +158,7 @@ def course_card(course, texts: _Texts | None = None) -> SafeString:
     parts.append(f"  <dt>{label['Seats']}</dt>\n  <dd>")
     if course.seats_left:
         left = _blocktranslate(
+            texts,
             "%(counter)s seat left", "%(counter)s seats left", course.seats_left,
             counter=course.seats_left,
         )  # fmt: skip
@@ -128,6 +170,7 @@ def course_card(course, texts: _Texts | None = None) -> SafeString:
     if course.has_childcare:
         if course.childcare_places_left:
             left = _blocktranslate(
+            texts,
                 "%(counter)s place left", "%(counter)s places left",
                 course.childcare_places_left, counter=course.childcare_places_left,
             )  # fmt: skip
@@ -136,13 +179,17 @@ def course_card(course, texts: _Texts | None = None) -> SafeString:
             full = label["Childcare full: waiting list"]
             parts.append(f'<span class="pill pill--warn">{full}</span>')
         ages = _blocktranslate(
-            "ages %(low)s to %(high)s", low=course.childcare_min_age, high=course.childcare_max_age
+            texts,
+            "ages %(low)s to %(high)s",
+            low=course.childcare_min_age,
+            high=course.childcare_max_age,
         )
         parts.append(f" ({ages})")
     else:
         parts.append(label["No childcare"])
     parts.append("</dd>\n")
     waiting = _blocktranslate(
+            texts,
         "%(counter)s person waiting", "%(counter)s people waiting", course.waitlist_length,
         counter=course.waitlist_length,
     )  # fmt: skip

@@ -17,6 +17,7 @@ from common.errors import DomainError
 from common.web import show_domain_error
 from places.constants import Region
 from places.models import Municipality, Venue
+from places.selectors import municipalities
 
 from .constants import (
     HELPER_LANGUAGES,
@@ -90,6 +91,34 @@ class QuickSelect(forms.Select):
         return mark_safe("".join(parts))  # every value above is escaped
 
 
+class TownField(forms.ChoiceField):
+    """A choice of the district's municipalities, from a list the form read
+    once (``places.selectors.municipalities``); cleans to the ``Municipality``
+    or None, as a ``ModelChoiceField`` would, with its message — but without
+    one query to list the towns and another to find the one chosen."""
+
+    default_error_messages = forms.ModelChoiceField.default_error_messages
+
+    def __init__(self, *, empty_label, **kwargs):
+        self.empty_label = empty_label
+        self.towns: dict[str, Municipality] = {}
+        super().__init__(choices=[("", empty_label)], **kwargs)
+
+    def offer(self, towns: list[Municipality]) -> None:
+        self.towns = {str(town.pk): town for town in towns}
+        self.choices = [("", self.empty_label), *((town.pk, town.name) for town in towns)]
+
+    def clean(self, value):
+        if value in self.empty_values:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return None
+        town = self.towns.get(str(value))
+        if town is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return town
+
+
 class CourseSearchForm(forms.Form):
     """The learner's search. Every field is optional; an unbound search starts
     around the learner's home municipality (see the view)."""
@@ -100,9 +129,8 @@ class CourseSearchForm(forms.Form):
         required=False,
         widget=QuickSelect,
     )
-    near = forms.ModelChoiceField(
+    near = TownField(
         label=_("Near"),
-        queryset=Municipality.objects.none(),
         required=False,
         empty_label=_("Anywhere in the district"),
         widget=QuickSelect,
@@ -132,7 +160,10 @@ class CourseSearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["near"].queryset = _municipalities()
+        self.towns = municipalities()
+        near = self.fields["near"]
+        assert isinstance(near, TownField)
+        near.offer(self.towns)
         self._offer_the_asked_radius()
 
     def _offer_the_asked_radius(self) -> None:
@@ -153,6 +184,7 @@ class CourseSearchForm(forms.Form):
             "level": data["level"],
             "near": data["near"],
             "radius_km": data["radius_km"] or DEFAULT_RADIUS_KM,
+            "towns": self.towns,
             "online": data["online"],
             "childcare": data["childcare"],
             "weekday": data["weekday"],

@@ -32,6 +32,7 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
 from accounts.roles import COORDINATOR, TEACHER, has_role
+from common.prepared import fetch_prepared
 from places.models import Municipality
 from places.selectors import municipalities_within
 
@@ -460,9 +461,7 @@ def availability_of(ids: list[int], user) -> list[Course]:
         params[position] = pk
     for position in statement.viewer_positions:
         params[position] = user.pk
-    with connection.cursor() as cursor:
-        cursor.execute(statement.sql, params)
-        rows = cursor.fetchall()
+    rows = fetch_prepared(statement.sql, params)  # planned once per connection
     compiler = statement.compiler
     select, klass_info = compiler.select, compiler.klass_info  # type: ignore[attr-defined]
     annotations = compiler.annotation_col_map  # type: ignore[attr-defined]
@@ -579,10 +578,14 @@ class _DistanceOf(Func):
         return f"CASE {column} {branches} ELSE NULL END", (*params, *values)
 
 
-def within_reach(queryset, origin: Municipality, radius_km: float):
+def within_reach(
+    queryset, origin: Municipality, radius_km: float, among: list[Municipality] | None = None
+):
     """Courses meeting within ``radius_km`` of a municipality, nearest first,
-    annotated with ``distance_km``. Online courses have no place and drop out."""
-    distances = municipalities_within(origin, radius_km)
+    annotated with ``distance_km``. Online courses have no place and drop out.
+    ``among``: the district's municipalities, if the caller read them already
+    (``places.selectors.municipalities``)."""
+    distances = municipalities_within(origin, radius_km, among)
     if not distances:
         return queryset.none()
     return (
@@ -627,6 +630,7 @@ def search_courses(
     level: str = "",
     near: Municipality | None = None,
     radius_km: float = 15,
+    towns: list[Municipality] | None = None,
     online: bool = False,
     childcare: bool = False,
     weekday: int | None = None,
@@ -639,7 +643,8 @@ def search_courses(
     Only courses that have not ended. Non-coordinators see published courses
     only; coordinators every state (as in the API). ``online`` means courses one
     can join from home (online or hybrid), wherever they are held, so it
-    replaces the search around ``near``.
+    replaces the search around ``near``. ``towns``: the district's
+    municipalities, if the caller read them already.
     """
     queryset = catalogue(user, today=today)
     if level:
@@ -654,7 +659,7 @@ def search_courses(
     if online:
         queryset = queryset.filter(format__in=[Format.ONLINE, Format.HYBRID])
     elif near is not None:
-        queryset = within_reach(queryset, near, radius_km)
+        queryset = within_reach(queryset, near, radius_km, towns)
     return Listing(queryset, user)
 
 

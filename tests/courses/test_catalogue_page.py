@@ -55,7 +55,7 @@ def test_a_course_card_is_what_the_card_template_writes(language):
     from django.template.loader import render_to_string
 
     from courses import selectors, services
-    from courses.cards import course_card
+    from courses.cards import course_card, course_cards
     from courses.constants import CourseStatus, Format
     from courses.models import Course
     from courses.views import _describe
@@ -82,8 +82,10 @@ def test_a_course_card_is_what_the_card_template_writes(language):
         with translation.override(language):
             courses = _describe(list(everything)) + _describe(list(around))
             assert len(courses) == 7
-            for course in courses:
+            # One page's cards share their texts, dates and times (``_Texts``).
+            for course, card in zip(courses, course_cards(courses), strict=True):
                 template = render_to_string(
                     "courses/_course_card.html", {"course": course, "CourseStatus": CourseStatus}
                 )
+                assert card == template
                 assert course_card(course) == template
