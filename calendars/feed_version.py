@@ -48,10 +48,10 @@ from pathlib import Path
 
 import icalendar
 from django.conf import settings
-from django.db import connection
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
+from common.prepared import fetch_prepared
 from courses.constants import BookingStatus, CancelReason, CourseStatus
 from places.constants import Region
 
@@ -182,7 +182,6 @@ def feed_etag(user, region: str | None, since: date | None, language: str) -> st
         settings.DEFAULT_FROM_EMAIL, _code_digest(), _texts_digest(language),
     )  # fmt: skip
     digest.update(repr(person).encode())
-    with connection.cursor() as cursor:
-        cursor.execute(*_digest_statement(user.pk, region, since))
-        digest.update(repr(sorted(cursor.fetchall(), key=repr)).encode())
+    rows = fetch_prepared(*_digest_statement(user.pk, region, since))  # planned once
+    digest.update(repr(sorted((tuple(row) for row in rows), key=repr)).encode())
     return '"' + digest.hexdigest()[:32] + '"'
