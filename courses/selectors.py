@@ -32,6 +32,7 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
 from accounts.roles import COORDINATOR, TEACHER, has_role
+from common.kept import KeptPerProcess
 from common.prepared import fetch_prepared
 from places.models import Municipality
 from places.selectors import municipalities_within
@@ -479,6 +480,24 @@ def availability_of(ids: list[int], user) -> list[Course]:
     return courses
 
 
+# A search's count and pages of ids, kept per process under the catalogue's
+# version (``Listing``): a few hundred searches' worth.
+_kept_listings: KeptPerProcess[tuple, object] = KeptPerProcess(size=2048)
+
+_CATALOGUE_VERSION_SQL = "SELECT version FROM courses_catalogue_version WHERE id = 1"
+
+
+def catalogue_version() -> int | None:
+    """The number PostgreSQL raises at the commit of every transaction that
+    wrote a course (migration ``courses.0009``), or None where lists of courses
+    are not kept: on SQLite, and inside a transaction (which may see its own
+    uncommitted changes, and whose raise comes only at its commit)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    rows = fetch_prepared(_CATALOGUE_VERSION_SQL, [])
+    return int(rows[0][0]) if rows else None
+
+
 class Listing:
     """A list of courses to page through, with their availability (seats and
     childcare places left, waiting list, the viewer's own booking) worked out
@@ -496,6 +515,13 @@ class Listing:
 
     (Aggregating first and paging after, as one queryset does, joins and
     groups every booking of every matching course before it can take twenty.)
+
+    The first two depend on nothing but the courses' own columns and the
+    statement's parameters (today, the viewer's role, the filters, the
+    distances), so on PostgreSQL they are kept per process under the
+    catalogue's version (``catalogue_version``, read once per listing) and
+    the statement: while no course changes, a search asks the database for the
+    version and the page's availability only. What is free is never kept.
     """
 
     ordered = True  # for Paginator's check: the rows always have an order
@@ -505,9 +531,29 @@ class Listing:
             queryset = queryset.order_by(*Course._meta.ordering)
         self.queryset = queryset
         self.user = user
+        self._version: int | None = None
+        self._version_read = False
+
+    def _kept(self, part: tuple, compute):
+        """``compute()``, or what it gave for the same statement and ``part``
+        since the catalogue last changed."""
+        if not self._version_read:
+            self._version, self._version_read = catalogue_version(), True
+        if self._version is None:
+            return compute()
+        sql, params = self.queryset.query.sql_with_params()
+        key = (connection.settings_dict["NAME"], self._version, sql, tuple(params), part)
+        try:
+            kept = _kept_listings.get(key)
+        except TypeError:  # a parameter that cannot be a key: nothing kept
+            return compute()
+        if kept is None:
+            kept = compute()
+            _kept_listings.keep(key, kept)
+        return kept
 
     def count(self) -> int:
-        return self.queryset.count()
+        return self._kept(("count",), self.queryset.count)
 
     def __len__(self) -> int:
         return self.count()
@@ -515,8 +561,11 @@ class Listing:
     def __getitem__(self, key):
         if not isinstance(key, slice):
             return self[key : key + 1][0]
-        carried = list(self.queryset.query.annotations)  # e.g. ``distance_km``
-        page = list(self.queryset.values_list("pk", *carried)[key])
+        carried = tuple(self.queryset.query.annotations)  # e.g. ``distance_km``
+        page = self._kept(
+            ("page", key.start, key.stop, key.step, carried),
+            lambda: tuple(self.queryset.values_list("pk", *carried)[key]),
+        )
         if not page:
             return []
         by_id = {
