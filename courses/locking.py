@@ -9,7 +9,10 @@ its locks in this order, and in no other:
    advisory lock per course, all the courses it needs in one call, in
    ascending id order;
 2. then **row locks** (``SELECT … FOR UPDATE``): the course row, then
-   session rows, then booking rows, each kind in ascending id order.
+   session rows, then booking rows, each kind in ascending id order;
+3. last, at its commit, a transaction that wrote a course updates the
+   catalogue's version row (a deferred trigger, migration ``courses.0009``):
+   nothing is ever locked after it, so it cannot close a cycle.
 
 The course lock has two modes. Whatever takes or frees capacity, or changes
 the course, takes it **exclusively**. A booking that can only join the
