@@ -7,13 +7,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.template.loader import render_to_string
 from django.utils.dates import WEEKDAYS
 from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
+from common.kept import KeptPerProcess
 from common.web import show_domain_error
 from places.constants import Region
 from places.models import Municipality, Venue
@@ -190,6 +192,35 @@ class CourseSearchForm(forms.Form):
             "weekday": data["weekday"],
             "time_of_day": data["time_of_day"],
         }
+
+
+# The search form's HTML by everything it is made of (``search_form_html``).
+_search_forms: KeptPerProcess[tuple, SafeString] = KeptPerProcess(size=512)
+
+
+def search_form_html(form: CourseSearchForm) -> SafeString:
+    """``includes/form_fields.html`` for the search form, kept per process
+    under everything that HTML is made of: the language, the towns as read
+    for this request (a town renamed is a new key), and what was asked of
+    each field (which also decides the errors shown and the distances
+    offered). Rendering its labels, selects and checkboxes cost more than
+    PostgreSQL spends on the whole search; the form is the same for most."""
+    asked = None
+    if form.is_bound:
+        data = form.data
+        asked = tuple(
+            (name, tuple(data.getlist(name)) if hasattr(data, "getlist") else data.get(name))
+            for name in form.fields
+        )
+    key = (get_language(), tuple((town.pk, town.name) for town in form.towns), asked)
+    try:
+        html = _search_forms.get(key)
+    except TypeError:  # a value that cannot be a key: render it as it is
+        return render_to_string("includes/form_fields.html", {"form": form})
+    if html is None:
+        html = mark_safe(render_to_string("includes/form_fields.html", {"form": form}))
+        _search_forms.keep(key, html)
+    return html
 
 
 class ChildAgesWidget(forms.MultiWidget):

@@ -72,6 +72,7 @@ from .forms import (
     PhoneBookingForm,
     ReasonForm,
     TeachersForm,
+    search_form_html,
 )
 from .models import Booking, Closure, Course, CourseSession
 
@@ -145,6 +146,7 @@ class CourseSearchView(RolePageMixin, View):
         page = Paginator(courses, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
         context = {
             "form": form,
+            "form_html": search_form_html(form),
             "page": page,
             "courses": _with_cards(_describe(list(page.object_list))),
             "near": form.cleaned_data.get("near") if form.is_valid() else None,

@@ -89,3 +89,28 @@ def test_a_course_card_is_what_the_card_template_writes(language):
                 )
                 assert card == template
                 assert course_card(course) == template
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["de", "ar"])
+def test_the_kept_search_form_is_the_form_as_rendered_now(language, client):
+    """``forms.search_form_html`` keeps the form's HTML by what it is made of:
+    the same asked values give the same HTML as a fresh render; another value,
+    an error, another language or a renamed town gives its own."""
+    from django.template.loader import render_to_string
+
+    from courses.forms import search_form_html
+
+    town = Municipality.objects.get(name="Neckarsulm")
+    asked = [{"near": str(town.pk), "radius_km": "20"}, {"near": "x"}, {"weekday": "9"}, {}]
+    with translation.override(language):
+        for data in asked * 2:  # the second time from what was kept
+            fresh = render_to_string("includes/form_fields.html", {"form": CourseSearchForm(data)})
+            assert search_form_html(CourseSearchForm(data)) == fresh
+        before = search_form_html(CourseSearchForm(asked[0]))
+        town.name = "Neckarsulm am Neckar"
+        town.save()
+        after = search_form_html(CourseSearchForm(asked[0]))
+        assert "Neckarsulm am Neckar" in after and "Neckarsulm am Neckar" not in before
+        page = client.get("/courses/", {"near": town.pk, "radius_km": 20})
+        assert "Neckarsulm am Neckar" in page.content.decode()
