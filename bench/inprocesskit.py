@@ -142,7 +142,7 @@ def timing_row(label: str, timing: Timing, requests: int, queries: int | str) ->
 
 
 def report(
-    rounds: list[list[Timing]], requests: int, queries: dict[str, int], baseline: str
+    rounds: list[list[Timing]], requests: int, queries: dict[str, int | str], baseline: str
 ) -> dict[str, dict[str, float]]:
     """Print every round and the medians over rounds, each case next to the
     baseline case of the same run; return the medians."""
