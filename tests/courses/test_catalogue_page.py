@@ -114,3 +114,10 @@ def test_the_kept_search_form_is_the_form_as_rendered_now(language, client):
         assert "Neckarsulm am Neckar" in after and "Neckarsulm am Neckar" not in before
         page = client.get("/courses/", {"near": town.pk, "radius_km": 20})
         assert "Neckarsulm am Neckar" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_checkbox_labels_end_without_a_colon(client):
+    page = client.get("/courses/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<label for="id_childcare">With childcare</label>' in page
+    assert "With childcare:" not in page and '<label for="id_level">Level:</label>' in page
