@@ -24,7 +24,7 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 from django.conf import settings
@@ -292,9 +292,28 @@ def _claim(ids: Iterable[int], now: datetime) -> list[Notification]:
 
 def _mark_sent(row: Notification) -> None:
     """One statement, right after the mail server accepted the message: a
-    worker killed later in the batch has this row marked already."""
-    Notification.objects.filter(pk=row.pk, status=Status.SENDING).update(
-        status=Status.SENT, sent_at=timezone.now(), sending_since=None, last_error=""
+    worker killed later in the batch has this row marked already.
+
+    Written as SQL (``_mark_sent_sql``): it runs once per message, and building
+    the ORM's UPDATE cost the worker about as much as running it."""
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(_mark_sent_sql(), [Status.SENT, timezone.now(), row.pk, Status.SENDING])
+
+
+@cache
+def _mark_sent_sql() -> str:
+    """``filter(pk=…, status=SENDING).update(status=SENT, sent_at=…,
+    sending_since=None, last_error="")``, as the ORM would write it."""
+    quote = transaction.get_connection().ops.quote_name
+    meta = Notification._meta
+
+    def column(name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {column('status')} = %s, {column('sent_at')} = %s, "
+        f"{column('sending_since')} = NULL, {column('last_error')} = '' "
+        f"WHERE {column('id')} = %s AND {column('status')} = %s"
     )
 
 
