@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from notifications.registry import register_kind, register_reminders
-from notifications.services import notify
+from notifications.services import notify_many
 from notifications.texts import Text, day, moment, only
 
 from .constants import MeetingStatus
@@ -133,18 +133,13 @@ def queue_due_reminders(now: datetime) -> int:
     meetings = Meeting.objects.filter(
         status=MeetingStatus.SCHEDULED, starts_at__gt=now, starts_at__lte=now + MEETING_AHEAD
     ).select_related("mentorship__coach", "mentorship__learner")
-    count = 0
-    for meeting in meetings:
-        payload = meeting_payload(meeting)
-        for person in (meeting.mentorship.learner, meeting.mentorship.coach):
-            notify(
-                recipient=person,
-                kind=Kind.MEETING_REMINDER,
-                key=f"meeting:{meeting.pk}:{meeting.sequence}",
-                payload=payload,
-            )
-            count += 1
-    return count
+    items = [
+        (person, f"meeting:{meeting.pk}:{meeting.sequence}", meeting_payload(meeting))
+        for meeting in meetings
+        for person in (meeting.mentorship.learner, meeting.mentorship.coach)
+    ]
+    notify_many(kind=Kind.MEETING_REMINDER, items=items)
+    return len(items)
 
 
 # Learners without email (registered by phone) hear of their coach and their

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from notifications.registry import register_kind, register_reminders
-from notifications.services import notify
+from notifications.services import notify_many
 from notifications.texts import Text, day, moment, only, sentence, times
 
 from .constants import BookingStatus, CourseStatus, SessionStatus
@@ -319,7 +319,7 @@ def queue_due_reminders(now: datetime) -> int:
 
 
 def _sessions(now: datetime) -> int:
-    from .models import Booking, CourseSession
+    from .models import CourseSession
 
     local_now = timezone.localtime(now)
     horizon = local_now + SESSION_AHEAD
@@ -336,24 +336,17 @@ def _sessions(now: datetime) -> int:
         < timezone.make_aware(datetime.combine(session.date, session.start_time))
         <= now + SESSION_AHEAD
     ]
-    participants: dict[int, list] = {}
-    confirmed = Booking.objects.filter(
-        course_id__in={s.course_id for s in due}, status=BookingStatus.CONFIRMED
-    ).select_related("learner")
-    for booking in confirmed:
-        participants.setdefault(booking.course_id, []).append(booking)
-    count = 0
-    for session in due:
-        payload = session_payload(session)
-        for booking in participants.get(session.course_id, []):
-            notify(
-                recipient=booking.learner,
-                kind=Kind.SESSION_REMINDER,
-                key=f"session:{session.pk}:{session.date}:{session.start_time}",
-                payload=payload,
+    return tell_confirmed(
+        Kind.SESSION_REMINDER,
+        [
+            (
+                session.course_id,
+                f"session:{session.pk}:{session.date}:{session.start_time}",
+                session_payload(session),
             )
-            count += 1
-    return count
+            for session in due
+        ],
+    )
 
 
 def _offers(now: datetime) -> int:
@@ -364,15 +357,50 @@ def _offers(now: datetime) -> int:
         offer_expires_at__gt=now,
         offer_expires_at__lte=now + OFFER_AHEAD,
     ).select_related("course", "learner")
+    items = []
     for booking in offers:
         until = booking.offer_expires_at.isoformat() if booking.offer_expires_at else ""
-        notify(
-            recipient=booking.learner,
-            kind=Kind.OFFER_EXPIRING,
-            key=f"offer:{booking.pk}:{until}",
-            payload={"course": booking.course_id, "title": booking.course.title, "until": until},
+        payload = {"course": booking.course_id, "title": booking.course.title, "until": until}
+        items.append((booking.learner, f"offer:{booking.pk}:{until}", payload))
+    notify_many(kind=Kind.OFFER_EXPIRING, items=items)
+    return len(items)
+
+
+# --- Everyone with a confirmed place ------------------------------------------------
+
+
+def tell_confirmed(kind: str, events: list[tuple[int, str, dict]]) -> int:
+    """Tell everyone with a confirmed place in a course of each event
+    ``(course id, key, payload)`` — a reminder, a moved or cancelled date, a
+    changed course. Returns how many were told (a replay counts: its rows
+    are left as they are).
+
+    The one rule for who hears of a course's dates, in two statements
+    whatever their number (more only past ``INSERT_BATCH`` rows): the
+    confirmed bookings of all the courses with their learners, then
+    ``notify_many``."""
+    from .models import Booking
+
+    if not events:
+        return 0
+    learners: dict[int, list] = {}
+    confirmed = (
+        Booking.objects.filter(
+            course_id__in={course_id for course_id, _key, _payload in events},
+            status=BookingStatus.CONFIRMED,
         )
-    return len(offers)
+        .select_related("learner")
+        .order_by("pk")
+    )
+    for booking in confirmed:
+        learners.setdefault(booking.course_id, []).append(booking.learner)
+    items = [
+        (learner, key, payload)
+        for course_id, key, payload in events
+        for learner in learners.get(course_id, [])
+    ]
+    notify_many(kind=kind, items=items)
+    return len(items)
 
 
 # --- Registration --------------------------------------------------------------------

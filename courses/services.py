@@ -24,7 +24,7 @@ from calendars.mail import calendar
 from common.errors import Busy, Conflict, DomainError, InvalidInput, NotAllowed
 from common.kept import KeptPerProcess
 from common.validators import SingleLineValidator, check_fields, has_control_characters
-from notifications.services import notify
+from notifications.services import notify, notify_many
 
 from . import locking, schedule, selectors
 from .constants import (
@@ -59,7 +59,7 @@ from .models import (
     CourseSession,
     SkippedDate,
 )
-from .notifications import Kind, course_payload, session_payload
+from .notifications import Kind, course_payload, session_payload, tell_confirmed
 from .schedule import Plan, Skip
 
 logger = logging.getLogger(__name__)
@@ -276,14 +276,20 @@ def cancel_course(*, course: Course, by) -> Course:
     )
     payload = course_payload(course)
     cancel_invitation = calendar("course", course.pk, "CANCEL")
-    for booking in active:
-        confirmed = booking.status == BookingStatus.CONFIRMED
-        notify(
-            recipient=booking.learner,
-            kind=Kind.COURSE_CANCELLED,
-            key=f"course-cancelled:{course.pk}",
-            payload={**payload, **cancel_invitation} if confirmed else payload,
-        )
+    notify_many(
+        kind=Kind.COURSE_CANCELLED,
+        items=[
+            (
+                booking.learner,
+                f"course-cancelled:{course.pk}",
+                # Only a confirmed place is in the person's calendar, to be taken out.
+                {**payload, **cancel_invitation}
+                if booking.status == BookingStatus.CONFIRMED
+                else payload,
+            )
+            for booking in active
+        ],
+    )
     Booking.objects.filter(pk__in=[booking.pk for booking in active]).update(
         status=BookingStatus.CANCELLED,
         cancelled_at=now,
@@ -312,13 +318,7 @@ def _tell_participants(session: CourseSession, kind: str, **extra) -> None:
     """Everyone with a confirmed place hears of a changed date, with an updated invitation."""
     course = session.course
     payload = session_payload(session, **extra, **calendar("course", course.pk, "REQUEST"))
-    for booking in course.bookings.filter(status=BookingStatus.CONFIRMED).select_related("learner"):
-        notify(
-            recipient=booking.learner,
-            kind=kind,
-            key=f"session:{session.pk}:{session.sequence}",
-            payload=payload,
-        )
+    tell_confirmed(kind, [(course.pk, f"session:{session.pk}:{session.sequence}", payload)])
 
 
 @transaction.atomic
@@ -975,17 +975,8 @@ def course_calendar_changed(course: Course, changed: list[str]) -> int:
     payload = course_payload(
         course, changed=sorted(changed), **calendar("course", course.pk, "REQUEST")
     )
-    confirmed = course.bookings.filter(status=BookingStatus.CONFIRMED).select_related("learner")
-    told = 0
-    for booking in confirmed.order_by("pk"):
-        notify(
-            recipient=booking.learner,
-            kind=Kind.COURSE_CHANGED,
-            key=f"course:{course.pk}:{course.calendar_sequence}",
-            payload=payload,
-        )
-        told += 1
-    return told
+    key = f"course:{course.pk}:{course.calendar_sequence}"
+    return tell_confirmed(Kind.COURSE_CHANGED, [(course.pk, key, payload)])
 
 
 def _check_places(course: Course) -> None:
@@ -1505,17 +1496,17 @@ def send_course_message(
                 "subject": subject,
                 "body": body,
             }
-            told: set[int] = set()
-            for booking in bookings:
-                if booking.learner_id in told:  # one active booking each; be sure
-                    continue
-                told.add(booking.learner_id)
-                notify(
-                    recipient=booking.learner,
-                    kind=Kind.COURSE_MESSAGE,
-                    key=f"course-message:{record.pk}",
-                    payload={**payload, "booking_status": booking.status},
+            told: dict[int, tuple] = {}
+            for booking in bookings:  # one active booking each; be sure
+                told.setdefault(
+                    booking.learner_id,
+                    (
+                        booking.learner,
+                        f"course-message:{record.pk}",
+                        {**payload, "booking_status": booking.status},
+                    ),
                 )
+            notify_many(kind=Kind.COURSE_MESSAGE, items=list(told.values()))
     except IntegrityError as error:
         # A simultaneous second submit of the same form (the token is unique per sender).
         raise MessageAlreadySent(_("This message has been sent already.")) from error

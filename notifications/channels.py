@@ -11,18 +11,23 @@ messenger means one more class here and its name in ``CHANNELS``.
 """
 
 import contextlib
+import json
 import smtplib
 from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.message import SafeMIMEMultipart
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import get_language_bidi, override
+
+from common.kept import KeptPerProcess
 
 from . import registry
 from .models import Notification
-from .texts import render
+from .texts import Text, render
 
 
 class TransientError(Exception):
@@ -98,22 +103,15 @@ class EmailChannel:
         language = recipient.preferred_language or settings.LANGUAGE_CODE
         # Attachments first: the text mentions the calendar file only if it is attached.
         attachments = registry.attachments_for(notification)
-        text = render(
+        text, body, html = _words(
             notification.kind,
             notification.payload,
             language,
-            calendar_attached=any(each.mentions for each in attachments),
+            any(each.mentions for each in attachments),
         )
-        with override(language):
-            context = {
-                "text": text,
-                "language": language,
-                "direction": "rtl" if get_language_bidi() else "ltr",
-                "site_name": settings.KURSLOTSE_SITE_NAME,
-            }
-            body = render_to_string("notifications/email.txt", context)
-            html = render_to_string("notifications/email.html", context)
-        message = EmailMultiAlternatives(
+        # Without an attachment the message is the same for everyone who reads
+        # these words but for its headers: its parts are made once (_SharedParts).
+        message = (EmailMultiAlternatives if attachments else _SharedPartsEmail)(
             subject=text.subject,
             body=body,
             to=[recipient.email],
@@ -123,6 +121,112 @@ class EmailChannel:
         for attachment in attachments:
             attachment.attach(message)
         return message
+
+
+# The words of a message (text, plain body, HTML) per kind, payload, language
+# and whether the calendar file is mentioned. The payload is a snapshot taken
+# when the row was queued, so the words follow from this key: the reminders of
+# one date, or the news of one course's change, are rendered once per worker
+# process and language instead of once per person.
+_KEPT_WORDS: KeptPerProcess[tuple, tuple[Text, str, str]] = KeptPerProcess(256)
+
+
+def _words(kind: str, payload: dict, language: str, attached: bool) -> tuple[Text, str, str]:
+    key = (
+        kind,
+        json.dumps(payload, sort_keys=True, default=str),
+        language,
+        attached,
+        timezone.get_current_timezone_name(),  # moments are written in it
+        settings.KURSLOTSE_SITE_NAME,
+    )
+    kept = _KEPT_WORDS.get(key)
+    if kept is not None:
+        return kept
+    text = render(kind, payload, language, calendar_attached=attached)
+    with override(language):
+        context = {
+            "text": text,
+            "language": language,
+            "direction": "rtl" if get_language_bidi() else "ltr",
+            "site_name": settings.KURSLOTSE_SITE_NAME,
+        }
+        words = (
+            text,
+            render_to_string("notifications/email.txt", context),
+            render_to_string("notifications/email.html", context),
+        )
+    _KEPT_WORDS.keep(key, words)
+    return words
+
+
+class _SharedPartsEmail(EmailMultiAlternatives):
+    """An email whose parts (plain text and HTML) are made and flattened once
+    per process for every message with the same words (``_SharedParts``);
+    only its headers (To, Date, Message-ID, the notification's key …) are
+    made per person, by Django as for any message. Making and flattening the
+    two MIME parts of every reminder was the largest cost per message a
+    worker had left (a profile of ``deliver_batch``). What it sends is what
+    Django makes of the same message, byte for byte but for the boundary
+    (``test_email_making.py``); read its words from ``body`` and
+    ``alternatives``, or parse what ``message()`` writes: its MIME object has
+    no parts to walk. An attachment (an invitation, made for its attendee)
+    takes Django's own way."""
+
+    def _create_message(self, msg):
+        if self.attachments or [each.mimetype for each in self.alternatives] != ["text/html"]:
+            return super()._create_message(msg)
+        encoding = self.encoding or settings.DEFAULT_CHARSET
+        return _SharedParts.of(self.body, self.alternatives[0].content, encoding).message()
+
+
+class _SharedParts:
+    """The flattened ``multipart/alternative`` body of one text and its HTML,
+    with the boundary it was made with (checked against the content, as the
+    email package checks any boundary)."""
+
+    _kept: KeptPerProcess[tuple, "_SharedParts"] = KeptPerProcess(256)
+
+    def __init__(self, body: str, html: str, encoding: str):
+        self.encoding = encoding
+        whole = EmailMultiAlternatives(body=body, alternatives=[(html, "text/html")])
+        whole.encoding = encoding
+        mime = whole.message()
+        flat = mime.as_bytes(linesep="\n")
+        self.boundary = mime.get_boundary()
+        self.flat = flat.split(b"\n\n", 1)[1]  # everything below the headers
+
+    @classmethod
+    def of(cls, body: str, html: str, encoding: str) -> "_SharedParts":
+        key = (body, html, encoding)
+        kept = cls._kept.get(key)
+        if kept is None:
+            kept = cls(body, html, encoding)
+            cls._kept.keep(key, kept)
+        return kept
+
+    def message(self) -> "_SharedPartsMIME":
+        return _SharedPartsMIME(self)
+
+
+class _SharedPartsMIME(SafeMIMEMultipart):
+    """A ``multipart/alternative`` written as its headers, made by the email
+    package as for any message, followed by the parts as flattened once
+    (``_SharedParts``), with the line ends asked for. (A multipart whose
+    payload is text is written as that text: here an empty one.)"""
+
+    def __init__(self, parts: _SharedParts):
+        super().__init__("alternative", boundary=parts.boundary, encoding=parts.encoding)
+        self._parts = parts
+        self.set_payload("")  # the generators write the headers and this
+
+    def as_bytes(self, unixfrom=False, linesep="\n"):
+        head = super().as_bytes(unixfrom=unixfrom, linesep=linesep)
+        return head + self._parts.flat.replace(b"\n", linesep.encode("ascii"))
+
+    def as_string(self, unixfrom=False, linesep="\n"):
+        head = super().as_string(unixfrom=unixfrom, linesep=linesep)
+        return head + self._parts.flat.decode(self._parts.encoding).replace("\n", linesep)
 
 
 def _sorted(error: Exception) -> Exception:
