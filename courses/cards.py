@@ -170,7 +170,7 @@ def course_card(course, texts: _Texts | None = None) -> SafeString:
     if course.has_childcare:
         if course.childcare_places_left:
             left = _blocktranslate(
-            texts,
+                texts,
                 "%(counter)s place left", "%(counter)s places left",
                 course.childcare_places_left, counter=course.childcare_places_left,
             )  # fmt: skip
@@ -189,7 +189,7 @@ def course_card(course, texts: _Texts | None = None) -> SafeString:
         parts.append(label["No childcare"])
     parts.append("</dd>\n")
     waiting = _blocktranslate(
-            texts,
+        texts,
         "%(counter)s person waiting", "%(counter)s people waiting", course.waitlist_length,
         counter=course.waitlist_length,
     )  # fmt: skip
