@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import (
     Case,
@@ -541,7 +542,10 @@ class Listing:
             self._version, self._version_read = catalogue_version(), True
         if self._version is None:
             return compute()
-        sql, params = self.queryset.query.sql_with_params()
+        try:
+            sql, params = self.queryset.query.sql_with_params()
+        except EmptyResultSet:  # ``none()``: nothing to ask the database
+            return compute()
         key = (connection.settings_dict["NAME"], self._version, sql, tuple(params), part)
         try:
             kept = _kept_listings.get(key)

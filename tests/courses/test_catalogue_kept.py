@@ -113,3 +113,14 @@ def test_inside_a_transaction_nothing_is_kept(as_user):
         listing = selectors.search_courses(learner, near=near, radius_km=20)
         assert added.pk in [course.pk for course in listing[0:20]]
         assert listing.count() == 2
+
+
+def test_a_search_that_cannot_match_asks_nothing_and_answers(as_user, client):
+    """A list that is ``none()`` (an invalid search on the page, no town within
+    reach) has no statement to keep it under."""
+    near = municipality("Bad Rappenau")
+    CourseFactory(municipality=near)
+    assert client.get("/courses/", {"near": "x"}).status_code == 200
+    assert client.get("/courses/", {"near": near.pk, "radius_km": 1}).status_code == 200
+    listing = selectors.Listing(Course.objects.none(), UserFactory(roles=["learner"]))
+    assert listing.count() == 0 and listing[0:20] == []
