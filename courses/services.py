@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +24,7 @@ from calendars.mail import calendar
 from common.errors import Busy, Conflict, DomainError, InvalidInput, NotAllowed
 from common.kept import KeptPerProcess
 from common.validators import SingleLineValidator, check_fields, has_control_characters
-from notifications.services import notify
+from notifications.services import insert_statement, inserted, notify, outgoing
 
 from . import locking, schedule, selectors
 from .constants import (
@@ -460,6 +460,24 @@ def read_booking_state(course_id: int, learner_id: int | None = None) -> selecto
     return selectors.booking_state(course_id, learner_id)
 
 
+def lock_and_read_booking_state(
+    course_id: int, *, shared: bool
+) -> tuple[selectors.BookingState, int | None]:
+    """The course's lock (``locking.lock_course_capacity``), and under it the
+    course as a booking decides on it (``selectors.booking_state``) with, on
+    PostgreSQL, the id the new booking will have (so what is written in its
+    turn can name it before it exists): one round trip. SQLite gives no id
+    (the insert assigns it)."""
+    sql, params = selectors.booking_state_statement(course_id)
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        sql = f"SELECT s.*, nextval(pg_get_serial_sequence(%s, 'id')) FROM ({sql}) s"
+        params = [Booking._meta.db_table, *params]
+    row = locking.lock_course_capacity([course_id], shared=shared, then=(sql, params))
+    state = selectors.booking_state_of(course_id, row)
+    return state, (row[-1] if postgresql else None)
+
+
 def _fits(booking_childcare: int, seats_left: int, childcare_left: int) -> bool:
     return seats_left >= 1 and childcare_left >= booking_childcare
 
@@ -566,15 +584,28 @@ def book_course(
         childcare_places=len(children_ages),
         booked_by=booked_by if booked_by and booked_by.pk != learner.pk else None,
     )
-    will_wait = not _fits(len(children_ages), forecast.seats_left, forecast.childcare_left)
+    shared = not _fits(len(children_ages), forecast.seats_left, forecast.childcare_left)
+    tell_in_statement = True
     try:
-        try:
-            return _take_place_or_wait(booking, course, forecast, message, now, shared=will_wait)
-        except _PlaceFree:
-            return _take_place_or_wait(booking, course, forecast, message, now, shared=False)
+        while True:  # at most three times: each exception below is raised once
+            try:
+                return _take_place_or_wait(
+                    booking, course, forecast, message, now,
+                    shared=shared, tell_in_statement=tell_in_statement,
+                )  # fmt: skip
+            except _PlaceFree:
+                shared = False
+            except _NotLastInLine:
+                tell_in_statement = False
     except IntegrityError as error:
         # The partial unique index caught a simultaneous second booking.
         raise AlreadyBooked(_("You already have a booking for this course.")) from error
+
+
+class _NotLastInLine(Exception):
+    """The new waiting booking is not last in ``selectors.WAITING_ORDER`` (a
+    clock went back), so the position its one statement told is wrong: it
+    starts again and tells the learner once the position is counted."""
 
 
 def _take_place_or_wait(
@@ -585,71 +616,188 @@ def _take_place_or_wait(
     now: datetime,
     *,
     shared: bool,
+    tell_in_statement: bool,
 ) -> Booking:
     """``book_course`` under the course's lock: exclusively to take a place,
     ``shared`` to join the waiting list (raises ``_PlaceFree`` if a place fits).
     ``message`` was built from ``course`` as ``forecast`` found it."""
     today = timezone.localdate(now)
     with transaction.atomic():
-        locking.lock_course_capacity([course.pk], shared=shared)
         # Read under the lock: a coordinator may have cancelled the course or
         # changed its places a moment ago, and others may have booked.
-        state = read_booking_state(course.pk)
+        state, booking.pk = lock_and_read_booking_state(course.pk, shared=shared)
         _check_bookable(state, today)
         _check_children(state, booking.children_ages)
         fits = _fits(booking.childcare_places, state.seats_left, state.childcare_left)
         if fits and shared:
             raise _PlaceFree  # rolls back, and with it the shared lock
-        waiting, last_in_line = state.waiting, state.last_in_line
-        if shared:
-            # One joiner at a time from here on, with the list as it now stands.
-            waiting, last_in_line = locking.lock_waiting_list(course.pk)
         if _changes_of(state) != _changes_of(forecast):
             course = _reread(course)  # changed since the forecast: say what it says now
             message = _booking_message(course, state, today)
         booking.course = course
         booking.status = BookingStatus.CONFIRMED if fits else BookingStatus.WAITLISTED
         booking.confirmed_at = now if fits else None
-        booking.save(force_insert=True)
         booking.waitlist_position = None
-        if not fits:
-            # Last in line (``selectors.WAITING_ORDER``) unless a clock went back.
-            last = last_in_line is None or last_in_line <= booking.created_at
-            booking.waitlist_position = (
-                waiting + 1 if last else selectors.waitlist_position(booking.pk)
-            )
         # Seats free but not the childcare places: say so, "full" would be wrong.
-        _tell_learner_about_booking(
-            booking, childcare_full=not fits and state.seats_left >= 1, message=message
-        )
+        childcare_full = not fits and state.seats_left >= 1
+        if connection.vendor == "postgresql":
+            _write_in_one_statement(
+                booking, message, childcare_full, in_turn=shared, tell=tell_in_statement
+            )
+        else:
+            _write_then_tell(booking, message, childcare_full, state, in_turn=shared)
         return booking
 
 
-def _tell_learner_about_booking(
-    booking: Booking, *, childcare_full: bool = False, message: dict | None = None
+def _position(booking: Booking, waiting: int, last_in_line: datetime | None) -> int | None:
+    """The waiting ``booking``'s position, from the list as it stood before it
+    (``waiting`` long, its latest booking not put first from ``last_in_line``):
+    last in line (``selectors.WAITING_ORDER``) unless a clock went back, then
+    counted (None: not last, and not counted yet)."""
+    if last_in_line is None or last_in_line <= booking.created_at:
+        return waiting + 1
+    return None
+
+
+def _write_then_tell(
+    booking: Booking,
+    message: dict,
+    childcare_full: bool,
+    state: selectors.BookingState,
+    *,
+    in_turn: bool,
 ) -> None:
-    """Tell the learner the outcome; ``message`` is the course's snapshot
-    (``course_payload``) if the caller has it already."""
+    """SQLite (whose transaction holds the database's write lock from its
+    start): insert the booking, count its position and notify, one by one."""
+    waiting, last_in_line = state.waiting, state.last_in_line
+    if in_turn:
+        line = selectors.waiting_list_length_statement(booking.course_id)
+        waiting, last_in_line = selectors.waiting_list_length_of(
+            locking.lock_waiting_list(booking.course_id, line)
+        )
+    booking.save(force_insert=True)
+    if booking.status == BookingStatus.WAITLISTED:
+        position = _position(booking, waiting, last_in_line)
+        booking.waitlist_position = position or selectors.waitlist_position(booking.pk)
+    notify(**_booking_news(booking, childcare_full=childcare_full, message=message))
+
+
+def _booking_insert(booking: Booking) -> tuple[str, list]:
+    """``INSERT`` of ``booking`` (its id allocated already) ``RETURNING
+    created_at``, stamped ``clock_timestamp()``: the database's time when the
+    row is written, so inside the turn, and one clock for every booking.
+    Written out from the model's fields, as ``notifications.services.
+    insert_statement`` is (Django's compiler took longer than the insert)."""
+    fields = Booking._meta.concrete_fields
+    stamp = Booking._meta.get_field("created_at")
+    db = transaction.get_connection()  # once: each use of ``connection`` looks it up
+    quote = db.ops.quote_name
+    table = quote(Booking._meta.db_table)
+    values = ", ".join("clock_timestamp()" if f is stamp else "%s" for f in fields)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}) VALUES ({values})"
+        f" RETURNING {table}.{quote(stamp.column)}"
+    )
+    params = [
+        f.get_db_prep_save(getattr(booking, f.attname), connection)
+        for f in fields
+        if f is not stamp
+    ]
+    return sql, params
+
+
+def _write_in_one_statement(
+    booking: Booking, message: dict, childcare_full: bool, *, in_turn: bool, tell: bool
+) -> None:
+    """PostgreSQL: a joiner's turn in line, in one round trip before COMMIT.
+
+    The turn (``locking.lock_waiting_list``) is what a rush is made of: 480
+    joiners take it one after the other, and it lasts from the course row's
+    lock to COMMIT, mostly waiting for the interpreter's lock after each round
+    trip while every other joiner waits for us. So one statement, sent with
+    the turn, does all of it: counts the waiting list as it stands
+    (``selectors.waiting_list_length_statement``), inserts the booking
+    stamped inside the turn (``_booking_insert``) and writes the learner's
+    notification rows (``notifications.services.insert_statement``) with the
+    position filled in from that count. The booking's id is allocated first,
+    so the rows' keys and payload are built here. The position is "last in
+    line" (``_position``); if it is not (a clock went back), the statement
+    told a wrong one: ``_NotLastInLine`` rolls it all back, and the second
+    time (``tell`` false) the statement writes only the booking and the
+    position is counted before the learner is told. A seat taker (the course
+    lock exclusive, no turn) sends the same statement."""
+    news = _booking_news(booking, childcare_full=childcare_full, message=message)
+    rows = outgoing(**news) if tell else None
+    line_sql, line_params = selectors.waiting_list_length_statement(booking.course_id)
+    insert_sql, insert_params = _booking_insert(booking)
+    parts = [f"line (waiting, last_in_line) AS ({line_sql})", f"booked AS ({insert_sql})"]
+    params = [*line_params, *insert_params]
+    if rows is not None:
+        waiting = booking.status == BookingStatus.WAITLISTED
+        fill = {"position": "(SELECT waiting + 1 FROM line)"} if waiting else None
+        told_sql, told_params = insert_statement(rows, fill=fill)
+        parts.append(f"told AS ({told_sql})")
+        params += told_params
+    told = "(SELECT array_agg(id) FROM told), (SELECT array_agg(idempotency_key) FROM told)"
+    sql = (
+        f"WITH {', '.join(parts)} SELECT (SELECT created_at FROM booked), waiting, last_in_line"
+        f", {told if rows is not None else 'NULL, NULL'} FROM line"
+    )
+    if in_turn:
+        row = locking.lock_waiting_list(booking.course_id, (sql, params))
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    created_at, waiting, last_in_line, ids, keys = row
+    booking.created_at = created_at
+    booking._state.adding, booking._state.db = False, DEFAULT_DB_ALIAS
+    if booking.status == BookingStatus.WAITLISTED:
+        booking.waitlist_position = _position(booking, waiting, last_in_line)
+        if booking.waitlist_position is None:
+            if rows is not None:
+                raise _NotLastInLine
+            booking.waitlist_position = selectors.waitlist_position(booking.pk)
+    if rows is not None:
+        inserted(rows, zip(ids or (), keys or (), strict=True))
+    else:
+        notify(**_booking_news(booking, childcare_full=childcare_full, message=message))
+
+
+def _booking_news(
+    booking: Booking, *, childcare_full: bool = False, message: dict | None = None
+) -> dict:
+    """What ``notify`` is told about the booking's outcome; ``message`` is the
+    course's snapshot (``course_payload``) if the caller has it already. A
+    waiting booking's position is its ``waitlist_position`` (None: filled in by
+    the caller's statement)."""
     course = booking.course
     if message is None:
         message = course_payload(course)
     if booking.status == BookingStatus.CONFIRMED:
-        notify(
-            recipient=booking.learner,
-            kind=Kind.BOOKING_CONFIRMED,
-            key=f"booking:{booking.pk}:confirmed",
-            payload={**message, **calendar("course", course.pk, "REQUEST")},
-        )
-    elif booking.status == BookingStatus.WAITLISTED:
-        position = getattr(booking, "waitlist_position", None)
-        if position is None:
-            position = selectors.waitlist_position(booking.pk)
-        notify(
-            recipient=booking.learner,
-            kind=Kind.BOOKING_WAITLISTED,
-            key=f"booking:{booking.pk}:waitlisted",
-            payload={**message, "position": position, "childcare_full": childcare_full},
-        )
+        return {
+            "recipient": booking.learner,
+            "kind": Kind.BOOKING_CONFIRMED,
+            "key": f"booking:{booking.pk}:confirmed",
+            "payload": {**message, **calendar("course", course.pk, "REQUEST")},
+        }
+    position = getattr(booking, "waitlist_position", None)
+    return {
+        "recipient": booking.learner,
+        "kind": Kind.BOOKING_WAITLISTED,
+        "key": f"booking:{booking.pk}:waitlisted",
+        "payload": {**message, "position": position, "childcare_full": childcare_full},
+    }
+
+
+def _tell_learner_about_booking(booking: Booking) -> None:
+    """Tell the learner the outcome (an accepted offer: confirmed)."""
+    if (
+        booking.status == BookingStatus.WAITLISTED
+        and getattr(booking, "waitlist_position", None) is None
+    ):
+        booking.waitlist_position = selectors.waitlist_position(booking.pk)
+    notify(**_booking_news(booking))
 
 
 def offer_free_places(course: Course, now: datetime | None = None) -> list[Booking]:

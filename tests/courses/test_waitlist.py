@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.roles import LEARNER
 from accounts.services import register_participant_by_phone
@@ -342,3 +343,24 @@ def test_learners_cannot_touch_the_waiting_list(client, full):
     )
     queue[0].refresh_from_db()
     assert not queue[0].waitlist_priority
+
+
+def test_a_joiner_stamped_before_the_last_in_line_is_told_its_true_place(full):
+    """A clock went back: the latest booking in line is stamped later than the
+    next joiner will be. That joiner is not last in ``WAITING_ORDER``, so its
+    position is counted, not assumed, in the answer and in the notification
+    (on PostgreSQL the one statement that assumed it is undone first)."""
+    course, _held, queue = full
+    Booking.objects.filter(pk=queue[-1].pk).update(
+        created_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    joiner = UserFactory(roles=[LEARNER])
+    booking = services.book_course(course=course, learner=joiner, children_ages=[])
+    assert booking.status == BookingStatus.WAITLISTED
+    assert booking.waitlist_position == 3 == selectors.waitlist_position(booking.pk)
+    assert selectors.waitlist_position(queue[-1].pk) == 4
+    told = Notification.objects.get(
+        recipient=joiner, kind=Kind.BOOKING_WAITLISTED, channel=Channel.INBOX
+    )
+    assert told.payload["position"] == 3
+    assert Booking.objects.filter(course=course, learner=joiner).count() == 1
