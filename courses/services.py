@@ -584,28 +584,15 @@ def book_course(
         childcare_places=len(children_ages),
         booked_by=booked_by if booked_by and booked_by.pk != learner.pk else None,
     )
-    shared = not _fits(len(children_ages), forecast.seats_left, forecast.childcare_left)
-    tell_in_statement = True
+    will_wait = not _fits(len(children_ages), forecast.seats_left, forecast.childcare_left)
     try:
-        while True:  # at most three times: each exception below is raised once
-            try:
-                return _take_place_or_wait(
-                    booking, course, forecast, message, now,
-                    shared=shared, tell_in_statement=tell_in_statement,
-                )  # fmt: skip
-            except _PlaceFree:
-                shared = False
-            except _NotLastInLine:
-                tell_in_statement = False
+        try:
+            return _take_place_or_wait(booking, course, forecast, message, now, shared=will_wait)
+        except _PlaceFree:
+            return _take_place_or_wait(booking, course, forecast, message, now, shared=False)
     except IntegrityError as error:
         # The partial unique index caught a simultaneous second booking.
         raise AlreadyBooked(_("You already have a booking for this course.")) from error
-
-
-class _NotLastInLine(Exception):
-    """The new waiting booking is not last in ``selectors.WAITING_ORDER`` (a
-    clock went back), so the position its one statement told is wrong: it
-    starts again and tells the learner once the position is counted."""
 
 
 def _take_place_or_wait(
@@ -616,7 +603,6 @@ def _take_place_or_wait(
     now: datetime,
     *,
     shared: bool,
-    tell_in_statement: bool,
 ) -> Booking:
     """``book_course`` under the course's lock: exclusively to take a place,
     ``shared`` to join the waiting list (raises ``_PlaceFree`` if a place fits).
@@ -641,9 +627,7 @@ def _take_place_or_wait(
         # Seats free but not the childcare places: say so, "full" would be wrong.
         childcare_full = not fits and state.seats_left >= 1
         if connection.vendor == "postgresql":
-            _write_in_one_statement(
-                booking, message, childcare_full, in_turn=shared, tell=tell_in_statement
-            )
+            _write_in_one_statement(booking, message, childcare_full, in_turn=shared)
         else:
             _write_then_tell(booking, message, childcare_full, state, in_turn=shared)
         return booking
@@ -682,86 +666,80 @@ def _write_then_tell(
     notify(**_booking_news(booking, childcare_full=childcare_full, message=message))
 
 
-def _booking_insert(booking: Booking) -> tuple[str, list]:
+def _booking_insert(booking: Booking, *, after: str) -> tuple[str, list]:
     """``INSERT`` of ``booking`` (its id allocated already) ``RETURNING
-    created_at``, stamped ``clock_timestamp()``: the database's time when the
-    row is written, so inside the turn, and one clock for every booking.
-    Written out from the model's fields, as ``notifications.services.
-    insert_statement`` is (Django's compiler took longer than the insert)."""
+    created_at``. A waiting booking is stamped with the time now but later
+    than ``after`` (an SQL expression: the latest in line, read in the same
+    statement inside the turn), by a microsecond if need be: so the waiting
+    list's order (``selectors.WAITING_ORDER``) is the order of the turns even
+    when the time was read before the turn came, or a clock went back, and the
+    booking is last in line. The time is the app's, as for every other row
+    (``now()`` and ``statement_timestamp()`` are from before the turn too, and
+    the database's clock is not the one tests can stop). Written out from the
+    model's fields, as ``notifications.services.insert_statement`` is
+    (Django's compiler took longer than the insert)."""
     fields = Booking._meta.concrete_fields
     stamp = Booking._meta.get_field("created_at")
+    in_line = booking.status == BookingStatus.WAITLISTED
+    later = f"greatest(%s, {after} + interval '1 microsecond')"
     db = transaction.get_connection()  # once: each use of ``connection`` looks it up
     quote = db.ops.quote_name
     table = quote(Booking._meta.db_table)
-    values = ", ".join("clock_timestamp()" if f is stamp else "%s" for f in fields)
+    values = ", ".join(later if f is stamp and in_line else "%s" for f in fields)
     sql = (
         f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}) VALUES ({values})"
         f" RETURNING {table}.{quote(stamp.column)}"
     )
-    params = [
-        f.get_db_prep_save(getattr(booking, f.attname), connection)
-        for f in fields
-        if f is not stamp
-    ]
+    params = [f.get_db_prep_save(f.pre_save(booking, True), db) for f in fields]
     return sql, params
 
 
 def _write_in_one_statement(
-    booking: Booking, message: dict, childcare_full: bool, *, in_turn: bool, tell: bool
+    booking: Booking, message: dict, childcare_full: bool, *, in_turn: bool
 ) -> None:
-    """PostgreSQL: a joiner's turn in line, in one round trip before COMMIT.
+    """PostgreSQL: what a booking writes, in one round trip before COMMIT.
 
-    The turn (``locking.lock_waiting_list``) is what a rush is made of: 480
-    joiners take it one after the other, and it lasts from the course row's
-    lock to COMMIT, mostly waiting for the interpreter's lock after each round
-    trip while every other joiner waits for us. So one statement, sent with
-    the turn, does all of it: counts the waiting list as it stands
-    (``selectors.waiting_list_length_statement``), inserts the booking
-    stamped inside the turn (``_booking_insert``) and writes the learner's
-    notification rows (``notifications.services.insert_statement``) with the
-    position filled in from that count. The booking's id is allocated first,
-    so the rows' keys and payload are built here. The position is "last in
-    line" (``_position``); if it is not (a clock went back), the statement
-    told a wrong one: ``_NotLastInLine`` rolls it all back, and the second
-    time (``tell`` false) the statement writes only the booking and the
-    position is counted before the learner is told. A seat taker (the course
-    lock exclusive, no turn) sends the same statement."""
-    news = _booking_news(booking, childcare_full=childcare_full, message=message)
-    rows = outgoing(**news) if tell else None
+    A joiner's turn (``locking.lock_waiting_list``) is what a rush is made of:
+    480 joiners take it one after the other, and it lasts from the course
+    row's lock to COMMIT, mostly waiting for the interpreter's lock after each
+    round trip while every other joiner waits for us. So one statement, sent
+    with the turn, does all of it: counts the waiting list as it stands
+    (``selectors.waiting_list_length_statement``), inserts the booking stamped
+    after the latest in line (``_booking_insert``), so it is last and its
+    position is the count plus one, and writes the learner's notification rows
+    (``notifications.services.insert_statement``) with that position filled
+    in. The booking's id was allocated with the lock, so the rows' keys and
+    the rest of the payload are built here. A seat taker, and a booking that
+    found the course full under the exclusive lock, send the same statement
+    without the turn."""
+    rows = outgoing(**_booking_news(booking, childcare_full=childcare_full, message=message))
     line_sql, line_params = selectors.waiting_list_length_statement(booking.course_id)
-    insert_sql, insert_params = _booking_insert(booking)
-    parts = [f"line (waiting, last_in_line) AS ({line_sql})", f"booked AS ({insert_sql})"]
-    params = [*line_params, *insert_params]
-    if rows is not None:
-        waiting = booking.status == BookingStatus.WAITLISTED
-        fill = {"position": "(SELECT waiting + 1 FROM line)"} if waiting else None
-        told_sql, told_params = insert_statement(rows, fill=fill)
-        parts.append(f"told AS ({told_sql})")
-        params += told_params
-    told = "(SELECT array_agg(id) FROM told), (SELECT array_agg(idempotency_key) FROM told)"
+    insert_sql, insert_params = _booking_insert(booking, after="(SELECT last_in_line FROM line)")
+    waiting = booking.status == BookingStatus.WAITLISTED
+    fill = {"position": "(SELECT waiting + 1 FROM line)"} if waiting else None
+    told_sql, told_params = insert_statement(rows, fill=fill)
     sql = (
-        f"WITH {', '.join(parts)} SELECT (SELECT created_at FROM booked), waiting, last_in_line"
-        f", {told if rows is not None else 'NULL, NULL'} FROM line"
+        f"WITH line (waiting, last_in_line) AS ({line_sql}), booked AS ({insert_sql}),"
+        f" told AS ({told_sql})"
+        " SELECT (SELECT created_at FROM booked), waiting, last_in_line,"
+        " (SELECT array_agg(id) FROM told), (SELECT array_agg(idempotency_key) FROM told)"
+        " FROM line"
     )
+    params = [*line_params, *insert_params, *told_params]
     if in_turn:
         row = locking.lock_waiting_list(booking.course_id, (sql, params))
     else:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
-    created_at, waiting, last_in_line, ids, keys = row
+    created_at, waiting_before, last_in_line, ids, keys = row
     booking.created_at = created_at
     booking._state.adding, booking._state.db = False, DEFAULT_DB_ALIAS
-    if booking.status == BookingStatus.WAITLISTED:
-        booking.waitlist_position = _position(booking, waiting, last_in_line)
-        if booking.waitlist_position is None:
-            if rows is not None:
-                raise _NotLastInLine
-            booking.waitlist_position = selectors.waitlist_position(booking.pk)
-    if rows is not None:
-        inserted(rows, zip(ids or (), keys or (), strict=True))
-    else:
-        notify(**_booking_news(booking, childcare_full=childcare_full, message=message))
+    if waiting:
+        booking.waitlist_position = _position(booking, waiting_before, last_in_line)
+        if booking.waitlist_position is None:  # cannot be: stamped after the last
+            raise RuntimeError(f"Booking {booking.pk} was not stamped last in line.")
+    inserted(rows, zip(ids or (), keys or (), strict=True))
 
 
 def _booking_news(

@@ -21,7 +21,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 
 from accounts.roles import LEARNER
-from courses import selectors, services
+from courses import locking, selectors, services
 from courses.constants import BookingStatus
 from courses.locking import capacity_lock_key
 from courses.models import Booking
@@ -207,40 +207,39 @@ def test_every_joiner_is_told_its_true_place_in_line(live_server, rush_setup, wi
     assert notified == in_line
 
 
-def test_a_joiner_is_stamped_when_its_turn_comes_not_before(live_server, settings):
-    """The waiting list is ordered by ``created_at``, so a joiner must be
-    stamped inside its turn on the course row: stamped when it asked (the
-    time its statement arrived, say), one that waited longer for its turn
-    would stand ahead of joiners that went before it and were told so."""
+def test_the_waiting_list_is_in_the_order_of_the_turns(live_server, settings, monkeypatch):
+    """The waiting list is ordered by ``created_at``, and a joiner's time is
+    read before its turn on the course row comes. One that asked first but
+    got its turn last (held up in between) still stands behind the one that
+    went before it, and each is told the place it has."""
     settings.KURSLOTSE_LOCK_TIMEOUT_SECONDS = 30
     course = CourseFactory(seats=1, childcare_places=0, childcare_min_age=None,
                            childcare_max_age=None)  # fmt: skip
     services.book_course(course=course, learner=UserFactory(roles=[LEARNER]), children_ages=[])
-    token = session_token(UserFactory(roles=[LEARNER]))
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    with ThreadPoolExecutor(max_workers=1) as pool, psycopg.connect(**params) as holder:
-        with holder.transaction():
-            holder.execute(
-                "SELECT 1 FROM courses_course WHERE id = %s FOR NO KEY UPDATE", [course.pk]
-            )
-            joining = pool.submit(
-                requests.post,
-                f"{live_server.url}/api/v1/courses/{course.pk}/bookings/",
-                json={"children_ages": []},
-                headers={"X-Session-Token": token},
-                timeout=30,
-            )
-            # pg_locks, not pg_stat_activity: that one is read once per transaction.
-            waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted"
-            deadline = time.monotonic() + 20
-            while holder.execute(waiting).fetchone()[0] == 0:  # the joiner waits for its turn
-                assert time.monotonic() < deadline, "the joiner never waited for its turn"
-                time.sleep(0.02)
-            time.sleep(0.2)
-            turn_came = holder.execute("SELECT clock_timestamp()").fetchone()[0]
-        response = joining.result()
-    assert response.status_code == 201
-    assert response.json()["waitlist_position"] == 1
-    booking = Booking.objects.get(pk=response.json()["id"])
-    assert booking.created_at >= turn_came
+    first, second = (session_token(UserFactory(roles=[LEARNER])) for _ in range(2))
+    held_up, original = threading.Event(), locking.lock_waiting_list
+
+    def hold_up_the_first(*args, **kwargs):
+        if not held_up.is_set():
+            held_up.set()
+            time.sleep(0.5)  # the second joiner takes its turn meanwhile
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(locking, "lock_waiting_list", hold_up_the_first)
+
+    def book(token):
+        return requests.post(
+            f"{live_server.url}/api/v1/courses/{course.pk}/bookings/",
+            json={"children_ages": []},
+            headers={"X-Session-Token": token},
+            timeout=30,
+        )
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        asked_first = pool.submit(book, first)
+        assert held_up.wait(timeout=20)
+        went_first = book(second).json()
+        asked_first = asked_first.result().json()
+    assert (went_first["waitlist_position"], asked_first["waitlist_position"]) == (1, 2)
+    in_line = list(selectors.waiting_list(course.pk).values_list("pk", flat=True))
+    assert in_line == [went_first["id"], asked_first["id"]]
