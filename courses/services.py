@@ -559,11 +559,13 @@ def book_course(
     forecast (``read_booking_state``): the rules the request could break, the
     duplicate and overlap checks and the message's snapshot of the course.
     Under the lock the same one statement reads the course's rules, what is
-    taken and the waiting list again, so the lock is held for that read, the
-    insert and the notification. A booking that can only wait holds the lock
-    shared, so joiners of the waiting list do not exclude each other
-    (``locking.py``). The partial unique index is what finally refuses a
-    second active booking made at the same moment.
+    taken and the waiting list again (sent with the lock), so the lock is held
+    for that read, the insert and the notification; on PostgreSQL the insert
+    and the notification are one statement (``_write_in_one_statement``). A
+    booking that can only wait holds the lock shared, so joiners of the
+    waiting list do not exclude each other (``locking.py``). The partial
+    unique index is what finally refuses a second active booking made at the
+    same moment.
     """
     children_ages = sorted(int(age) for age in children_ages)
     now = timezone.now()

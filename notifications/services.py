@@ -4,7 +4,11 @@ missed.
 
 ``notify`` writes the rows of all of a person's channels in one insert, in
 the caller's transaction, and once that transaction commits hands the ids of
-every row it queued to the workers in one task per ``DELIVERY_BATCH``.
+every row it queued to the workers in one task per ``DELIVERY_BATCH``. A
+caller that must send that insert inside a statement of its own (a booking in
+a rush: one round trip) takes the same three steps itself: ``outgoing`` (the
+rows), ``insert_statement`` (the SQL, with payload keys it may fill in SQL)
+and ``inserted`` (ids, hand-over after the commit, replays).
 ``deliver_batch`` claims the rows that are still due in one statement (row
 locks with a status guard, ``SKIP LOCKED``: a duplicate task or a second
 worker gets nothing twice), sends them over one connection per channel and
