@@ -21,7 +21,8 @@ each other, but they exclude everything that could free or take a place, so
 "full" stays true while they hold it. What they must still do one at a time
 is their turn in line: each locks the course row (step 2,
 ``lock_waiting_list``) to append itself and count its position, so positions
-stay exact and unique. A transaction never asks for the exclusive mode while
+stay exact and unique; what it writes in its turn goes in the same round trip
+(``services._write_in_one_statement``). A transaction never asks for the exclusive mode while
 it holds the shared one (two such transactions would wait for each other):
 a joiner that finds a place free after all rolls back and starts again
 exclusively (``services.book_course``).
@@ -55,8 +56,7 @@ single write lock from the start, so every write transaction is serialised
 there as a whole.
 """
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from django.conf import settings
@@ -65,7 +65,6 @@ from django.db.models import QuerySet
 
 from common.errors import Busy, transient_database_error
 
-from . import selectors
 from .models import Booking, Course, CourseSession
 
 # Advisory locks share one 64-bit key space across the database; the top
@@ -79,29 +78,38 @@ def capacity_lock_key(course_id: int) -> int:
     return (COURSE_CAPACITY_LOCK_SPACE << 56) | int(course_id)
 
 
-def lock_course_capacity(course_ids: Iterable[int], *, shared: bool = False) -> None:
+def lock_course_capacity(
+    course_ids: Iterable[int], *, shared: bool = False, then: tuple[str, Sequence] | None = None
+) -> tuple | None:
     """Take the lock of each course, in ascending id order (step 1 of the order):
     exclusively, or ``shared`` for joining the waiting list (see above).
 
     ``lock_timeout`` stays set for the rest of the (short) transaction, as in
     pretix; waiting longer than that anywhere in it is "busy" too. Both go to
-    the server in one round trip (the keys are integers computed here).
+    the server in one round trip (the keys are integers computed here), and
+    so does ``then``, a statement run once the locks are ours (its snapshot is
+    taken after them): its first row is returned. Without locks (SQLite,
+    locking switched off) ``then`` simply runs.
     """
-    if not settings.KURSLOTSE_CAPACITY_LOCKING:
-        return
-    if not connection.in_atomic_block:
+    if settings.KURSLOTSE_CAPACITY_LOCKING and not connection.in_atomic_block:
         raise RuntimeError("Capacity can only be locked inside a transaction.")
-    if connection.vendor != "postgresql":
-        return
     keys = sorted({capacity_lock_key(pk) for pk in course_ids})
-    if not keys:
-        return
+    locks = settings.KURSLOTSE_CAPACITY_LOCKING and connection.vendor == "postgresql" and keys
+    if not locks:
+        return _run(then)
     timeout_ms = int(settings.KURSLOTSE_LOCK_TIMEOUT_SECONDS * 1000)
     function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
     calls = ", ".join(f"{function}({int(key)})" for key in keys)
+    sql = f"SET LOCAL lock_timeout = {timeout_ms}; SELECT {calls}"
     try:
         with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = {timeout_ms}; SELECT {calls}")
+            if then is None:
+                cursor.execute(sql)
+                return None
+            cursor.execute(f"{sql}; {then[0]}", then[1])
+            while cursor.nextset():  # on to the result of ``then``, the last
+                pass
+            return cursor.fetchone()
     except OperationalError as error:
         # Not free in time: "busy". The server going away while we waited is
         # "unavailable"; anything else is a bug and stays one.
@@ -111,29 +119,38 @@ def lock_course_capacity(course_ids: Iterable[int], *, shared: bool = False) -> 
         raise (Busy() if isinstance(answer, Busy) else answer) from error
 
 
-def lock_waiting_list(course_id: int) -> tuple[int, datetime | None]:
-    """A joiner's turn in line: the course row (step 2), for a transaction that
-    holds the course lock shared. Joiners append and count their position one at
-    a time; nothing else waits for it (whatever else locks the course row holds
-    the course lock exclusively, which no joiner does at the same time). ``NO
-    KEY UPDATE``, so rows that merely refer to the course are not held up.
-
-    Returns the waiting list as it stands once the turn is ours
-    (``selectors.waiting_list_length``), read in the same round trip: the
-    second statement takes its snapshot after the first has the lock. Every
-    round trip in this stretch is one more wait for the interpreter's lock
-    while all other joiners wait for us."""
-    if not settings.KURSLOTSE_CAPACITY_LOCKING or connection.vendor != "postgresql":
-        # SQLite: the transaction holds the database's write lock already.
-        return selectors.waiting_list_length(course_id)
-    sql, params = selectors.waiting_list_length_statement(course_id)
+def _run(statement: tuple[str, Sequence] | None) -> tuple | None:
+    if statement is None:
+        return None
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 1 FROM {Course._meta.db_table} WHERE id = %s FOR NO KEY UPDATE; {sql}",
-            [course_id, *params],
-        )
-        cursor.nextset()
-        return selectors.waiting_list_length_of(cursor.fetchone())
+        cursor.execute(*statement)
+        return cursor.fetchone()
+
+
+def lock_waiting_list(course_id: int, statement: tuple[str, Sequence]) -> tuple:
+    """A joiner's turn in line: the course row (step 2), for a transaction that
+    holds the course lock shared; then ``statement``, and its first row.
+
+    Joiners append and count their position one at a time; nothing else waits
+    for the turn (whatever else locks the course row holds the course lock
+    exclusively, which no joiner does at the same time). ``NO KEY UPDATE``, so
+    rows that merely refer to the course are not held up. ``statement`` goes
+    in the same round trip and takes its snapshot once the turn is ours, so it
+    sees every joiner before us; there ``clock_timestamp()`` is a time inside
+    the turn (``now()`` and ``statement_timestamp()`` are from before it).
+    The turn lasts until COMMIT, and every round trip in it is one more wait
+    for the interpreter's lock while all other joiners wait for us: whatever
+    the joiner writes belongs in ``statement``."""
+    sql, params = statement
+    turn = f"SELECT 1 FROM {Course._meta.db_table} WHERE id = %s FOR NO KEY UPDATE"
+    with connection.cursor() as cursor:
+        if not settings.KURSLOTSE_CAPACITY_LOCKING or connection.vendor != "postgresql":
+            # SQLite: the transaction holds the database's write lock already.
+            cursor.execute(sql, params)
+        else:
+            cursor.execute(f"{turn}; {sql}", [course_id, *params])
+            cursor.nextset()
+        return cursor.fetchone()
 
 
 def lock_rows(queryset: QuerySet[Row]) -> list[Row]:

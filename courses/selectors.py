@@ -136,22 +136,22 @@ WHERE c.id = %s
 """
 
 
-def booking_state(course_id: int, learner_id: int | None = None) -> BookingState:
-    """The course as a booking decides on it (``BookingState``), in one
-    statement. Read under the course's lock it is current; read before it, it
-    is a forecast (``services.book_course`` reads it twice)."""
+def booking_state_statement(course_id: int, learner_id: int | None = None) -> tuple[str, list]:
+    """``booking_state``'s statement, for a caller that sends it with its own
+    (``services.lock_and_read_booking_state``); ``booking_state_of`` reads its row."""
     holding = [str(s) for s in HOLDING_STATUSES]
     waiting = str(BookingStatus.WAITLISTED)
     active = [str(s) for s in ACTIVE_STATUSES]
     params = [*holding, *holding, waiting, waiting, learner_id, *active, course_id, course_id]
-    with connection.cursor() as cursor:
-        cursor.execute(_BOOKING_STATE_SQL, params)
-        row = cursor.fetchone()
+    return _BOOKING_STATE_SQL, params
+
+
+def booking_state_of(course_id: int, row) -> BookingState:
     if row is None:
         raise Course.DoesNotExist(f"Course {course_id} does not exist.")
     (status, deadline, ends_on, seats, childcare_places, min_age, max_age, updated_at,
      sessions_version, seats_taken, childcare_taken, waiting, last_in_line,
-     already_booked) = row  # fmt: skip
+     already_booked) = row[:14]  # fmt: skip
     return BookingState(
         status=status,
         registration_deadline=_as_date(deadline),
@@ -168,6 +168,15 @@ def booking_state(course_id: int, learner_id: int | None = None) -> BookingState
         last_in_line=_as_datetime(last_in_line),
         already_booked=bool(already_booked),
     )
+
+
+def booking_state(course_id: int, learner_id: int | None = None) -> BookingState:
+    """The course as a booking decides on it (``BookingState``), in one
+    statement. Read under the course's lock it is current; read before it, it
+    is a forecast (``services.book_course`` reads it twice)."""
+    with connection.cursor() as cursor:
+        cursor.execute(*booking_state_statement(course_id, learner_id))
+        return booking_state_of(course_id, cursor.fetchone())
 
 
 _WAITING_LIST_SQL = f"""

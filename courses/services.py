@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +24,7 @@ from calendars.mail import calendar
 from common.errors import Busy, Conflict, DomainError, InvalidInput, NotAllowed
 from common.kept import KeptPerProcess
 from common.validators import SingleLineValidator, check_fields, has_control_characters
-from notifications.services import notify, notify_many
+from notifications.services import insert_statement, inserted, notify, notify_many, outgoing
 
 from . import locking, schedule, selectors
 from .constants import (
@@ -460,6 +460,24 @@ def read_booking_state(course_id: int, learner_id: int | None = None) -> selecto
     return selectors.booking_state(course_id, learner_id)
 
 
+def lock_and_read_booking_state(
+    course_id: int, *, shared: bool
+) -> tuple[selectors.BookingState, int | None]:
+    """The course's lock (``locking.lock_course_capacity``), and under it the
+    course as a booking decides on it (``selectors.booking_state``) with, on
+    PostgreSQL, the id the new booking will have (so what is written in its
+    turn can name it before it exists): one round trip. SQLite gives no id
+    (the insert assigns it)."""
+    sql, params = selectors.booking_state_statement(course_id)
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        sql = f"SELECT s.*, nextval(pg_get_serial_sequence(%s, 'id')) FROM ({sql}) s"
+        params = [Booking._meta.db_table, *params]
+    row = locking.lock_course_capacity([course_id], shared=shared, then=(sql, params))
+    state = selectors.booking_state_of(course_id, row)
+    return state, (row[-1] if postgresql else None)
+
+
 def _fits(booking_childcare: int, seats_left: int, childcare_left: int) -> bool:
     return seats_left >= 1 and childcare_left >= booking_childcare
 
@@ -541,11 +559,13 @@ def book_course(
     forecast (``read_booking_state``): the rules the request could break, the
     duplicate and overlap checks and the message's snapshot of the course.
     Under the lock the same one statement reads the course's rules, what is
-    taken and the waiting list again, so the lock is held for that read, the
-    insert and the notification. A booking that can only wait holds the lock
-    shared, so joiners of the waiting list do not exclude each other
-    (``locking.py``). The partial unique index is what finally refuses a
-    second active booking made at the same moment.
+    taken and the waiting list again (sent with the lock), so the lock is held
+    for that read, the insert and the notification; on PostgreSQL the insert
+    and the notification are one statement (``_write_in_one_statement``). A
+    booking that can only wait holds the lock shared, so joiners of the
+    waiting list do not exclude each other (``locking.py``). The partial
+    unique index is what finally refuses a second active booking made at the
+    same moment.
     """
     children_ages = sorted(int(age) for age in children_ages)
     now = timezone.now()
@@ -591,65 +611,173 @@ def _take_place_or_wait(
     ``message`` was built from ``course`` as ``forecast`` found it."""
     today = timezone.localdate(now)
     with transaction.atomic():
-        locking.lock_course_capacity([course.pk], shared=shared)
         # Read under the lock: a coordinator may have cancelled the course or
         # changed its places a moment ago, and others may have booked.
-        state = read_booking_state(course.pk)
+        state, booking.pk = lock_and_read_booking_state(course.pk, shared=shared)
         _check_bookable(state, today)
         _check_children(state, booking.children_ages)
         fits = _fits(booking.childcare_places, state.seats_left, state.childcare_left)
         if fits and shared:
             raise _PlaceFree  # rolls back, and with it the shared lock
-        waiting, last_in_line = state.waiting, state.last_in_line
-        if shared:
-            # One joiner at a time from here on, with the list as it now stands.
-            waiting, last_in_line = locking.lock_waiting_list(course.pk)
         if _changes_of(state) != _changes_of(forecast):
             course = _reread(course)  # changed since the forecast: say what it says now
             message = _booking_message(course, state, today)
         booking.course = course
         booking.status = BookingStatus.CONFIRMED if fits else BookingStatus.WAITLISTED
         booking.confirmed_at = now if fits else None
-        booking.save(force_insert=True)
         booking.waitlist_position = None
-        if not fits:
-            # Last in line (``selectors.WAITING_ORDER``) unless a clock went back.
-            last = last_in_line is None or last_in_line <= booking.created_at
-            booking.waitlist_position = (
-                waiting + 1 if last else selectors.waitlist_position(booking.pk)
-            )
         # Seats free but not the childcare places: say so, "full" would be wrong.
-        _tell_learner_about_booking(
-            booking, childcare_full=not fits and state.seats_left >= 1, message=message
-        )
+        childcare_full = not fits and state.seats_left >= 1
+        if connection.vendor == "postgresql":
+            _write_in_one_statement(booking, message, childcare_full, in_turn=shared)
+        else:
+            _write_then_tell(booking, message, childcare_full, state, in_turn=shared)
         return booking
 
 
-def _tell_learner_about_booking(
-    booking: Booking, *, childcare_full: bool = False, message: dict | None = None
+def _position(booking: Booking, waiting: int, last_in_line: datetime | None) -> int | None:
+    """The waiting ``booking``'s position, from the list as it stood before it
+    (``waiting`` long, its latest booking not put first from ``last_in_line``):
+    last in line (``selectors.WAITING_ORDER``) unless a clock went back, then
+    counted (None: not last, and not counted yet)."""
+    if last_in_line is None or last_in_line <= booking.created_at:
+        return waiting + 1
+    return None
+
+
+def _write_then_tell(
+    booking: Booking,
+    message: dict,
+    childcare_full: bool,
+    state: selectors.BookingState,
+    *,
+    in_turn: bool,
 ) -> None:
-    """Tell the learner the outcome; ``message`` is the course's snapshot
-    (``course_payload``) if the caller has it already."""
+    """SQLite (whose transaction holds the database's write lock from its
+    start): insert the booking, count its position and notify, one by one."""
+    waiting, last_in_line = state.waiting, state.last_in_line
+    if in_turn:
+        line = selectors.waiting_list_length_statement(booking.course_id)
+        waiting, last_in_line = selectors.waiting_list_length_of(
+            locking.lock_waiting_list(booking.course_id, line)
+        )
+    booking.save(force_insert=True)
+    if booking.status == BookingStatus.WAITLISTED:
+        position = _position(booking, waiting, last_in_line)
+        booking.waitlist_position = position or selectors.waitlist_position(booking.pk)
+    notify(**_booking_news(booking, childcare_full=childcare_full, message=message))
+
+
+def _booking_insert(booking: Booking, *, after: str) -> tuple[str, list]:
+    """``INSERT`` of ``booking`` (its id allocated already) ``RETURNING
+    created_at``. A waiting booking is stamped with the time now but later
+    than ``after`` (an SQL expression: the latest in line, read in the same
+    statement inside the turn), by a microsecond if need be: so the waiting
+    list's order (``selectors.WAITING_ORDER``) is the order of the turns even
+    when the time was read before the turn came, or a clock went back, and the
+    booking is last in line. The time is the app's, as for every other row
+    (``now()`` and ``statement_timestamp()`` are from before the turn too, and
+    the database's clock is not the one tests can stop). Written out from the
+    model's fields, as ``notifications.services.insert_statement`` is
+    (Django's compiler took longer than the insert)."""
+    fields = Booking._meta.concrete_fields
+    stamp = Booking._meta.get_field("created_at")
+    in_line = booking.status == BookingStatus.WAITLISTED
+    later = f"greatest(%s, {after} + interval '1 microsecond')"
+    db = transaction.get_connection()  # once: each use of ``connection`` looks it up
+    quote = db.ops.quote_name
+    table = quote(Booking._meta.db_table)
+    values = ", ".join(later if f is stamp and in_line else "%s" for f in fields)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}) VALUES ({values})"
+        f" RETURNING {table}.{quote(stamp.column)}"
+    )
+    params = [f.get_db_prep_save(f.pre_save(booking, True), db) for f in fields]
+    return sql, params
+
+
+def _write_in_one_statement(
+    booking: Booking, message: dict, childcare_full: bool, *, in_turn: bool
+) -> None:
+    """PostgreSQL: what a booking writes, in one round trip before COMMIT.
+
+    A joiner's turn (``locking.lock_waiting_list``) is what a rush is made of:
+    480 joiners take it one after the other, and it lasts from the course
+    row's lock to COMMIT, mostly waiting for the interpreter's lock after each
+    round trip while every other joiner waits for us. So one statement, sent
+    with the turn, does all of it: counts the waiting list as it stands
+    (``selectors.waiting_list_length_statement``), inserts the booking stamped
+    after the latest in line (``_booking_insert``), so it is last and its
+    position is the count plus one, and writes the learner's notification rows
+    (``notifications.services.insert_statement``) with that position filled
+    in. The booking's id was allocated with the lock, so the rows' keys and
+    the rest of the payload are built here. A seat taker, and a booking that
+    found the course full under the exclusive lock, send the same statement
+    without the turn."""
+    rows = outgoing(**_booking_news(booking, childcare_full=childcare_full, message=message))
+    line_sql, line_params = selectors.waiting_list_length_statement(booking.course_id)
+    insert_sql, insert_params = _booking_insert(booking, after="(SELECT last_in_line FROM line)")
+    waiting = booking.status == BookingStatus.WAITLISTED
+    fill = {"position": "(SELECT waiting + 1 FROM line)"} if waiting else None
+    told_sql, told_params = insert_statement(rows, fill=fill)
+    sql = (
+        f"WITH line (waiting, last_in_line) AS ({line_sql}), booked AS ({insert_sql}),"
+        f" told AS ({told_sql})"
+        " SELECT (SELECT created_at FROM booked), waiting, last_in_line,"
+        " (SELECT array_agg(id) FROM told), (SELECT array_agg(idempotency_key) FROM told)"
+        " FROM line"
+    )
+    params = [*line_params, *insert_params, *told_params]
+    if in_turn:
+        row = locking.lock_waiting_list(booking.course_id, (sql, params))
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    created_at, waiting_before, last_in_line, ids, keys = row
+    booking.created_at = created_at
+    booking._state.adding, booking._state.db = False, DEFAULT_DB_ALIAS
+    if waiting:
+        booking.waitlist_position = _position(booking, waiting_before, last_in_line)
+        if booking.waitlist_position is None:  # cannot be: stamped after the last
+            raise RuntimeError(f"Booking {booking.pk} was not stamped last in line.")
+    inserted(rows, zip(ids or (), keys or (), strict=True))
+
+
+def _booking_news(
+    booking: Booking, *, childcare_full: bool = False, message: dict | None = None
+) -> dict:
+    """What ``notify`` is told about the booking's outcome; ``message`` is the
+    course's snapshot (``course_payload``) if the caller has it already. A
+    waiting booking's position is its ``waitlist_position`` (None: filled in by
+    the caller's statement)."""
     course = booking.course
     if message is None:
         message = course_payload(course)
     if booking.status == BookingStatus.CONFIRMED:
-        notify(
-            recipient=booking.learner,
-            kind=Kind.BOOKING_CONFIRMED,
-            key=f"booking:{booking.pk}:confirmed",
-            payload={**message, **calendar("course", course.pk, "REQUEST")},
-        )
-    elif booking.status == BookingStatus.WAITLISTED:
-        position = getattr(booking, "waitlist_position", None)
-        if position is None:
-            position = selectors.waitlist_position(booking.pk)
-        notify(
-            recipient=booking.learner,
-            kind=Kind.BOOKING_WAITLISTED,
-            key=f"booking:{booking.pk}:waitlisted",
-            payload={**message, "position": position, "childcare_full": childcare_full},
-        )
+        return {
+            "recipient": booking.learner,
+            "kind": Kind.BOOKING_CONFIRMED,
+            "key": f"booking:{booking.pk}:confirmed",
+            "payload": {**message, **calendar("course", course.pk, "REQUEST")},
+        }
+    position = getattr(booking, "waitlist_position", None)
+    return {
+        "recipient": booking.learner,
+        "kind": Kind.BOOKING_WAITLISTED,
+        "key": f"booking:{booking.pk}:waitlisted",
+        "payload": {**message, "position": position, "childcare_full": childcare_full},
+    }
+
+
+def _tell_learner_about_booking(booking: Booking) -> None:
+    """Tell the learner the outcome (an accepted offer: confirmed)."""
+    if (
+        booking.status == BookingStatus.WAITLISTED
+        and getattr(booking, "waitlist_position", None) is None
+    ):
+        booking.waitlist_position = selectors.waitlist_position(booking.pk)
+    notify(**_booking_news(booking))
 
 
 def offer_free_places(course: Course, now: datetime | None = None) -> list[Booking]:

@@ -5,7 +5,11 @@ missed.
 ``notify`` writes the rows of all of a person's channels in one insert
 (``notify_many``: of many people's, one insert per ``INSERT_BATCH`` rows), in
 the caller's transaction, and once that transaction commits hands the ids of
-every row it queued to the workers in one task per ``DELIVERY_BATCH``.
+every row it queued to the workers in one task per ``DELIVERY_BATCH``. A
+caller that must send that insert inside a statement of its own (a booking in
+a rush: one round trip) takes the same three steps itself: ``outgoing`` (the
+rows), ``insert_statement`` (the SQL, with payload keys it may fill in SQL)
+and ``inserted`` (ids, hand-over after the commit, replays).
 ``deliver_batch`` claims the rows that are still due in one statement (row
 locks with a status guard, ``SKIP LOCKED``: a duplicate task or a second
 worker gets nothing twice), sends them over one connection per channel and
@@ -23,14 +27,16 @@ import logging
 import re
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache, partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import F, Q
 from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -89,16 +95,11 @@ def notify(*, recipient, kind: str, key: str, payload: dict | None = None) -> li
     One ``INSERT … ON CONFLICT DO NOTHING`` writes every channel's row (a row
     whose key exists already is left as it is and returned as it is); the new
     queued rows go to the workers after the commit (``_enqueue_on_commit``).
+    A caller that wants the rows written by its own statement uses the same
+    three steps itself: ``outgoing``, ``insert_statement``, ``inserted``.
     """
-    wanted, created = _queue(kind, [(recipient, key, payload)])
-    if len(created) == len(wanted):
-        return created
-    # A replay (the key exists already): the rows as they are.
-    existing = {row.idempotency_key: row for row in created}
-    missing = [row.idempotency_key for row in wanted if row.idempotency_key not in existing]
-    for row in Notification.objects.filter(idempotency_key__in=missing):
-        existing[row.idempotency_key] = row
-    return [existing[row.idempotency_key] for row in wanted if row.idempotency_key in existing]
+    rows = outgoing(recipient=recipient, kind=kind, key=key, payload=payload)
+    return inserted(rows, _insert_new(rows.rows))
 
 
 def notify_many(*, kind: str, items: Iterable[tuple[Any, str, dict | None]]) -> list[Notification]:
@@ -112,22 +113,35 @@ def notify_many(*, kind: str, items: Iterable[tuple[Any, str, dict | None]]) -> 
     most of its time on 10,000 single inserts. The recipients' channels are
     read from the objects given (``email``, ``notification_channels``), so
     load them with the bookings (``select_related``), not one by one."""
-    _wanted, created = _queue(kind, items)
-    return created
+    rows = _outgoing(kind, items)
+    return _created(rows, _insert_new(rows.rows))
 
 
-def _queue(kind: str, items: Iterable[tuple[Any, str, dict | None]]):
-    """The rows of every channel of every item, inserted (skipping existing
-    keys) and their queued ones handed over at the commit: (wanted, inserted)."""
+@dataclass(frozen=True)
+class Outgoing:
+    """What ``notify`` would write for one call, not written yet: a row per
+    channel, and whether they count as handed to the broker from the start."""
+
+    rows: list[Notification]
+    handing_over: bool
+
+
+def outgoing(*, recipient, kind: str, key: str, payload: dict | None = None) -> Outgoing:
+    """``notify``'s rows for ``recipient``: one per channel (``channels_of``),
+    keyed ``{kind}:{key}:{recipient}:{channel}``."""
+    return _outgoing(kind, [(recipient, key, payload)])
+
+
+def _outgoing(kind: str, items: Iterable[tuple[Any, str, dict | None]]) -> Outgoing:
     now = timezone.now()
     # Counted as handed to the broker from the start: the publish after commit
     # clears the mark if it fails, so the next sweep picks the row up.
     handing_over = BROKER.available()
-    wanted = []
+    rows = []
     for recipient, key, payload in items:
         for channel in channels_of(recipient, kind):
             listed = channel in LIST_CHANNELS  # the row is the delivery: sent as written
-            wanted.append(
+            rows.append(
                 Notification(
                     idempotency_key=f"{kind}:{key}:{recipient.pk}:{channel}",
                     recipient=recipient,
@@ -140,43 +154,110 @@ def _queue(kind: str, items: Iterable[tuple[Any, str, dict | None]]):
                     enqueued_at=now if handing_over and not listed else None,
                 )
             )
-    created = _insert_new(wanted)
-    queued = [row.pk for row in created if row.status == Status.QUEUED]
-    if queued:
-        _enqueue_on_commit(queued, marked=handing_over)
-    return wanted, created
+    return Outgoing(rows=rows, handing_over=handing_over)
 
 
-def _insert_new(rows: list[Notification]) -> list[Notification]:
+_META = Notification._meta
+_RETURNED = [_META.pk, _META.get_field("idempotency_key")]
+
+
+_FIELDS = [field for field in _META.concrete_fields if not field.primary_key]
+
+
+def _insert_query(rows: list[Notification]) -> InsertQuery:
+    """``INSERT … ON CONFLICT DO NOTHING`` of ``rows`` (every column but the id)."""
+    query = InsertQuery(Notification, on_conflict=OnConflict.IGNORE)
+    query.insert_values(_FIELDS, rows)
+    return query
+
+
+def insert_statement(rows: Outgoing, *, fill: dict[str, str] | None = None) -> tuple[str, list]:
+    """The one statement ``notify`` sends, for a caller to send with its own:
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING id, idempotency_key`` (e.g. as
+    a data-modifying ``WITH``). PostgreSQL only, for the few rows of one
+    ``notify``. Hand the rows it returns to ``inserted``, in the same transaction.
+
+    ``fill`` sets payload keys to SQL expressions, for values only the
+    caller's statement knows (a count it makes in the same snapshot, say):
+    ``{"position": "(SELECT n + 1 FROM line)"}``; the rows in Python keep the
+    payload as given. An expression is written into the SQL as it is: never
+    build one from what a user sent.
+
+    Written out from the model's fields: Django's insert compiler took about
+    3 ms for two rows, far longer than the database takes to write them, and a
+    caller sends this in a rush."""
+    payload = "%s"
+    if fill:
+        pairs = ", ".join(f"'{name}', {sql}" for name, sql in fill.items())
+        payload = f"(%s::jsonb || jsonb_build_object({pairs}))"
+    values = "(" + ", ".join(payload if f.name == "payload" else "%s" for f in _FIELDS) + ")"
+    db = transaction.get_connection()  # once: each use of ``connection`` looks it up
+    params = [
+        field.get_db_prep_save(field.pre_save(row, True), db)
+        for row in rows.rows
+        for field in _FIELDS
+    ]
+    quote = db.ops.quote_name
+    table = quote(_META.db_table)
+    columns = ", ".join(quote(field.column) for field in _FIELDS)
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES {', '.join([values] * len(rows.rows))}"
+        f" ON CONFLICT DO NOTHING RETURNING {table}.id, {table}.idempotency_key"
+    )
+    return sql, params
+
+
+def _insert_new(rows: list[Notification]) -> list[tuple[int, str]]:
     """Insert ``rows`` in one statement per ``INSERT_BATCH`` (fewer on SQLite,
     which takes 999 parameters), skipping those whose idempotency key exists;
-    returns the inserted ones with their ids.
+    returns the id and key of each inserted one.
 
     ``bulk_create(ignore_conflicts=True)`` cannot say which rows it inserted
     (it returns no ids), so this is its ``INSERT … ON CONFLICT DO NOTHING
     RETURNING id, idempotency_key`` (PostgreSQL, and SQLite since 3.35)."""
     if not rows:
         return []
-    meta = Notification._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    size = max(1, min(INSERT_BATCH, transaction.get_connection().ops.bulk_batch_size(fields, rows)))
-    ids = {}
+    size = max(
+        1, min(INSERT_BATCH, transaction.get_connection().ops.bulk_batch_size(_FIELDS, rows))
+    )
+    returned: list[tuple[int, str]] = []
     for start in range(0, len(rows), size):
-        returned = Notification.objects._insert(  # type: ignore[attr-defined]
-            rows[start : start + size],
-            fields=fields,
-            returning_fields=[meta.pk, meta.get_field("idempotency_key")],
-            on_conflict=OnConflict.IGNORE,
-        )
-        ids.update({key: pk for pk, key in returned or ()})
-    inserted = []
-    for row in rows:
+        compiler = _insert_query(rows[start : start + size]).get_compiler(using=DEFAULT_DB_ALIAS)
+        returned += compiler.execute_sql(_RETURNED) or []
+    return returned
+
+
+def _created(rows: Outgoing, returned: Iterable[Sequence]) -> list[Notification]:
+    """The rows an insert wrote (``returned``: the id and key of each), with
+    their ids; the queued ones go to the workers after the commit."""
+    ids = {key: pk for pk, key in returned}
+    created = []
+    for row in rows.rows:
         if row.idempotency_key in ids:
             row.pk = ids[row.idempotency_key]
             row._state.adding = False
-            row._state.db = "default"
-            inserted.append(row)
-    return inserted
+            row._state.db = DEFAULT_DB_ALIAS
+            created.append(row)
+    queued = [row.pk for row in created if row.status == Status.QUEUED]
+    if queued:
+        _enqueue_on_commit(queued, marked=rows.handing_over)
+    return created
+
+
+def inserted(rows: Outgoing, returned: Iterable[Sequence]) -> list[Notification]:
+    """What ``notify`` does once its insert ran (``returned``: the id and key of
+    each row it inserted): the new rows get their ids, the queued ones go to
+    the workers after the commit (``_enqueue_on_commit``), and a replay (the
+    key existed already) gets the rows as they are."""
+    created = _created(rows, returned)
+    if len(created) == len(rows.rows):
+        return created
+    # A replay (the key exists already): the rows as they are.
+    existing = {row.idempotency_key: row for row in created}
+    missing = [row.idempotency_key for row in rows.rows if row.idempotency_key not in existing]
+    for row in Notification.objects.filter(idempotency_key__in=missing):
+        existing[row.idempotency_key] = row
+    return [existing[row.idempotency_key] for row in rows.rows if row.idempotency_key in existing]
 
 
 # After one failed publish, the rows of the next few seconds are left to the

@@ -21,10 +21,13 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 
 from accounts.roles import LEARNER
-from courses import services
+from courses import locking, selectors, services
 from courses.constants import BookingStatus
 from courses.locking import capacity_lock_key
 from courses.models import Booking
+from courses.notifications import Kind
+from notifications.constants import Channel
+from notifications.models import Notification
 
 from ..factories import CourseFactory, UserFactory
 
@@ -50,14 +53,15 @@ def session_token(user) -> str:
 
 @pytest.fixture
 def widened_race_window(monkeypatch):
-    original = services.read_booking_state
+    """A pause after the read that decides (under the course's lock, if any)."""
+    original = services.lock_and_read_booking_state
 
     def read_then_pause(*args, **kwargs):
         result = original(*args, **kwargs)
         time.sleep(RACE_WINDOW_SECONDS)
         return result
 
-    monkeypatch.setattr(services, "read_booking_state", read_then_pause)
+    monkeypatch.setattr(services, "lock_and_read_booking_state", read_then_pause)
 
 
 def rush(url: str, tokens: list[str], headers: dict | None = None) -> list[requests.Response]:
@@ -176,3 +180,66 @@ def test_joiners_share_the_course_lock_and_seat_takers_wait_for_it(live_server, 
     assert took.status_code == 503
     assert took.json()["error"]["code"] == "busy"
     assert not Booking.objects.filter(course=free).exists()
+
+
+def test_every_joiner_is_told_its_true_place_in_line(live_server, rush_setup, widened_race_window):
+    """The position in each answer and in each notification is the one the
+    waiting list has once the rush is over (``selectors.WAITING_ORDER``): the
+    joiners were stamped in the order of their turns, so nobody who went later
+    stands ahead of somebody who went earlier."""
+    course, tokens = rush_setup
+    responses = rush(f"{live_server.url}/api/v1/courses/{course.pk}/bookings/", tokens)
+
+    told = {r.json()["id"]: r.json()["waitlist_position"] for r in responses
+            if r.json()["status"] == "waitlisted"}  # fmt: skip
+    in_line = dict(
+        selectors.with_waitlist_position(selectors.waiting_list(course.pk)).values_list(
+            "pk", "waitlist_position"
+        )
+    )
+    assert told == in_line
+    notified = {
+        int(n.idempotency_key.split(":")[2]): n.payload["position"]
+        for n in Notification.objects.filter(
+            kind=Kind.BOOKING_WAITLISTED, channel=Channel.INBOX, recipient__bookings__course=course
+        )
+    }
+    assert notified == in_line
+
+
+def test_the_waiting_list_is_in_the_order_of_the_turns(live_server, settings, monkeypatch):
+    """The waiting list is ordered by ``created_at``, and a joiner's time is
+    read before its turn on the course row comes. One that asked first but
+    got its turn last (held up in between) still stands behind the one that
+    went before it, and each is told the place it has."""
+    settings.KURSLOTSE_LOCK_TIMEOUT_SECONDS = 30
+    course = CourseFactory(seats=1, childcare_places=0, childcare_min_age=None,
+                           childcare_max_age=None)  # fmt: skip
+    services.book_course(course=course, learner=UserFactory(roles=[LEARNER]), children_ages=[])
+    first, second = (session_token(UserFactory(roles=[LEARNER])) for _ in range(2))
+    held_up, original = threading.Event(), locking.lock_waiting_list
+
+    def hold_up_the_first(*args, **kwargs):
+        if not held_up.is_set():
+            held_up.set()
+            time.sleep(0.5)  # the second joiner takes its turn meanwhile
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(locking, "lock_waiting_list", hold_up_the_first)
+
+    def book(token):
+        return requests.post(
+            f"{live_server.url}/api/v1/courses/{course.pk}/bookings/",
+            json={"children_ages": []},
+            headers={"X-Session-Token": token},
+            timeout=30,
+        )
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        asked_first = pool.submit(book, first)
+        assert held_up.wait(timeout=20)
+        went_first = book(second).json()
+        asked_first = asked_first.result().json()
+    assert (went_first["waitlist_position"], asked_first["waitlist_position"]) == (1, 2)
+    in_line = list(selectors.waiting_list(course.pk).values_list("pk", flat=True))
+    assert in_line == [went_first["id"], asked_first["id"]]

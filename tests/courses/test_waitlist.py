@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.roles import LEARNER
 from accounts.services import register_participant_by_phone
@@ -342,3 +343,25 @@ def test_learners_cannot_touch_the_waiting_list(client, full):
     )
     queue[0].refresh_from_db()
     assert not queue[0].waitlist_priority
+
+
+def test_a_joiner_after_a_clock_went_back_is_told_its_true_place(full):
+    """A clock went back: the latest booking in line is stamped later than the
+    time the next joiner reads. On PostgreSQL the joiner is stamped after it
+    (its turn came later) and is last; on SQLite it keeps its time, stands
+    ahead, and its position is counted, not assumed. Either way the answer and
+    the notification tell the place it has."""
+    course, _held, queue = full
+    Booking.objects.filter(pk=queue[-1].pk).update(
+        created_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    joiner = UserFactory(roles=[LEARNER])
+    booking = services.book_course(course=course, learner=joiner, children_ages=[])
+    assert booking.status == BookingStatus.WAITLISTED
+    place = 4 if connection.vendor == "postgresql" else 3
+    assert booking.waitlist_position == place == selectors.waitlist_position(booking.pk)
+    assert selectors.waitlist_position(queue[-1].pk) == 7 - place
+    told = Notification.objects.get(
+        recipient=joiner, kind=Kind.BOOKING_WAITLISTED, channel=Channel.INBOX
+    )
+    assert told.payload["position"] == place

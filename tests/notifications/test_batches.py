@@ -163,3 +163,44 @@ def test_a_transaction_with_many_notifications_hands_them_over_in_one_task(
             services.notify(recipient=person, kind="course_changed", key=f"c{index}")
     emails = list(Notification.objects.filter(channel="email").values_list("pk", flat=True))
     assert [sorted(ids) for ids in published] == [sorted(emails)]
+
+
+@pytest.mark.postgres
+def test_a_caller_can_write_notifys_rows_in_its_own_statement(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    """``outgoing``, ``insert_statement``, ``inserted``: the rows ``notify``
+    writes, sent inside a caller's statement (here a ``WITH`` whose count fills
+    a payload key), queued ones handed over at the commit, a replay skipped."""
+    from django.db import transaction
+
+    from notifications import tasks
+
+    published = []
+    monkeypatch.setattr(
+        tasks.deliver_batch, "apply_async", lambda args, **kw: published.append(args[0])
+    )
+    person = UserFactory(roles=["learner"], notification_channels=["email"])
+
+    def send(payload):
+        rows = services.outgoing(recipient=person, kind="course_changed", key="k", payload=payload)
+        sql, params = services.insert_statement(rows, fill={"seen": "(SELECT n + 1 FROM counted)"})
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH counted AS (SELECT 41 AS n), told AS ({sql}) SELECT * FROM told", params
+            )
+            return services.inserted(rows, cursor.fetchall())
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        rows = send({"title": "Deutsch A1", "seen": None})
+    assert {row.channel for row in rows} == {"inbox", "email"}
+    written = {row.channel: row for row in Notification.objects.filter(recipient=person)}
+    assert {channel: row.pk for channel, row in written.items()} == {r.channel: r.pk for r in rows}
+    assert written["inbox"].payload == {"title": "Deutsch A1", "seen": 42}
+    assert written["inbox"].idempotency_key == f"course_changed:k:{person.pk}:inbox"
+    assert published == [[written["email"].pk]]
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        again = send({"title": "changed"})  # the same key: left as it is
+    assert [row.pk for row in again] == [row.pk for row in rows]
+    assert Notification.objects.get(pk=written["inbox"].pk).payload["title"] == "Deutsch A1"
+    assert published == [[written["email"].pk]]
