@@ -20,11 +20,15 @@ from django.utils import dateformat
 from django.utils.formats import get_format, localize
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
+
+from common.kept import KeptPerProcess
 
 from .constants import CourseStatus, Format
 
 _NO_COURSE = 987_654_321_987
+# Dates and times as cards write them (``_Texts._write``).
+_WRITTEN: KeptPerProcess[tuple, str] = KeptPerProcess(size=4096)
 
 
 def _v(value) -> str:
@@ -67,6 +71,7 @@ class _Texts:
     ``date`` and ``time`` filters look up for each value)."""
 
     def __init__(self):
+        self.language = get_language()
         self.label = {msgid: gettext(msgid) for msgid in _LABELS}
         self.short_date = get_format("SHORT_DATE_FORMAT")
         self.time = get_format("TIME_FORMAT")
@@ -101,10 +106,16 @@ class _Texts:
         return f"{before}{int(pk)}{after}"
 
     def _write(self, kind: str, value, write) -> str:
-        # Many cards of a page share their dates and times.
+        # Many cards of a page share their dates and times, and many pages
+        # theirs: kept per process by the language and the format they are in.
         key = (kind, value)
         if key not in self._written:
-            self._written[key] = write()
+            everywhere = (self.language, self.short_date, self.time, kind, value)
+            written = _WRITTEN.get(everywhere)
+            if written is None:
+                written = write()
+                _WRITTEN.keep(everywhere, written)
+            self._written[key] = written
         return self._written[key]
 
 

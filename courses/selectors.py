@@ -543,6 +543,7 @@ class Listing:
         self.user = user
         self._version: int | None = None
         self._version_read = False
+        self._statement: tuple[str, tuple] | None = None
 
     def _kept(self, part: tuple, compute):
         """``compute()``, or what it gave for the same statement and ``part``
@@ -551,11 +552,13 @@ class Listing:
             self._version, self._version_read = catalogue_version(), True
         if self._version is None:
             return compute()
-        try:
-            sql, params = self.queryset.query.sql_with_params()
-        except EmptyResultSet:  # ``none()``: nothing to ask the database
-            return compute()
-        key = (connection.settings_dict["NAME"], self._version, sql, tuple(params), part)
+        if self._statement is None:  # compiled once per listing: count and page share it
+            try:
+                sql, params = self.queryset.query.sql_with_params()
+            except EmptyResultSet:  # ``none()``: nothing to ask the database
+                return compute()
+            self._statement = (sql, tuple(params))
+        key = (connection.settings_dict["NAME"], self._version, *self._statement, part)
         try:
             kept = _kept_listings.get(key)
         except TypeError:  # a parameter that cannot be a key: nothing kept

@@ -1,5 +1,7 @@
 """Reads of notifications: a person's inbox, the office's call list."""
 
+from common.prepared import fetch_prepared
+
 from .constants import Channel
 from .models import Notification
 
@@ -12,9 +14,19 @@ def inbox_of(user):
     )
 
 
+_UNREAD_SQL = (
+    f"SELECT count(*) FROM {Notification._meta.db_table}"
+    " WHERE recipient_id = %s AND channel = %s AND read_at IS NULL"
+)
+
+
 def unread_count(user) -> int:
-    """Shown in every page's navigation, so one cheap COUNT."""
-    return inbox_of(user).filter(read_at__isnull=True).count()
+    """``inbox_of(user)``'s unread rows, counted. Shown in every page's
+    navigation, so one prepared statement: composing the queryset took longer
+    than the count (``test_unread_count_is_the_inbox_unread``)."""
+    if not user.is_authenticated:
+        return 0
+    return int(fetch_prepared(_UNREAD_SQL, [user.pk, str(Channel.INBOX)])[0][0])
 
 
 def office_calls():

@@ -4,7 +4,7 @@ import pytest
 
 from accounts.roles import LEARNER
 from courses.notifications import Kind
-from notifications.selectors import inbox_of
+from notifications.selectors import inbox_of, unread_count
 from notifications.services import notify
 
 from ..factories import UserFactory
@@ -76,3 +76,19 @@ def test_inbox_pages_link_to_each_other(client):
     second = client.get("/inbox/?page=2").content.decode()
     assert 'href="?page=1" rel="prev"' in second
     assert second.count('class="card card--unread"') == 5
+
+
+def test_unread_count_is_the_inbox_unread():
+    """``unread_count`` (one hand-written statement) counts what ``inbox_of``
+    lists unread: not read ones, not other channels, not other people's."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils import timezone
+
+    reader = UserFactory(roles=[LEARNER], notification_channels=["email"])
+    other = UserFactory(roles=[LEARNER])
+    for number in range(3):
+        notify(recipient=reader, kind=Kind.BOOKING_CONFIRMED, key=f"r{number}", payload={})
+    notify(recipient=other, kind=Kind.BOOKING_CONFIRMED, key="o", payload={})
+    inbox_of(reader).filter(idempotency_key__contains=":r0:").update(read_at=timezone.now())
+    assert unread_count(reader) == inbox_of(reader).filter(read_at__isnull=True).count() == 2
+    assert unread_count(other) == 1 and unread_count(AnonymousUser()) == 0
