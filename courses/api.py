@@ -111,8 +111,10 @@ _PLAIN_FIELDS = (
     serializers.CharField,  # URLField too
     serializers.ChoiceField,
     serializers.DateField,
+    serializers.DateTimeField,  # in the active time zone, as DRF writes it
     serializers.TimeField,
     serializers.ListField,
+    serializers.JSONField,
 )
 
 
@@ -375,6 +377,14 @@ class BookingSerializer(serializers.ModelSerializer):
             "cancelled_at", "cancel_reason",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def to_representation(self, booking):
+        """Read by readers made once per process, as ``CourseSerializer`` is:
+        building the fields cost a booking in a rush more than its insert."""
+        try:
+            return {name: read(booking) for name, read in _readers(BookingSerializer)}
+        except _ReadTheUsualWay:
+            return super().to_representation(booking)
 
 
 class BookingRequestSerializer(serializers.Serializer):

@@ -267,3 +267,27 @@ def the_usual_way(_serializer_class):
     from courses.api import _ReadTheUsualWay
 
     raise _ReadTheUsualWay
+
+
+def test_a_booking_reads_as_drf_reads_it(learner, other_learner, monkeypatch):
+    """``BookingSerializer`` reads its fields with once-made readers too (a
+    booking's answer in a rush); every answer is what DRF's own path gives:
+    confirmed with children, waiting with a position, cancelled, offered."""
+    from courses import api, selectors, services
+
+    course = CourseFactory(seats=1, childcare_places=2)
+    confirmed = services.book_course(course=course, learner=learner, children_ages=[2, 4])
+    waiting = services.book_course(course=course, learner=other_learner, children_ages=[])
+    third = services.book_course(
+        course=CourseFactory(), learner=other_learner, children_ages=[], confirm_overlap=True
+    )
+    services.cancel_booking(booking=third, by=other_learner)
+    bookings = [confirmed, waiting, *selectors.visible_bookings(other_learner)]
+    fast = api.BookingSerializer(bookings, many=True).data
+    with monkeypatch.context() as patch:
+        patch.setattr(api, "_readers", the_usual_way)
+        drf = api.BookingSerializer(bookings, many=True).data
+    assert [list(b) for b in fast] == [list(b) for b in drf]
+    assert fast == drf
+    assert fast[0]["children_ages"] == [2, 4] and fast[1]["waitlist_position"] == 1
+    assert len(api._readers(api.BookingSerializer)) == len(api.BookingSerializer.Meta.fields)
