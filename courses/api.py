@@ -2,6 +2,7 @@
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -756,8 +757,10 @@ class CourseViewSet(
     )
     @action(detail=True, methods=["post"])
     def bookings(self, request, pk=None):
-        visible = selectors.visible_courses(request.user).select_related("venue__municipality")
-        course = get_object_or_404(visible, pk=pk)  # with what the message names
+        try:
+            course = selectors.course_to_book(request.user, pk)  # with what the message names
+        except Course.DoesNotExist as missing:
+            raise Http404 from missing
         payload = BookingRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         learner = learner_to_act_for(

@@ -473,7 +473,12 @@ def availability_of(ids: list[int], user) -> list[Course]:
     for position in statement.viewer_positions:
         params[position] = user.pk
     rows = fetch_prepared(statement.sql, params)  # planned once per connection
-    compiler = statement.compiler
+    return _courses_from(statement.compiler, rows)
+
+
+def _courses_from(compiler, rows) -> list[Course]:
+    """Rows of a compiled course statement as courses, as Django's
+    ``ModelIterable`` makes them (converters, related objects, annotations)."""
     select, klass_info = compiler.select, compiler.klass_info  # type: ignore[attr-defined]
     annotations = compiler.annotation_col_map  # type: ignore[attr-defined]
     first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
@@ -488,6 +493,40 @@ def availability_of(ids: list[int], user) -> list[Course]:
             setattr(course, name, row[position])
         courses.append(course)
     return courses
+
+
+_booking_statements: dict[tuple, tuple | None] = {}
+
+
+def course_to_book(user, pk) -> Course:
+    """``visible_courses(user)`` with the venue and its municipality (what a
+    booking's message names), the one with id ``pk``; ``Course.DoesNotExist``
+    if there is none. Exactly that queryset's ``get``, composed and compiled
+    once per process for each kind of viewer (coordinators see every state)
+    and prepared: every booking of a rush reads its course first, and
+    composing the query cost it more than its insert."""
+    queryset = visible_courses(user).select_related("venue__municipality")
+    if not (isinstance(pk, int) or str(pk).isdigit()) or int(pk) >= 2**63:
+        return queryset.get(pk=pk)  # what the ORM says of such an id
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    key = (id(wrapper), wrapper.settings_dict["NAME"], has_role(user, COORDINATOR))
+    if key not in _booking_statements:
+        compiler = queryset.filter(pk=_PAGE_SENTINEL).query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        positions = [i for i, value in enumerate(params) if value == _PAGE_SENTINEL]
+        _booking_statements[key] = (
+            (compiler, sql, tuple(params), positions[0]) if len(positions) == 1 else None
+        )
+    statement = _booking_statements[key]
+    if statement is None:
+        return queryset.get(pk=pk)
+    compiler, sql, params, position = statement
+    params = list(params)
+    params[position] = int(pk)
+    courses = _courses_from(compiler, fetch_prepared(sql, params))
+    if not courses:
+        raise Course.DoesNotExist(f"No course {pk} for this viewer.")
+    return courses[0]
 
 
 # A search's count and pages of ids, kept per process under the catalogue's

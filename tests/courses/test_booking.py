@@ -389,3 +389,41 @@ def test_service_refuses_to_cancel_or_accept_for_someone_else(learner, other_lea
         assert refused.value.status_code == 403
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
+
+
+def test_the_course_to_book_is_the_visible_course_with_its_venue(
+    learner, coordinator, as_user, django_assert_num_queries
+):
+    """``selectors.course_to_book`` (compiled once, prepared) gives what
+    ``visible_courses(user).select_related("venue__municipality").get`` gives:
+    the same course, its venue and place read along, a draft only for a
+    coordinator; an unknown or malformed id answers the API's 404."""
+    from courses import selectors
+    from courses.models import Course
+
+    from ..factories import VenueFactory
+
+    course = CourseFactory(venue=VenueFactory(name="Bürgerhaus"))
+    draft = CourseFactory(status=CourseStatus.DRAFT)
+    for viewer, wanted in ((learner, course), (coordinator, course), (coordinator, draft)):
+        for _ in range(2):  # compiled the first time, reused the second
+            read = selectors.course_to_book(viewer, str(wanted.pk))
+            orm = (
+                selectors.visible_courses(viewer)
+                .select_related("venue__municipality")
+                .get(pk=wanted.pk)
+            )
+            assert read.__dict__.keys() >= {"title", "updated_at", "weekdays"}
+            assert [getattr(read, f.attname) for f in Course._meta.concrete_fields] == [
+                getattr(orm, f.attname) for f in Course._meta.concrete_fields
+            ]
+            with django_assert_num_queries(0):
+                assert (read.venue and read.venue.municipality) == (
+                    orm.venue and orm.venue.municipality
+                )
+    with pytest.raises(Course.DoesNotExist):
+        selectors.course_to_book(learner, draft.pk)
+    client = as_user(learner)
+    for missing in (draft.pk, 10**12, 2**63, "x1"):
+        response = client.post(f"/api/v1/courses/{missing}/bookings/", {}, format="json")
+        assert response.status_code == 404, (missing, response.status_code)
