@@ -46,7 +46,8 @@ def fetch_prepared(sql: str, params: Sequence) -> list[tuple]:
             cursor.execute(sql, params)
             return cursor.fetchall()
     connection.ensure_connection()
-    with connection._prepare_cursor(_preparing_cursor()) as cursor:  # logged, errors wrapped
+    # Django's own wrapping of a cursor: logged, counted, errors wrapped.
+    with connection._prepare_cursor(_preparing_cursor()) as cursor:  # type: ignore[attr-defined]
         cursor.execute(sql, params)
         return cursor.fetchall()
 

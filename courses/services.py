@@ -474,6 +474,8 @@ def lock_and_read_booking_state(
         sql = f"SELECT s.*, nextval(pg_get_serial_sequence(%s, 'id')) FROM ({sql}) s"
         params = [Booking._meta.db_table, *params]
     row = locking.lock_course_capacity([course_id], shared=shared, then=(sql, params))
+    if row is None:
+        raise Course.DoesNotExist(f"Course {course_id} does not exist.")
     state = selectors.booking_state_of(course_id, row)
     return state, (row[-1] if postgresql else None)
 

@@ -192,7 +192,7 @@ class _SharedParts:
         whole = EmailMultiAlternatives(body=body, alternatives=[(html, "text/html")])
         whole.encoding = encoding
         mime = whole.message()
-        flat = mime.as_bytes(linesep="\n")
+        flat = mime.as_bytes(linesep="\n")  # type: ignore[call-arg]
         self.boundary = mime.get_boundary()
         self.flat = flat.split(b"\n\n", 1)[1]  # everything below the headers
 

@@ -167,7 +167,7 @@ _FIELDS = [field for field in _META.concrete_fields if not field.primary_key]
 def _insert_query(rows: list[Notification]) -> InsertQuery:
     """``INSERT … ON CONFLICT DO NOTHING`` of ``rows`` (every column but the id)."""
     query = InsertQuery(Notification, on_conflict=OnConflict.IGNORE)
-    query.insert_values(_FIELDS, rows)
+    query.insert_values(_FIELDS, rows)  # type: ignore[arg-type]
     return query
 
 
@@ -389,7 +389,7 @@ def _mark_sent_sql() -> str:
     meta = Notification._meta
 
     def column(name: str) -> str:
-        return quote(meta.get_field(name).column)
+        return quote(meta.get_field(name).column)  # type: ignore[union-attr]
 
     return (
         f"UPDATE {quote(meta.db_table)} SET {column('status')} = %s, {column('sent_at')} = %s, "

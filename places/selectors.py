@@ -22,7 +22,7 @@ def municipalities_within(
     distance maths in SQL.
     """
     if among is None:
-        places = Municipality.objects.values_list("pk", "latitude", "longitude")
+        places = list(Municipality.objects.values_list("pk", "latitude", "longitude"))
     else:
         places = [(town.pk, town.latitude, town.longitude) for town in among]
     result: dict[int, float] = {}
