@@ -147,14 +147,8 @@ def test_notify_writes_all_channels_in_one_insert_and_a_replay_in_two_statements
 
 
 def test_a_transaction_with_many_notifications_hands_them_over_in_one_task(
-    django_capture_on_commit_callbacks, monkeypatch
+    django_capture_on_commit_callbacks, published
 ):
-    from notifications import tasks
-
-    published = []
-    monkeypatch.setattr(
-        tasks.deliver_batch, "apply_async", lambda args, **kw: published.append(args[0])
-    )
     people = [UserFactory(roles=["learner"], notification_channels=["email"]) for _ in range(5)]
     from django.db import transaction
 
@@ -167,19 +161,13 @@ def test_a_transaction_with_many_notifications_hands_them_over_in_one_task(
 
 @pytest.mark.postgres
 def test_a_caller_can_write_notifys_rows_in_its_own_statement(
-    django_capture_on_commit_callbacks, monkeypatch
+    django_capture_on_commit_callbacks, published
 ):
     """``outgoing``, ``insert_statement``, ``inserted``: the rows ``notify``
     writes, sent inside a caller's statement (here a ``WITH`` whose count fills
     a payload key), queued ones handed over at the commit, a replay skipped."""
     from django.db import transaction
 
-    from notifications import tasks
-
-    published = []
-    monkeypatch.setattr(
-        tasks.deliver_batch, "apply_async", lambda args, **kw: published.append(args[0])
-    )
     person = UserFactory(roles=["learner"], notification_channels=["email"])
 
     def send(payload):

@@ -67,14 +67,8 @@ def test_notify_many_writes_for_each_person_what_notify_writes_and_a_replay_noth
 
 
 def test_notify_many_hands_the_queued_rows_over_at_the_commit_in_batches_of_100(
-    django_capture_on_commit_callbacks, monkeypatch
+    django_capture_on_commit_callbacks, monkeypatch, published
 ):
-    from notifications import tasks
-
-    published = []
-    monkeypatch.setattr(
-        tasks.deliver_batch, "apply_async", lambda args, **kw: published.append(args[0])
-    )
     everyone = [UserFactory(roles=["learner"], notification_channels=["email"]) for _ in range(3)]
     monkeypatch.setattr(services, "DELIVERY_BATCH", 2)
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
