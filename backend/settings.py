@@ -259,6 +259,10 @@ REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=2.0)
 KURSLOTSE_REDIS_OUTAGE_PAUSE_SECONDS = env.float(
     "KURSLOTSE_REDIS_OUTAGE_PAUSE_SECONDS", default=5.0
 )
+# How long a process gathers committed notifications before its one thread
+# hands them to the workers in one task (notifications/handover.py); 0: each
+# commit hands over its own, at once (the tests' default).
+KURSLOTSE_HANDOVER_LINGER_SECONDS = env.float("KURSLOTSE_HANDOVER_LINGER_SECONDS", default=0.2)
 if REDIS_URL:
     # The cache gets its own Redis database: clearing the cache (FLUSHDB) must
     # never delete queued Celery messages. While Redis is away the cache is

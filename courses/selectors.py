@@ -174,9 +174,8 @@ def booking_state(course_id: int, learner_id: int | None = None) -> BookingState
     """The course as a booking decides on it (``BookingState``), in one
     statement. Read under the course's lock it is current; read before it, it
     is a forecast (``services.book_course`` reads it twice)."""
-    with connection.cursor() as cursor:
-        cursor.execute(*booking_state_statement(course_id, learner_id))
-        return booking_state_of(course_id, cursor.fetchone())
+    rows = fetch_prepared(*booking_state_statement(course_id, learner_id))
+    return booking_state_of(course_id, rows[0] if rows else None)
 
 
 _WAITING_LIST_SQL = f"""
@@ -323,12 +322,10 @@ def overlapping_booking(course: Course, learner_id: int, today: date):
         course.pk,
         scheduled,
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(_OVERLAP_SQL, params)
-        row = cursor.fetchone()
-    if row is None:
+    rows = fetch_prepared(_OVERLAP_SQL, params)
+    if not rows:
         return None
-    course_id, title, day = row
+    course_id, title, day = rows[0]
     return course_id, title, _as_date(day)
 
 
@@ -505,13 +502,17 @@ def course_to_book(user, pk) -> Course:
     once per process for each kind of viewer (coordinators see every state)
     and prepared: every booking of a rush reads its course first, and
     composing the query cost it more than its insert."""
-    queryset = visible_courses(user).select_related("venue__municipality")
+
+    def queryset():  # composed only when the statement is not kept
+        return visible_courses(user).select_related("venue__municipality")
+
     if not (isinstance(pk, int) or str(pk).isdigit()) or int(pk) >= 2**63:
-        return queryset.get(pk=pk)  # what the ORM says of such an id
+        return queryset().get(pk=pk)  # what the ORM says of such an id
     wrapper = connections[DEFAULT_DB_ALIAS]
     key = (id(wrapper), wrapper.settings_dict["NAME"], has_role(user, COORDINATOR))
     if key not in _booking_statements:
-        compiler = queryset.filter(pk=_PAGE_SENTINEL).query.get_compiler(using=queryset.db)
+        query = queryset().filter(pk=_PAGE_SENTINEL).query
+        compiler = query.get_compiler(using=DEFAULT_DB_ALIAS)
         sql, params = compiler.as_sql()
         positions = [i for i, value in enumerate(params) if value == _PAGE_SENTINEL]
         _booking_statements[key] = (
@@ -519,7 +520,7 @@ def course_to_book(user, pk) -> Course:
         )
     statement = _booking_statements[key]
     if statement is None:
-        return queryset.get(pk=pk)
+        return queryset().get(pk=pk)
     compiler, sql, params, position = statement
     params = list(params)
     params[position] = int(pk)

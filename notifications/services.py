@@ -5,7 +5,8 @@ missed.
 ``notify`` writes the rows of all of a person's channels in one insert
 (``notify_many``: of many people's, one insert per ``INSERT_BATCH`` rows), in
 the caller's transaction, and once that transaction commits hands the ids of
-every row it queued to the workers in one task per ``DELIVERY_BATCH``. A
+every row it queued to the workers in one task per ``DELIVERY_BATCH`` (a
+moment later, with the process's other commits: ``handover.py``). A
 caller that must send that insert inside a statement of its own (a booking in
 a rush: one round trip) takes the same three steps itself: ``outgoing`` (the
 rows), ``insert_statement`` (the SQL, with payload keys it may fill in SQL)
@@ -43,7 +44,7 @@ from django.utils.translation import gettext as _
 from common.errors import Conflict
 from common.outages import breaker
 
-from . import registry
+from . import handover, registry
 from .calls import needs_call
 from .channels import CHANNELS, PermanentError, TransientError
 from .constants import (
@@ -286,13 +287,10 @@ class _Pending:
         self.marked: list[int] = []
 
     def flush(self) -> None:
-        ids, marked = self.ids, set(self.marked)
+        ids, marked = self.ids, self.marked
         self.ids, self.marked = [], []
         if ids:
-            _, failed = hand_over(ids)
-            unmark = [pk for pk in failed if pk in marked]
-            if unmark:  # the sweep will find them
-                Notification.objects.filter(pk__in=unmark).update(enqueued_at=None)
+            handover.after_commit(ids, marked)
 
 
 def _enqueue_on_commit(ids: list[int], *, marked: bool) -> None:

@@ -142,6 +142,15 @@ def _celery_runs_tasks_inline(request):
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _commits_hand_over_at_once(settings):
+    """A commit hands its notifications to the broker itself, at once, so a
+    test sees them handed over when its request returns. Tests of the
+    process's hand-over thread (notifications/handover.py), and those with a
+    real worker, set a linger as production has."""
+    settings.KURSLOTSE_HANDOVER_LINGER_SECONDS = 0
+
+
 @pytest.fixture
 def api():
     return APIClient()

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -154,7 +153,8 @@ def emails():
     return Notification.objects.filter(channel="email")
 
 
-def test_a_booking_confirmation_arrives_with_a_calendar_request(rig):
+def test_a_booking_confirmation_arrives_with_a_calendar_request(rig, settings):
+    settings.KURSLOTSE_HANDOVER_LINGER_SECONDS = 0.2  # as in production: the process's thread
     rig["worker"]()
     booking = book()
     wait_for(lambda: len(rig["catcher"].messages) == 1, what="the confirmation email")
