@@ -14,14 +14,13 @@ are escaped.
 """
 
 from django.conf import settings
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils import dateformat
-from django.utils.formats import get_format, localize
+from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
+from common import formatting
 from common.kept import KeptPerProcess
 
 from .constants import CourseStatus, Format
@@ -67,14 +66,12 @@ _LABELS = ("Level", "Draft", "Cancelled", "Where", "Online", "When", "Seats",
 
 class _Texts:
     """What every card of a page shares, in the current language: the fixed
-    texts (``{% translate %}``) and the date and time formats (what the
-    ``date`` and ``time`` filters look up for each value)."""
+    texts (``{% translate %}``) and the dates and times written once for
+    each value (``common.formatting``, as the template's filters)."""
 
     def __init__(self):
         self.language = get_language()
         self.label = {msgid: gettext(msgid) for msgid in _LABELS}
-        self.short_date = get_format("SHORT_DATE_FORMAT")
-        self.time = get_format("TIME_FORMAT")
         self.formats = {value: str(label) for value, label in Format.choices}
         # The detail page's path with a number no course has, to put each id in.
         path = reverse("courses:detail", args=[_NO_COURSE])
@@ -92,10 +89,12 @@ class _Texts:
         return self._translations[key]
 
     def date(self, value) -> str:
-        return self._write("date", value, lambda: dateformat.format(value, self.short_date))
+        """``{{ value|short_date }}``."""
+        return self._write("date", value, lambda: formatting.short_date(value))
 
-    def clock(self, value) -> str:
-        return self._write("time", value, lambda: dateformat.time_format(value, self.time))
+    def clocks(self, start, end) -> str:
+        """``{{ start|time_range:end }}``."""
+        return self._write("times", (start, end), lambda: formatting.time_range(start, end))
 
     def format_label(self, value: str) -> str:
         """``get_format_display``: the label, or the value if it has none."""
@@ -107,10 +106,10 @@ class _Texts:
 
     def _write(self, kind: str, value, write) -> str:
         # Many cards of a page share their dates and times, and many pages
-        # theirs: kept per process by the language and the format they are in.
+        # theirs: kept per process by the language they are in.
         key = (kind, value)
         if key not in self._written:
-            everywhere = (self.language, self.short_date, self.time, kind, value)
+            everywhere = (self.language, kind, value)
             written = _WRITTEN.get(everywhere)
             if written is None:
                 written = write()
@@ -149,15 +148,15 @@ def course_card(course, texts: _Texts | None = None) -> SafeString:
         parts.append(_v(course.municipality.name))
         distance = getattr(course, "distance_km", None)
         if distance is not None:
-            away = _blocktranslate(texts, "%(km)s km away", km=floatformat(distance, 0))
+            away = _blocktranslate(texts, "%(km)s km away", km=formatting.number(distance, 0))
             parts.append(f" ({away})")
     else:
         parts.append(label["Online"])
     parts.append("</dd>\n")
     parts.append(f"  <dt>{label['When']}</dt>\n")
     parts.append(
-        f"  <dd>{_join(course.weekday_names)}, {_v(texts.clock(course.start_time))}"
-        f"\N{EN DASH}{_v(texts.clock(course.end_time))}<br>\n"
+        f"  <dd>{_join(course.weekday_names)}, "
+        f"{_v(texts.clocks(course.start_time, course.end_time))}<br>\n"
     )
     period = _blocktranslate(
         texts,

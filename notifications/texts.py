@@ -18,8 +18,9 @@ invitation in hand; the inbox has no attachments and never says so.
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.conf import settings
-from django.utils import formats, timezone, translation
+from django.utils import translation
+
+from common import formatting
 
 from . import registry
 
@@ -30,23 +31,10 @@ class Text:
     lines: tuple[str, ...]
 
 
-# A date with its weekday as each language writes it: CLDR's "full" date
-# pattern, in Django's format letters. ``E`` is the month as it stands in a
-# date (Ukrainian and Russian "4 березня", not the nominative "4 Березень").
-WEEKDAY_DATE_FORMATS = {
-    "de": "l, j. F Y",  # Montag, 12. April 2032
-    "en": "l, j F Y",  # Monday, 12 April 2032
-    "uk": "l, j E Y р.",  # noqa: RUF001  (Cyrillic: "року")
-    "ru": "l, j E Y г.",  # noqa: RUF001  (Cyrillic: "года")
-    "tr": "j F Y l",  # 12 Nisan 2032 Pazartesi
-    "ar": "l، j F Y",
-    "fa": "l j F Y",
-}
-
-
 def with_weekday(day: date) -> str:
-    language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
-    return formats.date_format(day, WEEKDAY_DATE_FORMATS.get(language, "l, j E Y"))
+    """A date with its weekday as the reader's language writes it (CLDR, see
+    ``common.formatting``)."""
+    return formatting.weekday_date(day)
 
 
 def day(iso: str | None) -> str:
@@ -64,7 +52,9 @@ def times(text: str | None) -> str:
         parts = [time.fromisoformat(part) for part in text.split("-")]
     except ValueError:
         return text
-    return "\u2013".join(formats.time_format(part, "TIME_FORMAT") for part in parts)
+    if len(parts) != 2:
+        return "\u2013".join(formatting.time24(part) for part in parts)
+    return formatting.time_range(*parts)
 
 
 def sentence(text: str) -> str:
@@ -73,11 +63,11 @@ def sentence(text: str) -> str:
 
 
 def moment(iso: str | None) -> str:
+    """An ISO moment as the reader's language writes it: weekday, date, time
+    (in local time)."""
     if not iso:
         return ""
-    """An ISO moment as the reader's language writes it: weekday, date, time."""
-    local = timezone.localtime(datetime.fromisoformat(iso))
-    return f"{with_weekday(local.date())}, {local:%H:%M}"
+    return formatting.moment(datetime.fromisoformat(iso))
 
 
 def only(condition: bool, *lines: str) -> tuple[str, ...]:
