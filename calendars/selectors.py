@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import connection, connections
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, TextField
 from django.db.models.functions import Cast, Coalesce, Greatest
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -37,6 +37,7 @@ from accounts.models import User
 from accounts.roles import COORDINATOR, has_role
 from coaching.constants import MeetingStatus
 from coaching.models import Meeting
+from common import formatting
 from courses.constants import (
     PARTICIPANT_STATUS,
     BookingStatus,
@@ -150,7 +151,7 @@ def _course_description(
     if course.status != CourseStatus.CANCELLED:
         cancelled = [s.original_date for s in sessions if s.status == SessionStatus.CANCELLED]
         if cancelled:
-            dates = ", ".join(formats.date_format(day, "SHORT_DATE_FORMAT") for day in cancelled)
+            dates = ", ".join(formatting.short_date(day) for day in cancelled)
             parts.append(_("No session on: %(dates)s") % {"dates": dates})
     return "\n\n".join(part for part in parts if part)
 

@@ -8,12 +8,13 @@ someone else's object answers 404. Every form works without JavaScript
 (POST → redirect → GET with a message).
 """
 
+from datetime import time
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
-from django.utils.dates import WEEKDAYS
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -23,6 +24,7 @@ from accounts.constants import AccessWhat
 from accounts.page_access import RolePageMixin
 from accounts.roles import COACHES, COORDINATORS, LEARNERS
 from accounts.services import log_reads
+from common import formatting
 from common.errors import DomainError
 from common.languages import language_name
 from common.web import safe_next, show_domain_error
@@ -60,7 +62,11 @@ LEARNERS_AND_OFFICE = LEARNERS | COORDINATORS
 def availability_text(slots: list[dict]) -> list[str]:
     """Weekly times in words: "Monday 09:00 to 12:00" (with an en dash, like the meetings)."""
     ordered = sorted(slots, key=lambda s: (s["weekday"], s["start"]))
-    return [f"{WEEKDAYS[s['weekday']]} {s['start']}\u2013{s['end']}" for s in ordered]
+    return [
+        f"{formatting.weekday_name(s['weekday'])} "
+        f"{formatting.time_range(time.fromisoformat(s['start']), time.fromisoformat(s['end']))}"
+        for s in ordered
+    ]
 
 
 def _choice(choices, value) -> str:
@@ -102,7 +108,7 @@ def request_needs(request) -> list[tuple[str, str]]:
 
 def _deadline(proposal) -> str:
     """Until when the coach may answer, as the reader's language writes it."""
-    return formats.date_format(timezone.localtime(proposal.expires_at), "SHORT_DATETIME_FORMAT")
+    return formatting.short_moment(proposal.expires_at)
 
 
 def explain(proposal):

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF002  (the examples are written in each language's own letters and dashes)
 """Dates, times and numbers as each language writes them: the one module
 for every date, time, number and distance a person reads (pages, emails,
 the inbox, SMS, printed sheets).
@@ -201,10 +202,14 @@ def _interval(start: date | time, end: date | time, skeleton: str, language: str
 
 def number(value: Number, decimals: int | None = None, language: str | None = None) -> str:
     """A number with the language's separators ("1.234,5", "1,234.5"), in
-    Latin digits; ``decimals`` rounds to exactly that many places."""
+    Latin digits; ``decimals`` rounds to exactly that many places, a
+    negative one to at most that many (as ``floatformat:"-1"``: "3", "3,5")."""
+    places = None if decimals is None else abs(decimals)
     return format_decimal(
-        _rounded(value, decimals), format=_number_format(decimals), locale=babel_locale(language),
-        numbering_system=DIGITS, decimal_quantization=decimals is not None,
+        _rounded(value, places),
+        format=_number_format(places, optional=decimals is not None and decimals < 0),
+        locale=babel_locale(language), numbering_system=DIGITS,
+        decimal_quantization=decimals is not None,
     )  # fmt: skip
 
 

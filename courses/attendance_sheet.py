@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 
-from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.bidi import BidiParagraph
 from fpdf.enums import TextDirection
 from fpdf.errors import FPDFException
+
+from common import formatting
 
 from .constants import AttendanceStatus
 
@@ -131,9 +132,9 @@ class _Sheet(FPDF):
             new_x="LMARGIN",
             new_y="NEXT",
         )
-        start, end = (date_format(d, "SHORT_DATE_FORMAT") for d in (data.starts_on, data.ends_on))
+        start, end = (formatting.short_date(d) for d in (data.starts_on, data.ends_on))
         period = f"{start} {DASH} {end}"
-        hours = DASH.join(time_format(t, "TIME_FORMAT") for t in (data.start_time, data.end_time))
+        hours = formatting.time_range(data.start_time, data.end_time)
         times = f"{', '.join(data.weekdays)}, {hours}"
         facts = [
             (_("Course number"), str(data.course_number)),
@@ -143,7 +144,7 @@ class _Sheet(FPDF):
             (_("Times"), times),
             (_("Teachers"), ", ".join(data.teachers) or DASH),
             (_("Funding programme"), ""),
-            (_("Printed on"), date_format(data.printed_on, "SHORT_DATE_FORMAT")),
+            (_("Printed on"), formatting.short_date(data.printed_on)),
         ]
         half = self.epw / 2
         label_width = 34
@@ -188,10 +189,15 @@ class _Sheet(FPDF):
             self.cell(DATE_WIDTH, HEADER_ROW_HEIGHT, "", border=1, fill=True)
             self.set_xy(x, top + 0.8)
             self.set_font(FONT, "", 8)
-            self.cell(DATE_WIDTH, 4.5, date_format(session.date, "D"), align="C")
+            self.cell(
+                DATE_WIDTH,
+                4.5,
+                formatting.weekday_name(session.date, width="abbreviated"),
+                align="C",
+            )
             self.set_xy(x, top + 5.3)
             self.set_font(FONT, "B", 8)
-            self.cell(DATE_WIDTH, 4.5, date_format(session.date, "SHORT_DATE_FORMAT"), align="C")
+            self.cell(DATE_WIDTH, 4.5, formatting.short_date(session.date), align="C")
             self.set_xy(x + DATE_WIDTH, top)
         self.set_xy(MARGIN, top + HEADER_ROW_HEIGHT)
         if not people:

@@ -875,19 +875,17 @@ def changed_values(before: dict, after: dict) -> list[dict]:
 
 def change_text(field: str, value) -> str:
     """A logged value as display text in the active language."""
-    from django.utils import formats
-    from django.utils.dates import WEEKDAYS
-
+    from common import formatting
     from common.languages import language_name
 
     if value in (None, "", []):
         return "\u2013"  # an en dash: nothing
     if field == "weekdays":
-        return ", ".join(str(WEEKDAYS[day]) for day in value if day in WEEKDAYS)
+        return ", ".join(formatting.weekday_name(day) for day in value if day in range(7))
     if field == "helper_languages":
         return ", ".join(language_name(code) for code in value)
     if field == "registration_deadline":
-        return formats.date_format(date.fromisoformat(value), "SHORT_DATE_FORMAT")
+        return formatting.short_date(date.fromisoformat(value))
     text = str(value)
     if len(text) > CHANGE_DISPLAY_LIMIT:
         text = text[: CHANGE_DISPLAY_LIMIT - 1].rstrip() + "…"

@@ -16,11 +16,12 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import COORDINATOR, has_role
 from calendars.mail import calendar
+from common import formatting
 from common.errors import Busy, Conflict, DomainError, InvalidInput, NotAllowed
 from common.kept import KeptPerProcess
 from common.validators import SingleLineValidator, check_fields, has_control_characters
@@ -494,7 +495,7 @@ def _check_overlap(course: Course, learner, today: date) -> None:
     message = _(
         "This course meets at the same time as “%(title)s” (on %(date)s), which is "
         "already booked. Book anyway?"
-    ) % {"title": title, "date": formats.date_format(day, "SHORT_DATE_FORMAT")}
+    ) % {"title": title, "date": formatting.short_date(day)}
     raise OverlapsBooking(message, fields={"confirm_overlap": [message]})
 
 

@@ -18,9 +18,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
-from django.utils.dates import WEEKDAYS
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -40,6 +39,7 @@ from accounts.roles import (
     has_role,
 )
 from accounts.services import log_reads, register_participant_by_phone
+from common import formatting
 from common.errors import Busy, DomainError
 from common.languages import language_name
 from common.web import safe_next, show_domain_error
@@ -88,7 +88,9 @@ def _describe(courses):
     """What the templates show but cannot compute: day and language names, the booking's
     state in words (places left are ``selectors.with_places_left``'s annotations)."""
     for course in courses:
-        course.weekday_names = [str(WEEKDAYS[day]) for day in sorted(course.weekdays or [])]
+        course.weekday_names = [
+            formatting.weekday_name(day) for day in sorted(course.weekdays or [])
+        ]
         course.helper_language_names = [language_name(c) for c in course.helper_languages or []]
         status = getattr(course, "my_booking_status", None)
         course.my_booking_label = BookingStatus(status).label if status else ""
@@ -1120,7 +1122,7 @@ class KeepDateView(RolePageMixin, View):
             messages.error(request, error.message)
         else:
             text = _("The course meets on %(date)s after all.") % {
-                "date": formats.date_format(day, "SHORT_DATE_FORMAT")
+                "date": formatting.short_date(day)
             }
             if course.status == CourseStatus.PUBLISHED:
                 text += " " + _("Everyone with a confirmed place gets the updated calendar.")

@@ -11,9 +11,9 @@ from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from common import formatting
 from places.constants import Region
 
 MAX_PERIOD_DAYS = 3 * 366
@@ -120,9 +120,7 @@ def default_filters() -> Filters:
 class CourseField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         place = obj.municipality.name if obj.municipality_id else _("Online")
-        return (
-            f"{obj.title} ({obj.level}), {place}, {date_format(obj.starts_on, 'SHORT_DATE_FORMAT')}"
-        )
+        return f"{obj.title} ({obj.level}), {place}, {formatting.short_date(obj.starts_on)}"
 
 
 class CourseChoiceForm(forms.Form):

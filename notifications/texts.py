@@ -54,7 +54,7 @@ def times(text: str | None) -> str:
         return text
     if len(parts) != 2:
         return "\u2013".join(formatting.time24(part) for part in parts)
-    return formatting.time_range(*parts)
+    return formatting.time_range(parts[0], parts[1])
 
 
 def sentence(text: str) -> str:

@@ -10,11 +10,12 @@ from functools import cache
 
 from django import template
 from django.apps import apps
-from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from common import formatting
 
 register = template.Library()
 
@@ -161,9 +162,9 @@ def _scalar(value) -> str:
         return _("Yes") if value else _("No")
     if isinstance(value, str):
         if len(value) >= 19 and value[10:11] == "T" and (moment := parse_datetime(value)):
-            return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+            return formatting.moment(moment)
         if len(value) == 10 and (day := parse_date(value)):
-            return formats.date_format(day, "DATE_FORMAT")
+            return formatting.long_date(day)
         if value in _choices():
             return str(_choices()[value])
     return str(value)

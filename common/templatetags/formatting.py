@@ -1,3 +1,4 @@
+# ruff: noqa: RUF002  (the examples are written in each language's own letters and dashes)
 """``{% load formatting %}``: the filters templates write dates, times and
 numbers with, each a thin door to ``common.formatting`` (where the choices
 are explained), in the active language.
