@@ -48,9 +48,10 @@ from pathlib import Path
 
 import icalendar
 from django.conf import settings
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from common import formatting
 from common.prepared import fetch_prepared
 from courses.constants import BookingStatus, CancelReason, CourseStatus
 from places.constants import Region
@@ -87,7 +88,7 @@ def _texts_digest(language: str) -> str:
             _("Coaching: %(coach)s and %(learner)s"),
             _("Kurslotse: my dates"),
             _("Kurslotse: courses in %(region)s"),
-            str(formats.get_format("SHORT_DATE_FORMAT")),
+            formatting.short_date(date(2001, 12, 31)),  # how this language writes a date
             *(str(label) for label in Region.labels),
         ]
     return hashlib.sha256("\x1f".join(texts).encode()).hexdigest()

@@ -8,6 +8,7 @@ sentences a coordinator or coach can read.
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from common import formatting
 from common.languages import language_name
 
 from .constants import Gender, Goal, Industry, LanguageLevel
@@ -26,10 +27,10 @@ def _skills(codes) -> str:
 
 
 def _number(value) -> str:
-    """12.0 → "12", 12.5 → "12.5"; missing → "?"."""
+    """12.0 → "12", 12.5 → "12,5" (in the reader's language); missing → "?"."""
     if value is None:
         return "?"
-    return f"{float(value):.1f}".rstrip("0").rstrip(".")
+    return formatting.number(float(value), -1)
 
 
 def _hours(minutes: int) -> str:

@@ -235,7 +235,6 @@ def render(data: SheetData) -> bytes:
 def sheet_data(course, today: date | None = None):
     """What the sheet of ``course`` shows (four queries), and the learners on it."""
     from django.utils import timezone
-    from django.utils.dates import WEEKDAYS_ABBR
 
     from . import selectors
     from .constants import SessionStatus
@@ -264,7 +263,10 @@ def sheet_data(course, today: date | None = None):
         venue=place,
         starts_on=course.starts_on,
         ends_on=course.ends_on,
-        weekdays=[str(WEEKDAYS_ABBR[day]) for day in sorted(course.weekdays or [])],
+        weekdays=[
+            formatting.weekday_name(day, width="abbreviated")
+            for day in sorted(course.weekdays or [])
+        ],
         start_time=course.start_time,
         end_time=course.end_time,
         teachers=teachers,
