@@ -95,7 +95,7 @@ def test_moves_and_cancellations_through_the_services_show_and_raise_the_sequenc
     assert sequences == sorted(set(sequences)), sequences
     master = next(e for e in vevents(ics) if "RECURRENCE-ID" not in e)
     assert "Krank" not in str(master.get("DESCRIPTION", ""))
-    assert "06.04.2027" in str(master["DESCRIPTION"]) or "4/6/2027" in str(master["DESCRIPTION"])
+    assert "6.4.2027" in str(master["DESCRIPTION"]) or "06/04/2027" in str(master["DESCRIPTION"])
 
 
 def test_cancelling_the_course_marks_the_series_cancelled_with_a_higher_sequence(coordinator):

@@ -477,7 +477,7 @@ def test_the_answer_deadline_is_the_constant_in_the_service_the_page_and_the_mes
         )
     proposal.refresh_from_db()
     assert proposal.expires_at == dt.datetime(2027, 3, 4, 10, 0, tzinfo=dt.UTC)
-    assert "has until 03/04/2027 11 a.m. to answer" in response.content.decode()
+    assert "has until 04/03/2027, 11:00 to answer" in response.content.decode()
     told = coach.notifications.filter(kind="match_proposed").first()
     lines = render(told.kind, told.payload, "en").lines
     assert any("by Thursday, 4 March 2027, 11:00" in line for line in lines), lines

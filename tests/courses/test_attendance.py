@@ -294,7 +294,7 @@ def test_teachers_see_only_their_courses_and_only_first_names_phone_and_children
         assert booking.learner.email not in page
     assert "+49 151 1111" in page and "1 child (age 3)" in page
     assert course.waiting.learner.full_name.split()[0] not in page
-    assert held(course)[0].date.strftime("%m/%d/%Y") in page
+    assert held(course)[0].date.strftime("%d/%m/%Y") in page  # British English: day first
 
 
 def test_a_teacher_starts_on_my_courses_which_the_menu_names(people):
@@ -363,7 +363,7 @@ def test_the_attendance_sheet_holds_participants_dates_and_the_course(people, co
     sessions = list(course.sessions.order_by("date"))
     assert len(sessions) > 11  # more dates than fit across one page
     for session in sessions:
-        assert session.date.strftime("%m/%d/%Y") in text, session.date
+        assert session.date.strftime("%d/%m/%Y") in text, session.date  # day first
     assert pages == -(-len(sessions) // 11)
     logged = AccessLog.objects.filter(actor=people["coordinator"], what="attendance_sheet")
     assert {row.subject_id for row in logged} == {b.learner_id for b in course.participants}

@@ -333,7 +333,7 @@ def test_new_times_and_weekdays_together_send_one_message_per_participant():
     past = course.sessions.filter(date__lt=TODAY)
     assert {s.start_time for s in past} == {dt.time(9)}
     lines = render(row.kind, row.payload, "en").lines
-    assert "The next date: Tuesday, 19 January 2027, 5 p.m.–7 p.m." in lines  # noqa: RUF001
+    assert "The next date: Tuesday, 19 January 2027, 17:00–19:00." in lines  # noqa: RUF001
     assert "the weekdays" in lines[0] and "the times" in lines[0]
 
 
@@ -371,12 +371,12 @@ def test_a_moved_session_notice_says_old_and_new_date_and_time_in_the_readers_la
     assert row.payload["old_time"] == "09:00-11:30"
     english = render(row.kind, row.payload, "en").lines
     assert english[:2] == (
-        "The course date on Wednesday, 3 February 2027, 9 a.m.–11:30 a.m. has moved.",  # noqa: RUF001
-        "New date: Thursday, 4 February 2027, 5 p.m.–7:30 p.m.",  # noqa: RUF001
+        "The course date on Wednesday, 3 February 2027, 09:00–11:30 has moved.",  # noqa: RUF001
+        "New date: Thursday, 4 February 2027, 17:00–19:30.",  # noqa: RUF001
     )
     german = render(row.kind, row.payload, "de").lines
-    assert "Mittwoch, 3. Februar 2027, 09:00–11:30" in german[0]  # noqa: RUF001
-    assert "Donnerstag, 4. Februar 2027, 17:00–19:30" in german[1]  # noqa: RUF001
+    assert "Mittwoch, 3. Februar 2027, 09:00–11:30 Uhr" in german[0]  # noqa: RUF001
+    assert "Donnerstag, 4. Februar 2027, 17:00–19:30 Uhr" in german[1]  # noqa: RUF001
     ukrainian = render(row.kind, row.payload, "uk").lines
     assert "3 лютого 2027" in ukrainian[0] and "09:00–11:30" in ukrainian[0]  # noqa: RUF001
 

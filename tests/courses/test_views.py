@@ -9,10 +9,10 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from icalendar import Calendar
 
 from accounts.roles import COORDINATOR, LEARNER
+from common import formatting
 from common.errors import Busy
 from courses import services
 from courses.constants import BookingStatus, CourseStatus, Format, SessionStatus
@@ -199,7 +199,7 @@ def test_course_page_shows_place_dates_moved_and_cancelled_sessions(client, coor
     assert page.status_code == 200
     for text in ("Hauptstraße 1", "Aufzug am Seiteneingang", "Heft und Stift", "Arabic",
                  "Ukrainian", "Moved",
-                 "2 p.m.", "Cancelled", "Lehrerin krank", "Sign in to book"):  # fmt: skip
+                 "14:00–16:00", "Cancelled", "Lehrerin krank", "Sign in to book"):  # fmt: skip # noqa: RUF001
         assert text in body, text
     assert f"?next=/courses/{course.pk}/" in body.replace("%2F", "/")
 
@@ -312,7 +312,7 @@ def test_offer_is_shown_with_its_deadline_and_accepting_confirms(
     waiting.refresh_from_db()
     page = learner_client.get("/bookings/")
     with translation.override("en"):
-        deadline = date_format(timezone.localtime(waiting.offer_expires_at), "DATETIME_FORMAT")
+        deadline = formatting.moment(waiting.offer_expires_at)
     assert waiting.status == BookingStatus.OFFERED
     assert f"Accept it by {deadline}" in page.content.decode()
 
