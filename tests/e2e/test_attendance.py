@@ -90,4 +90,4 @@ def test_a_coordinator_downloads_the_attendance_sheet_with_participants_and_date
     for name in ("Олена Марченко", "Mehmet Kaya", "Ana Silva", course.title, "Petra Lehr"):
         assert name in text, name
     for session in course.sessions.all():
-        assert session.date.strftime("%m/%d/%Y") in text, session.date
+        assert session.date.strftime("%d/%m/%Y") in text, session.date

@@ -7,10 +7,10 @@ import re
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils import translation
 
 from accounts.roles import LEARNER
+from common import formatting
 from courses import services
 from courses.constants import BookingStatus
 from courses.models import Booking
@@ -43,7 +43,7 @@ def test_learner_waits_for_a_full_course_then_accepts_the_offered_place(page, si
     page.goto("/bookings/")
     booking = Booking.objects.get(course=course, learner=learner)
     with translation.override("en"):
-        deadline = date_format(timezone.localtime(booking.offer_expires_at), "DATETIME_FORMAT")
+        deadline = formatting.moment(booking.offer_expires_at)
     assert f"A place is free for you. Accept it by {deadline}" in page.inner_text(".outcome")
 
     page.click(f"#accept-{booking.pk}")
