@@ -886,6 +886,8 @@ def change_text(field: str, value) -> str:
         return ", ".join(language_name(code) for code in value)
     if field == "registration_deadline":
         return formatting.short_date(date.fromisoformat(value))
+    if field in ("start_time", "end_time"):
+        return formatting.time24(time.fromisoformat(value))
     text = str(value)
     if len(text) > CHANGE_DISPLAY_LIMIT:
         text = text[: CHANGE_DISPLAY_LIMIT - 1].rstrip() + "…"

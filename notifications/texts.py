@@ -1,3 +1,4 @@
+# ruff: noqa: RUF002  (Cyrillic examples)
 """How notifications are worded: the shape of a text and what every kind's
 words share (a date with its weekday, times, a moment), and ``render``.
 
@@ -58,7 +59,8 @@ def times(text: str | None) -> str:
 
 
 def sentence(text: str) -> str:
-    """A sentence ending in a time that ends in a period itself ("7 p.m.") gets one period."""
+    """A sentence ending in a date that ends in a period itself (Ukrainian "2026 р.",
+    Russian "2026 г.") gets one period."""
     return text[:-1] if text.endswith("..") else text
 
 
