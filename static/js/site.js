@@ -45,3 +45,10 @@ document.addEventListener("click", (event) => {
   heading.scrollIntoView({ block: "start" });
   input.focus({ preventScroll: true });
 });
+
+// Pages opened last stay readable without signal (static/js/sw.js; what may be
+// kept is decided by the server, common/offline.py).
+if ("serviceWorker" in navigator && document.documentElement.dataset.serviceWorker) {
+  navigator.serviceWorker.register(document.documentElement.dataset.serviceWorker, { scope: "/" })
+    .catch(() => {});
+}
