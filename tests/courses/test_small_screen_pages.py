@@ -88,7 +88,7 @@ def test_a_form_without_errors_has_no_summary_and_no_invalid_box(learner_client)
 
 def test_every_refused_field_of_a_long_form_is_linked_in_page_order(learner_client):
     # The coaching request: nothing chosen at all.
-    response = learner_client.post("/coaching/", {"slot_0_day": "", "step": "send"})
+    response = learner_client.post("/coaching/", {"slot_0_day": ""})
     body = response.content.decode()
     summary = body[body.index("data-error-summary") : body.index("</ul>", body.index("data-error-summary"))]
     targets = re.findall(r'href="#([^"]+)"', summary)
