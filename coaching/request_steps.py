@@ -38,8 +38,11 @@ class Step:
 STEPS = (
     Step("help", _("What help do you need?"), ("programme", "goals")),
     Step("languages", _("Your languages"), ("languages", "german_level")),
-    Step("when", _("Where and when"),
-         ("municipality", "slots", "online_ok", "care_facility", "shift_pattern")),  # fmt: skip
+    Step(
+        "when",
+        _("Where and when"),
+        ("municipality", "slots", "online_ok", "care_facility", "shift_pattern"),
+    ),
     Step("check", _("Check and send"), ("coach_gender_preference", "notes")),
 )
 FIRST, LAST = STEPS[0], STEPS[-1]

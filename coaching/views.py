@@ -13,8 +13,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.http import urlencode
 from django.utils.dates import WEEKDAYS
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -52,6 +52,7 @@ from .forms import (
 )
 from .models import CoachProfile
 
+NOT_GIVEN = "\u2013"  # an en dash where an answer was left empty
 STAFF = COACHES | COORDINATORS
 LEARNERS_AND_OFFICE = LEARNERS | COORDINATORS
 
@@ -186,7 +187,7 @@ class MyCoachingView(RolePageMixin, TemplateView):
             "help": [
                 (_("What kind of coaching?"), _choice(Programme.choices, data.get("programme"))),
                 (_("What should the coach help you with?"),
-                 ", ".join(_choice(SKILL_CHOICES, g) for g in data.get("goals") or []) or "–"),
+                 ", ".join(_choice(SKILL_CHOICES, g) for g in data.get("goals") or []) or NOT_GIVEN),
             ],
             "languages": [
                 (_("Languages you speak besides German"),
@@ -195,9 +196,9 @@ class MyCoachingView(RolePageMixin, TemplateView):
                 (_("Your German"), _choice(GermanLevel.choices, data.get("german_level"))),
             ],
             "when": [
-                (_("Where do you live?"), town.name if town else "–"),
+                (_("Where do you live?"), town.name if town else NOT_GIVEN),
                 (_("When could you meet?"),
-                 "; ".join(availability_text(data.get("availability") or [])) or "–"),
+                 "; ".join(availability_text(data.get("availability") or [])) or NOT_GIVEN),
                 (_("Meeting online is fine for me"), _("yes") if data.get("online_ok") else _("no")),
             ],
         }  # fmt: skip
@@ -257,9 +258,9 @@ class MyCoachingView(RolePageMixin, TemplateView):
         form.is_valid()
         for name, texts in full.errors.items():
             target = None if name == "__all__" else name
-            if (target is None and step is request_steps.LAST) or target in form.fields:
-                if target not in form.errors:
-                    form.add_error(target, texts)
+            belongs = (target is None and step is request_steps.LAST) or target in form.fields
+            if belongs and target not in form.errors:
+                form.add_error(target, texts)
         return self.render_to_response(self.get_context_data(form=form, step=step))
 
     def post_whole_form(self, request):

@@ -9,8 +9,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.views import defaults
-from django.views import View
+from django.views import View, defaults
 from django.views.generic import RedirectView, TemplateView
 from rest_framework.exceptions import NotFound
 
@@ -54,6 +53,7 @@ class ServiceWorkerView(RolePageMixin, View):
     def script(cls) -> bytes:
         if cls._script is None:
             path = finders.find("js/sw.js")
+            assert isinstance(path, str), "static/js/sw.js is missing"
             with open(path, "rb") as file:
                 cls._script = file.read()
         return cls._script

@@ -264,8 +264,10 @@ class ChildAgesBoundField(forms.BoundField):
             return []
         raw = self.value() if self.form.is_bound else []
         raw = list(raw or []) if isinstance(raw, list | tuple) else []
+        field = self.field
+        assert isinstance(field, ChildAgesField)
         filled, refused = [], []
-        for index, (subfield, text) in enumerate(zip(self.field.fields, raw, strict=False)):
+        for index, (subfield, text) in enumerate(zip(field.fields, raw, strict=False)):
             try:
                 age = subfield.clean(text)
             except ValidationError:
@@ -273,7 +275,7 @@ class ChildAgesBoundField(forms.BoundField):
                 continue
             if age is not None:
                 filled.append(index)
-                if age in self.field.refused_ages:
+                if age in field.refused_ages:
                     refused.append(index)
         return refused or filled or [0]
 
@@ -350,8 +352,9 @@ class BookingForm(forms.Form):
 
     def refuse_ages(self, ages: list[int]) -> None:
         """Mark the boxes holding ``ages`` as the ones a rule refused."""
-        if "children_ages" in self.fields:
-            self.fields["children_ages"].refused_ages = list(ages)
+        field = self.fields.get("children_ages")
+        if isinstance(field, ChildAgesField):
+            field.refused_ages = list(ages)
 
     def confirmed_overlap(self) -> bool:
         return bool(self.cleaned_data.get("confirm_overlap"))

@@ -90,7 +90,9 @@ def test_every_refused_field_of_a_long_form_is_linked_in_page_order(learner_clie
     # The coaching request: nothing chosen at all.
     response = learner_client.post("/coaching/", {"slot_0_day": ""})
     body = response.content.decode()
-    summary = body[body.index("data-error-summary") : body.index("</ul>", body.index("data-error-summary"))]
+    summary = body[
+        body.index("data-error-summary") : body.index("</ul>", body.index("data-error-summary"))
+    ]
     targets = re.findall(r'href="#([^"]+)"', summary)
     assert targets, summary
     assert targets[0] == "id_programme_0"  # a radio group: its first button
@@ -172,7 +174,9 @@ def test_the_next_session_skips_cancelled_and_past_sessions_and_waiting_places(l
     assert selectors.next_session_for(learner, now=after).session == third
 
 
-def test_no_confirmed_booking_no_next_session_and_the_page_says_my_bookings(learner_client, learner):
+def test_no_confirmed_booking_no_next_session_and_the_page_says_my_bookings(
+    learner_client, learner
+):
     body = learner_client.get("/bookings/").content.decode()
     assert "Your next session" not in body
     assert "<h1>My bookings</h1>" in body
