@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.views import HomeView
-from common.views import FaviconView
+from common.views import FaviconView, OfflinePageView, ServiceWorkerView
 
 # A path no route matches: the API's error shape under /api/, the page elsewhere.
 handler404 = "common.views.not_found"
@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("favicon.ico", FaviconView.as_view()),
+    path("sw.js", ServiceWorkerView.as_view(), name="service_worker"),
+    path("offline/", OfflinePageView.as_view(), name="offline"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),

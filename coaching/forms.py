@@ -171,11 +171,19 @@ class CoachingRequestForm(AvailabilityForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )  # fmt: skip
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, step=None, **kwargs):
+        """``step`` (``request_steps.Step``): only the questions of that step; the
+        care facility and shifts only for language coaching in care work."""
         super().__init__(*args, **kwargs)
         self.fields["municipality"].queryset = _municipalities()
         self.add_availability_fields([])
         self.availability_required_message = _("Give at least one time when you could meet.")
+        if step is not None:
+            programme = self.data.get("programme") or self.initial.get("programme")
+            for name in list(self.fields):
+                in_care = name in ("care_facility", "shift_pattern")
+                if not step.owns(name) or (in_care and programme != Programme.CARE_LANGUAGE):
+                    del self.fields[name]
 
     # The service names the weekly times "availability"; the page shows them as rows.
     service_field_names = {"availability": "slot_0_day"}
@@ -183,7 +191,8 @@ class CoachingRequestForm(AvailabilityForm):
     def clean(self):
         """Only the shape; ``services.check_request`` says which requests can be matched."""
         cleaned = super().clean()
-        cleaned["availability"] = self.availability_from_rows(cleaned)
+        if "slot_0_day" in self.fields:
+            cleaned["availability"] = self.availability_from_rows(cleaned)
         return cleaned
 
     def service_fields(self) -> dict:

@@ -22,6 +22,7 @@ from . import matching
 from .constants import (
     ACTIVE_REQUEST_STATUSES,
     OPEN_PROPOSAL_STATUSES,
+    OTHER_LANGUAGE_CODES,
     SUCCESSFUL_ENDINGS,
     MeetingStatus,
     ProposalStatus,
@@ -370,6 +371,23 @@ def programmes_asked_for(learner) -> set[str]:
             learner=learner, status__in=ACTIVE_REQUEST_STATUSES
         ).values_list("programme", flat=True)
     )
+
+
+def languages_of_learner(learner) -> list[str]:
+    """The languages a learner told us they speak besides German: those of their
+    latest coaching request, else the language they read Kurslotse in. The
+    request form starts with them ticked, so nobody searches a long list for
+    their own language twice."""
+    latest = (
+        CoachingRequest.objects.filter(learner=learner)
+        .order_by("-created_at", "-pk")
+        .values_list("languages", flat=True)
+        .first()
+    )
+    if latest:
+        return [code for code in latest if code in OTHER_LANGUAGE_CODES]
+    own = getattr(learner, "preferred_language", "")
+    return [own] if own in OTHER_LANGUAGE_CODES else []
 
 
 def learner_active_requests(learner):

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -29,7 +30,7 @@ from common.errors import DomainError
 from common.languages import language_name
 from common.web import safe_next, show_domain_error
 
-from . import selectors, services
+from . import request_steps, selectors, services
 from .constants import (
     SKILL_CHOICES,
     GermanLevel,
@@ -53,6 +54,7 @@ from .forms import (
 )
 from .models import CoachProfile
 
+NOT_GIVEN = "\u2013"  # an en dash where an answer was left empty
 STAFF = COACHES | COORDINATORS
 LEARNERS_AND_OFFICE = LEARNERS | COORDINATORS
 
@@ -130,32 +132,145 @@ def mentorship_of(request_obj):
 
 
 class MyCoachingView(RolePageMixin, TemplateView):
-    """A learner's coaching: the request form, or how far their request is, and their coach."""
+    """A learner's coaching: the request form in steps (``request_steps``), or how
+    far their request is, and their coach."""
 
     allowed_roles = {"get": LEARNERS, "post": LEARNERS}
     template_name = "coaching/mine.html"
 
-    def get_context_data(self, form=None, **kwargs):
+    def _still_free(self, requests) -> list[str]:
+        # One request under way per programme (the service's rule): offer the others.
+        asked_for = {item.programme for item in requests}
+        return [value for value in Programme.values if value not in asked_for]
+
+    def step_form(self, step, requests):
+        """The form of ``step``: as answered before (kept in the session), else
+        with what we know: the learner's home, their own languages ticked."""
+        session = self.request.session
+        if request_steps.visited(session, step):
+            return CoachingRequestForm(request_steps.as_data(session), step=step)
+        still_free = self._still_free(requests)
+        answers = request_steps.as_data(session)
+        return CoachingRequestForm(
+            initial={
+                "municipality": self.request.user.home_municipality_id,
+                "programme": answers.get("programme")
+                or (still_free[0] if requests and still_free else None),
+                "languages": selectors.languages_of_learner(self.request.user),
+            },
+            step=step,
+        )
+
+    def get_context_data(self, form=None, step=None, **kwargs):
         context = super().get_context_data(**kwargs)
         requests = list(selectors.learner_active_requests(self.request.user))
         for item in requests:
             item.current_mentorship = mentorship_of(item)
             item.availability_text = availability_text(item.availability)
             item.programme_label = _choice(Programme.choices, item.programme)
-        # One request under way per programme (the service's rule): offer the others.
-        asked_for = {item.programme for item in requests}
-        still_free = [value for value in Programme.values if value not in asked_for]
-        if still_free and form is None:
-            form = CoachingRequestForm(
-                initial={
-                    "municipality": self.request.user.home_municipality_id,
-                    "programme": still_free[0] if requests else None,
-                }
-            )
-        context.update(requests=requests, form=form)
+        step = step or request_steps.FIRST
+        if self._still_free(requests) and form is None:
+            form = self.step_form(step, requests)
+        if form is not None and step is request_steps.LAST:
+            context["answers"] = self.answers()
+        context.update(
+            requests=requests,
+            form=form,
+            step=step,
+            step_number=request_steps.number_of(step),
+            step_count=len(request_steps.STEPS),
+            previous_step=request_steps.previous_of(step),
+        )
         return context
 
+    def answers(self) -> list[tuple[object, list[tuple[str, str]]]]:
+        """Everything answered so far, in words, by step: the check before sending."""
+        full = CoachingRequestForm(request_steps.as_data(self.request.session))
+        full.is_valid()
+        data = full.cleaned_data
+        town = data.get("municipality")
+        by_step = {
+            "help": [
+                (_("What kind of coaching?"), _choice(Programme.choices, data.get("programme"))),
+                (_("What should the coach help you with?"),
+                 ", ".join(_choice(SKILL_CHOICES, g) for g in data.get("goals") or []) or NOT_GIVEN),
+            ],
+            "languages": [
+                (_("Languages you speak besides German"),
+                 ", ".join(language_name(c) for c in data.get("languages") or [])
+                 or _("German only")),
+                (_("Your German"), _choice(GermanLevel.choices, data.get("german_level"))),
+            ],
+            "when": [
+                (_("Where do you live?"), town.name if town else NOT_GIVEN),
+                (_("When could you meet?"),
+                 "; ".join(availability_text(data.get("availability") or [])) or NOT_GIVEN),
+                (_("Meeting online is fine for me"), _("yes") if data.get("online_ok") else _("no")),
+            ],
+        }  # fmt: skip
+        if data.get("care_facility"):
+            by_step["when"].append((_("Care facility where you work"), data["care_facility"]))
+        return [(step, by_step[step.name]) for step in request_steps.STEPS if step.name in by_step]
+
+    def get(self, request, *args, **kwargs):
+        step = request_steps.step_named(request.GET.get("step")) or request_steps.FIRST
+        if step is request_steps.LAST:
+            # The check needs the earlier answers: start where one is missing.
+            full = CoachingRequestForm(request_steps.as_data(request.session))
+            missing = request_steps.first_step_with_errors(full) if not full.is_valid() else None
+            if missing is not None and missing is not request_steps.LAST:
+                return redirect(self.step_url(missing))
+        return self.render_to_response(self.get_context_data(step=step))
+
+    @staticmethod
+    def step_url(step) -> str:
+        return f"{reverse('coaching:mine')}?{urlencode({'step': step.name})}#request-form"
+
     def post(self, request):
+        step = request_steps.step_named(request.POST.get("step"))
+        if step is None:
+            return self.post_whole_form(request)
+        data = request_steps.with_answers(request.session, step, request.POST)
+        form = CoachingRequestForm(data, step=step)
+        if form.is_valid():
+            for field, texts in request_steps.rule_problems(
+                CoachingRequestForm(data), step
+            ).items():
+                form.add_error(field, texts)
+        if form.errors:
+            return self.render_to_response(self.get_context_data(form=form, step=step))
+        request_steps.keep(request.session, data)
+        if step is not request_steps.LAST:
+            return redirect(self.step_url(request_steps.next_of(step)))
+        return self.send(request, data)
+
+    def send(self, request, data):
+        """The last step: the whole request, checked again and made by the service."""
+        full = CoachingRequestForm(data)
+        if full.is_valid():
+            try:
+                services.create_request(
+                    learner=request.user, created_by=request.user, **full.service_fields()
+                )
+            except DomainError as error:
+                show_domain_error(full, error, CoachingRequestForm.service_field_names)
+            else:
+                request_steps.forget(request.session)
+                messages.success(request, _("Thank you. We are looking for a coach for you."))
+                return redirect("coaching:mine")
+        # Back to the first step with a refused answer, its refusals on its fields.
+        step = request_steps.first_step_with_errors(full) or request_steps.LAST
+        form = CoachingRequestForm(data, step=step)
+        form.is_valid()
+        for name, texts in full.errors.items():
+            target = None if name == "__all__" else name
+            belongs = (target is None and step is request_steps.LAST) or target in form.fields
+            if belongs and target not in form.errors:
+                form.add_error(target, texts)
+        return self.render_to_response(self.get_context_data(form=form, step=step))
+
+    def post_whole_form(self, request):
+        """All questions in one POST (a client without steps): as before."""
         form = CoachingRequestForm(request.POST)
         if form.is_valid():
             try:
@@ -167,7 +282,11 @@ class MyCoachingView(RolePageMixin, TemplateView):
             else:
                 messages.success(request, _("Thank you. We are looking for a coach for you."))
                 return redirect("coaching:mine")
-        return self.render_to_response(self.get_context_data(form=form))
+        return render(
+            request,
+            "coaching/mine.html",
+            self.get_context_data(form=form, step=None) | {"whole_form": True},
+        )
 
 
 class RequestCloseView(RolePageMixin, View):

@@ -4,12 +4,13 @@ that never reach a view (no such route, a body over the limit)."""
 import sys
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.views import defaults
-from django.views.generic import RedirectView
+from django.views import View, defaults
+from django.views.generic import RedirectView, TemplateView
 from rest_framework.exceptions import NotFound
 
 from accounts.page_access import RolePageMixin
@@ -38,6 +39,37 @@ def not_found(request, exception=None):
     if is_api_request(request):
         return JsonResponse(error_body("not_found", NotFound.default_detail), status=404)
     return defaults.page_not_found(request, exception)
+
+
+class ServiceWorkerView(RolePageMixin, View):
+    """``static/js/sw.js`` at the root of the site, so its scope is every page
+    (a worker under /static/ could only see /static/). Read once per process;
+    browsers check for a new one on every visit (no-cache), see common/offline.py."""
+
+    allowed_roles = {"get": PUBLIC}
+    _script: bytes | None = None
+
+    @classmethod
+    def script(cls) -> bytes:
+        if cls._script is None:
+            path = finders.find("js/sw.js")
+            assert isinstance(path, str), "static/js/sw.js is missing"
+            with open(path, "rb") as file:
+                cls._script = file.read()
+        return cls._script
+
+    def get(self, request):
+        response = HttpResponse(self.script(), content_type="text/javascript; charset=utf-8")
+        response["Service-Worker-Allowed"] = "/"
+        response["Cache-Control"] = "no-cache"
+        return response
+
+
+class OfflinePageView(RolePageMixin, TemplateView):
+    """What the service worker shows for a page it has no copy of, without signal."""
+
+    allowed_roles = {"get": PUBLIC}
+    template_name = "offline.html"
 
 
 class FaviconView(RolePageMixin, RedirectView):

@@ -224,7 +224,11 @@ def search_form_html(form: CourseSearchForm) -> SafeString:
 
 
 class ChildAgesWidget(forms.MultiWidget):
-    """A few number inputs, each with its own visible label (see the template)."""
+    """A few number inputs, each with its own visible label (see the template).
+
+    Only the boxes that hold a refused age are marked invalid and tied to the
+    message (``ChildAgesBoundField`` says which): a screen reader that hears
+    "invalid" on all four boxes cannot tell which child to correct."""
 
     template_name = "courses/widgets/child_ages.html"
     use_fieldset = True
@@ -237,13 +241,65 @@ class ChildAgesWidget(forms.MultiWidget):
         ages = list(value or [])
         return ages + [None] * (len(self.widgets) - len(ages))
 
+    def get_context(self, name, value, attrs):
+        attrs = dict(attrs or {})
+        attrs.pop("aria-invalid", None)
+        refused = attrs.pop("refused_boxes", ())
+        context = super().get_context(name, value, attrs)
+        for index, subwidget in enumerate(context["widget"]["subwidgets"]):
+            if index in refused:
+                subwidget["attrs"]["aria-invalid"] = "true"
+                subwidget["attrs"]["aria-describedby"] = f"{attrs.get('id', '')}_error"
+        return context
+
+
+class ChildAgesBoundField(forms.BoundField):
+    """The children's ages on a page: which boxes hold what was refused."""
+
+    def refused_boxes(self) -> list[int]:
+        """Boxes that are not an age, or hold an age the rules refused
+        (``InvalidChildren.ages``, put on the field by the view); every filled
+        box when the refusal is about them all (too many, no childcare)."""
+        if not self.errors:
+            return []
+        raw = self.value() if self.form.is_bound else []
+        raw = list(raw or []) if isinstance(raw, list | tuple) else []
+        field = self.field
+        assert isinstance(field, ChildAgesField)
+        filled, refused = [], []
+        for index, (subfield, text) in enumerate(zip(field.fields, raw, strict=False)):
+            try:
+                age = subfield.clean(text)
+            except ValidationError:
+                refused.append(index)
+                continue
+            if age is not None:
+                filled.append(index)
+                if age in field.refused_ages:
+                    refused.append(index)
+        return refused or filled or [0]
+
+    @property
+    def error_target(self) -> str:
+        boxes = self.refused_boxes()
+        return f"{self.auto_id}_{boxes[0]}" if boxes else ""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        attrs.pop("aria-invalid", None)
+        attrs["refused_boxes"] = self.refused_boxes()
+        return attrs
+
 
 class ChildAgesField(forms.MultiValueField):
     """Ages of the children who need childcare; empty inputs mean no child."""
 
     widget: ChildAgesWidget
+    bound_field_class = ChildAgesBoundField
 
     def __init__(self, count: int = CHILD_AGE_INPUTS, **kwargs):
+        # Ages a rule refused (``services.InvalidChildren.ages``), to mark their boxes.
+        self.refused_ages: list[int] = []
         messages = {
             "invalid": _("Write each age as a whole number, for example 4."),
             "min_value": _("An age cannot be below 0."),
@@ -293,6 +349,12 @@ class BookingForm(forms.Form):
 
     def ages(self) -> list[int]:
         return self.cleaned_data.get("children_ages") or []
+
+    def refuse_ages(self, ages: list[int]) -> None:
+        """Mark the boxes holding ``ages`` as the ones a rule refused."""
+        field = self.fields.get("children_ages")
+        if isinstance(field, ChildAgesField):
+            field.refused_ages = list(ages)
 
     def confirmed_overlap(self) -> bool:
         return bool(self.cleaned_data.get("confirm_overlap"))

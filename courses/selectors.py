@@ -35,7 +35,8 @@ from django.utils.dateparse import parse_datetime
 from accounts.roles import COORDINATOR, TEACHER, has_role
 from common.kept import KeptPerProcess
 from common.prepared import fetch_prepared
-from places.models import Municipality
+from places.directions import directions_url
+from places.models import Municipality, Venue
 from places.selectors import municipalities_within
 
 from .constants import (
@@ -1312,3 +1313,54 @@ def personal_data_of(person) -> list[dict]:
         }
         for booking in bookings
     ]
+
+
+# --- A learner's next session ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NextSession:
+    """What a learner needs to get to their next class: when, where, how, what to bring."""
+
+    session: CourseSession
+    course: Course
+    venue: Venue | None
+    directions_url: str  # a journey planner's link ("" for an online course)
+    getting_there: str  # the venue's line on buses and trains
+
+
+def next_session_for(learner, now: datetime | None = None) -> NextSession | None:
+    """The next class of a course the learner holds a confirmed place in, in one query.
+
+    A session counts until it ends (someone who opens the page during class
+    still sees where it is); cancelled sessions and cancelled courses do not.
+    The learner's start page leads with it (issue 13): the one thing a person
+    on the way to class needs, before the list of all bookings.
+    """
+    if not learner.is_authenticated:
+        return None
+    now = timezone.localtime(now)
+    today, clock = now.date(), now.time()
+    session = (
+        CourseSession.objects.filter(
+            course__bookings__learner=learner,
+            course__bookings__status=BookingStatus.CONFIRMED,
+            course__status=CourseStatus.PUBLISHED,
+            status=SessionStatus.SCHEDULED,
+        )
+        .filter(Q(date__gt=today) | Q(date=today, end_time__gt=clock))
+        .select_related("course__venue__municipality", "course__municipality")
+        .order_by("date", "start_time", "pk")
+        .first()
+    )
+    if session is None:
+        return None
+    course = session.course
+    venue = course.venue if course.venue_id else None
+    return NextSession(
+        session=session,
+        course=course,
+        venue=venue,
+        directions_url=directions_url(venue) if venue else "",
+        getting_there=venue.getting_there if venue else "",
+    )

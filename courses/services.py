@@ -81,6 +81,12 @@ class RegistrationClosed(DomainError):
 class InvalidChildren(DomainError):
     code = "invalid_children"
 
+    def __init__(self, message=None, *, ages=(), **kwargs):
+        super().__init__(message, **kwargs)
+        #: The ages refused (all of them when their number is the problem), so a
+        #: page can mark just the boxes that hold them.
+        self.ages = list(ages)
+
 
 class AlreadyBooked(Conflict):
     code = "already_booked"
@@ -432,11 +438,13 @@ def _check_children(course: "Course | selectors.BookingState", children_ages: li
                 "This course has no childcare. Book without children or choose a course with childcare."
             ),
             fields={"children_ages": [_("This course has no childcare.")]},
+            ages=children_ages,
         )
     if len(children_ages) > min(course.childcare_places, MAX_CHILDREN_PER_BOOKING):
         raise InvalidChildren(
             _("This course has only %(n)s childcare places.") % {"n": course.childcare_places},
             fields={"children_ages": [_("Too many children for this course.")]},
+            ages=children_ages,
         )
     low = course.childcare_min_age or 0
     high = course.childcare_max_age if course.childcare_max_age is not None else MAX_CHILD_AGE
@@ -446,7 +454,7 @@ def _check_children(course: "Course | selectors.BookingState", children_ages: li
             "low": low,
             "high": high,
         }
-        raise InvalidChildren(message, fields={"children_ages": [message]})
+        raise InvalidChildren(message, fields={"children_ages": [message]}, ages=wrong)
 
 
 def read_availability(course: Course) -> tuple[int, int]:

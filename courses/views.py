@@ -13,6 +13,7 @@ import uuid
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -208,7 +209,17 @@ class BookCourseView(CourseDetailView):
     """POST the booking form. A second submit finds the first booking
     (``AlreadyBooked``) and says so; it never makes a second one."""
 
-    allowed_roles = {"post": LEARNERS}
+    allowed_roles = {"get": PUBLIC, "post": LEARNERS}
+
+    def get(self, request, pk):
+        """The booking address opened directly (a bookmark, a reload, a shared link)
+        leads to the course and its booking form, not to a refusal; a visitor
+        signs in first and comes back to the course."""
+        course = self.get_course()  # a course the person may not see stays a 404
+        course_url = reverse("courses:detail", args=[course.pk])
+        if not request.user.is_authenticated:
+            return redirect_to_login(course_url)
+        return redirect(course_url + "#my-booking")
 
     def post(self, request, pk):
         course = self.get_course()
@@ -235,6 +246,7 @@ class BookCourseView(CourseDetailView):
                 return _busy(request, self.template_name, context)
             except DomainError as error:
                 show_domain_error(form, error)
+                form.refuse_ages(getattr(error, "ages", []))
             else:
                 messages.success(request, _("Your booking is saved."))
                 return redirect(reverse("courses:detail", args=[course.pk]) + "#my-booking")
@@ -258,6 +270,9 @@ class MyBookingsView(RolePageMixin, TemplateView):
         bookings = list(selectors.my_bookings(self.request.user))
         context["current"] = [b for b in bookings if b.status != BookingStatus.CANCELLED]
         context["earlier"] = [b for b in bookings if b.status == BookingStatus.CANCELLED]
+        # The start page leads with the next class; the list then sits one level below.
+        context["next_session"] = selectors.next_session_for(self.request.user)
+        context["card_level"] = 3 if context["next_session"] else 2
         return context
 
 

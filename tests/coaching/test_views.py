@@ -96,7 +96,7 @@ def meeting_form(days=4, start="10:00", end="11:00", place="Rathaus Bad Rappenau
 def test_learner_asks_for_a_coach_and_then_sees_that_we_look_for_one():
     learner = person(LEARNER)
     client = client_for(learner)
-    assert b'name="slot_0_day"' in client.get("/coaching/").content
+    assert b'name="programme"' in client.get("/coaching/").content  # the first step
 
     response = client.post("/coaching/", request_form(), follow=True)
 
@@ -117,7 +117,7 @@ def test_learner_with_a_request_in_every_programme_sees_no_form():
     open_request(learner, programme="care_language", care_facility="Haus der Pflege")
     page = client_for(learner).get("/coaching/").content.decode()
     assert page.count("Waiting for a coach") == 2
-    assert 'name="slot_0_day"' not in page
+    assert 'name="programme"' not in page and 'name="slot_0_day"' not in page
 
 
 @pytest.mark.parametrize(

@@ -138,13 +138,28 @@ def test_learner_asks_for_a_coach(page, sign_in, screenshot):
     page.goto("/coaching/")
     accessible(page)
     screenshot("learner-coaching")
+    # One thing at a time: what help, languages, where and when, then a check.
     page.check("#id_programme_0")
+    page.click("form.coaching-request button[type=submit]")
+    page.wait_for_load_state()
+    # The next step's heading has the focus (read out, in view).
+    assert page.evaluate("document.activeElement.id") == "request-form"
+    assert page.is_checked("input[name=languages][value=en]")  # her own language, ticked
     page.check("input[name=languages][value=ar]")
     page.select_option("#id_german_level", "A2")
+    accessible(page)
+    page.click("form.coaching-request button[type=submit]")
+    page.wait_for_load_state()
     page.select_option("#id_municipality", label="Bad Rappenau")
     page.select_option("#id_slot_0_day", "1")
     page.fill("#id_slot_0_start", "09:00")
     page.fill("#id_slot_0_end", "11:00")
+    accessible(page)
+    page.click("form.coaching-request button[type=submit]")
+    page.wait_for_load_state()
+    assert "Bad Rappenau" in page.inner_text("#request-form")
+    accessible(page)
+    screenshot("learner-coaching-check")
     page.click("form.coaching-request button[type=submit]")
     page.wait_for_load_state()
 

@@ -4,6 +4,8 @@ from .table import OK, PageRow, everyone, only, signed_in
 
 ROWS = [
     PageRow("home", "get", lambda w: "/", everyone(OK), route="home"),
+    PageRow("service worker", "get", lambda w: "/sw.js", everyone(OK), route="service_worker"),
+    PageRow("offline page", "get", lambda w: "/offline/", everyone(OK), route="offline"),
     PageRow("profile", "get", lambda w: "/profile/", signed_in(), route="accounts:profile"),
     PageRow("save profile", "post", lambda w: "/profile/", signed_in(), route="accounts:profile",
             data=lambda w, role: {"full_name": "Amal", "preferred_language": "ar",

@@ -10,7 +10,7 @@ from accounts.roles import COORDINATOR, LEARNER, TEACHER
 
 from ..factories import municipality
 from ..world import closure, skipping_course
-from .table import HIDDEN, OK, PageRow, everyone, only
+from .table import HIDDEN, LOGIN, OK, PageRow, everyone, only
 
 
 def _hidden_for_learner() -> dict:
@@ -65,6 +65,11 @@ ROWS = [
     PageRow("book a course", "post", lambda w: f"/courses/{w.open_course.pk}/book/",
             only(LEARNER), route="courses:book",
             data=lambda w, role: {"children_ages_0": "3", "confirm_overlap": "True"}),
+    PageRow("open the booking address directly", "get",
+            lambda w: f"/courses/{w.open_course.pk}/book/",
+            {**everyone(OK), "anonymous": LOGIN}, route="courses:book"),
+    PageRow("open a draft's booking address", "get", lambda w: f"/courses/{w.draft.pk}/book/",
+            {**everyone(HIDDEN), COORDINATOR: OK}, route="courses:book"),
     PageRow("book a draft course", "post", lambda w: f"/courses/{w.draft.pk}/book/",
             _hidden_for_learner(), route="courses:book", data=lambda w, role: {}),
     PageRow("my bookings", "get", lambda w: "/bookings/", only(LEARNER),
