@@ -471,3 +471,23 @@ def test_the_flags_cost_one_query_whatever_the_number_of_bookings(
     with django_assert_num_queries(1):
         flags = selectors.absence_flags(course.bookings.all())
     assert len(flags) == 2
+
+
+@pytest.mark.parametrize("language", ["ar", "fa", "uk"])
+def test_the_attendance_sheet_writes_dates_and_times_in_the_reader_s_language(
+    people, course, language
+):
+    from common import formatting
+
+    coordinator = people["coordinator"]
+    coordinator.preferred_language = language
+    coordinator.save(update_fields=["preferred_language"])
+    client = Client()
+    client.force_login(coordinator)
+    response = client.get(f"/manage/courses/{course.pk}/attendance-sheet.pdf")
+    assert response.status_code == 200
+    text, _pages = pdf_text(response.content)
+    first = course.sessions.order_by("date").first()
+    written = formatting.short_date(first.date, language)
+    # The PDF's text layer keeps the digits and separators, not the invisible marks.
+    assert written.replace("\u200f", "") in text.replace("\u200f", "").replace("\u200e", "")
