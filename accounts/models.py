@@ -53,6 +53,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     phone = models.CharField(
         _("phone"), max_length=32, blank=True, validators=[validate_single_line, validate_phone]
     )
+    # Whether the person proved the number is theirs (typed a code sent to
+    # it), or the office took it from them; only a verified number signs in
+    # (``accounts.adapters``). Changing the number clears it.
+    phone_verified = models.BooleanField(_("phone number verified"), default=False)
     home_municipality = models.ForeignKey(
         "places.Municipality",
         on_delete=models.SET_NULL,

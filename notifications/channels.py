@@ -6,8 +6,9 @@ in which ``send(row)`` is called for each row of a batch over one connection
 raises ``TransientError`` when trying again later may work (the mail server
 is away) and ``PermanentError`` when it will not (the address is refused); a
 ``TransientError`` with ``broken=True`` says the connection itself failed, so
-the rest of a batch should not wait for it again and again. Adding SMS or a
-messenger means one more class here and its name in ``CHANNELS``.
+the rest of a batch should not wait for it again and again. A messenger
+would be one more class here and its name in ``CHANNELS``, as SMS is
+(``SmsChannel``, with its texts and gateways in ``sms/``).
 """
 
 import contextlib
@@ -26,20 +27,12 @@ from django.utils.translation import get_language_bidi, override
 from common.kept import KeptPerProcess
 
 from . import registry
+from .errors import PermanentError, TransientError
 from .models import Notification
+from .sms import gateways as sms_gateways
+from .sms import words as sms_words
+from .sms.gateways import Message
 from .texts import Text, render
-
-
-class TransientError(Exception):
-    """Delivery failed for now; try again later."""
-
-    def __init__(self, message: str, *, broken: bool = False):
-        super().__init__(message)
-        self.broken = broken  # the connection failed, not only this message
-
-
-class PermanentError(Exception):
-    """Delivery can never succeed (e.g. the address is refused)."""
 
 
 class InboxChannel:
@@ -273,6 +266,45 @@ class _EmailSession:
                 connection.close()
 
 
+class SmsChannel:
+    """A text message to the recipient's phone: the kind's short text in their
+    language (``sms/words.py``), handed to the gateway the settings name
+    (``sms/gateways.py``). The gateway's errors are the outbox's: retried, or
+    failed for good, as for email."""
+
+    name = "sms"
+
+    def build(self, notification: Notification) -> Message:
+        recipient = notification.recipient
+        if not recipient.phone:
+            # The number was removed since the row was queued: nobody to text.
+            raise PermanentError("the recipient has no phone number")
+        language = recipient.preferred_language or settings.LANGUAGE_CODE
+        return Message(
+            to=recipient.phone,
+            text=sms_words.compose(notification.kind, notification.payload, language),
+            reference=notification.idempotency_key,
+        )
+
+    def send(self, notification: Notification) -> None:
+        sms_gateways.gateway().send(self.build(notification))
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator["_SmsSession"]:
+        """One gateway for a batch (its settings read once)."""
+        yield _SmsSession(self, sms_gateways.gateway())
+
+
+class _SmsSession:
+    def __init__(self, channel: SmsChannel, gateway: sms_gateways.Gateway):
+        self.channel = channel
+        self.gateway = gateway
+
+    def send(self, notification: Notification) -> None:
+        self.gateway.send(self.channel.build(notification))
+
+
 CHANNELS = {
-    channel.name: channel for channel in (InboxChannel(), EmailChannel(), OfficeCallChannel())
+    channel.name: channel
+    for channel in (InboxChannel(), EmailChannel(), OfficeCallChannel(), SmsChannel())
 }
