@@ -2,7 +2,7 @@
 
 The kind's own words (``texts.render``, the subject and lines its app
 registered), in the recipient's language, made short: the subject, then as
-many of its lines, in order, as fit, then a link to the page where the
+each of its lines, in order, that still fits, then a link to the page where the
 person reads more or acts (the kind's registered ``link``, e.g. the course
 page with the button to accept an offered place; the inbox for a kind
 without one). Typographic characters that GSM-7 lacks (no-break spaces,
@@ -11,8 +11,9 @@ English text stays in GSM-7 and does not double its price as UCS-2.
 
 Each kind has a limit of SMS segments (``register_kind(...,
 sms_segments=…)``, default ``DEFAULT_SMS_SEGMENTS``). A text over it is
-shortened, the same way every time: the lines that no longer fit are left
-out (from the first that does not fit on), and if the subject and the link
+shortened, the same way every time: a line that no longer fits is left out
+(a shorter one after it may still fit: a course message's typed words after
+its long introduction), and if the subject and the link
 alone are too long, the subject is cut at a word and ends in "...". The link
 is never cut. ``tests/notifications/test_sms.py`` renders every registered
 kind in Arabic, Ukrainian and German and checks the limit.
@@ -90,9 +91,8 @@ def compose_text(subject: str, lines: list[str] | tuple[str, ...], link: str, li
     for line in (plain(each) for each in lines):
         if not line:
             continue
-        if segments(_join(subject, [*chosen, line], link)) > limit:
-            break
-        chosen.append(line)
+        if segments(_join(subject, [*chosen, line], link)) <= limit:
+            chosen.append(line)  # a line that does not fit is left out, the next may fit
     if segments(_join(subject, chosen, link)) > limit:
         subject = _shortened(subject, link, limit)
     return _join(subject, chosen, link)
