@@ -168,7 +168,9 @@ def test_a_folder_that_cannot_be_written_is_a_failure_for_now(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     with pytest.raises(TransientError):
-        FileGateway(blocker / "sms", "K").send(Message(to="+4915123456789", text="x", reference="r"))
+        FileGateway(blocker / "sms", "K").send(
+            Message(to="+4915123456789", text="x", reference="r")
+        )
 
 
 def sms_person(full_name="Olena Koval"):
@@ -285,7 +287,7 @@ def test_the_http_gateway_sorts_the_provider_s_answers(provider, answer, error, 
 
 
 def test_a_provider_that_is_not_there_is_a_broken_connection():
-    
+
     gateway = HttpGateway(url=f"http://127.0.0.1:{free_port()}/", sender="S", timeout=0.5)
     with pytest.raises(TransientError) as raised:
         gateway.send(Message(to="+4915123456789", text="x", reference="r"))
