@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
         ("", segments.GSM7, 0, 0),
         ("a" * 160, segments.GSM7, 160, 1),
         ("a" * 161, segments.GSM7, 161, 2),
-        ("a" * 306, segments.GSM7, 306, 2),  # 2 × 153
+        ("a" * 306, segments.GSM7, 306, 2),  # 2 x 153
         ("a" * 307, segments.GSM7, 307, 3),
         # German umlauts and ß are in the basic table: one septet each.
         ("Grüße aus Öhringen, Übung für Straße " * 4, segments.GSM7, 148, 1),
@@ -45,12 +45,12 @@ pytestmark = pytest.mark.django_db
         # One character outside GSM-7 makes the whole text UCS-2.
         ("a" * 69 + "ş", segments.UCS2, 70, 1),
         ("a" * 70 + "ç", segments.UCS2, 71, 2),
-        ("ا" * 70, segments.UCS2, 70, 1),  # Arabic
-        ("ا" * 71, segments.UCS2, 71, 2),
-        ("ї" * 134, segments.UCS2, 134, 2),  # Ukrainian: 2 × 67
+        ("\u0627" * 70, segments.UCS2, 70, 1),  # Arabic
+        ("\u0627" * 71, segments.UCS2, 71, 2),
+        ("ї" * 134, segments.UCS2, 134, 2),  # Ukrainian: 2 x 67
         ("ї" * 135, segments.UCS2, 135, 3),
         ("привет " * 10, segments.UCS2, 70, 1),  # Russian
-        ("سلام " * 14, segments.UCS2, 70, 1),  # Farsi
+        ("سل\u0627م " * 14, segments.UCS2, 70, 1),  # Farsi
         ("😀" * 35, segments.UCS2, 70, 1),  # two UTF-16 units each
         ("😀" * 36, segments.UCS2, 72, 2),
     ],
@@ -76,7 +76,7 @@ def test_a_part_never_splits_an_escaped_character_or_a_surrogate_pair():
 
 # --- Every kind's text, within its limit, in every language ----------------------------------
 
-LONG_TITLE = "Deutsch für den Alltag mit Kinderbetreuung – Aufbaukurs B1 am Abend"
+LONG_TITLE = "Deutsch für den Alltag mit Kinderbetreuung \u2013 Aufbaukurs B1 am Abend"
 PAYLOAD = {
     "course": 12345,
     "session": 678,
@@ -92,7 +92,7 @@ PAYLOAD = {
     "changed": ["title", "place", "times", "weekdays", "dates"],
     "started": True,
     "childcare_full": True,
-    "sender": "Fatma Yılmaz-Schneider",
+    "sender": "Fatma Y\u0131lmaz-Schneider",
     "sent_as": "teacher",
     "booking_status": "confirmed",
     "subject": "Raumänderung ab nächster Woche",
@@ -128,7 +128,7 @@ def test_an_offer_carries_its_deadline_and_the_course_page_in_arabic_and_ukraini
 
 
 def test_a_german_text_stays_gsm7_despite_typographic_dashes_and_quotes():
-    text = compose_text("„Kurs“ – neu…", ["18:00\u202f–\u202f20:00"], "https://x.de/a/", 3)
+    text = compose_text("„Kurs“ \u2013 neu…", ["18:00\u202f\u2013\u202f20:00"], "https://x.de/a/", 3)
     assert text == '"Kurs" - neu...\n18:00 - 20:00\nhttps://x.de/a/'
     assert segments.count(text).encoding == segments.GSM7
 
@@ -152,7 +152,7 @@ def test_a_text_over_its_limit_is_shortened_the_same_way_every_time():
 def test_the_file_gateway_writes_one_readable_file_per_message(tmp_path):
     gateway = FileGateway(tmp_path / "sms", "Kurslotse")
     gateway.send(Message(to="+4915123456789", text="Hallo €", reference="offer_made:1:2:sms"))
-    gateway.send(Message(to="+4915123456789", text="مرحبا", reference="offer_made:1:3:sms"))
+    gateway.send(Message(to="+4915123456789", text="مرحب\u0627", reference="offer_made:1:3:sms"))
     files = sorted((tmp_path / "sms").glob("*.txt"))
     assert len(files) == 2
     first = files[0].read_text(encoding="utf-8")
