@@ -128,7 +128,9 @@ def test_an_offer_carries_its_deadline_and_the_course_page_in_arabic_and_ukraini
 
 
 def test_a_german_text_stays_gsm7_despite_typographic_dashes_and_quotes():
-    text = compose_text("„Kurs“ \u2013 neu…", ["18:00\u202f\u2013\u202f20:00"], "https://x.de/a/", 3)
+    text = compose_text(
+        "„Kurs“ \u2013 neu…", ["18:00\u202f\u2013\u202f20:00"], "https://x.de/a/", 3
+    )
     assert text == '"Kurs" - neu...\n18:00 - 20:00\nhttps://x.de/a/'
     assert segments.count(text).encoding == segments.GSM7
 
