@@ -48,7 +48,7 @@ def code_in(text: str) -> str:
 
 
 def test_choosing_sms_on_the_api_needs_a_mobile_number_and_records_the_consent(as_user):
-    person = UserFactory(roles=[LEARNER], phone="")
+    person = UserFactory(roles=[LEARNER], phone="", preferred_language="en")
     client = as_user(person)
     refused = client.patch("/api/v1/me/", {"notification_channels": ["email", "sms"]},
                            format="json")  # fmt: skip
@@ -182,7 +182,9 @@ def test_signing_up_with_a_phone_number_verifies_it_by_a_code(sms_dir):
 def test_signing_up_needs_an_address_or_a_phone_and_email_sign_up_still_verifies_the_address(
     sms_dir, mailoutbox
 ):
-    nothing = Client().post("/accounts/signup/", {"password1": "Sehr-sicheres-Passwort-42",
+    english = Client()
+    english.cookies["django_language"] = "en"
+    nothing = english.post("/accounts/signup/", {"password1": "Sehr-sicheres-Passwort-42",
                                                   "password2": "Sehr-sicheres-Passwort-42"})  # fmt: skip
     assert nothing.status_code == 200
     assert "Write your email address or your mobile phone number." in nothing.content.decode()
