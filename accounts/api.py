@@ -46,9 +46,13 @@ class ProfileSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "full_name", "preferred_language", "phone", "home_municipality",
-                  "notification_channels", "roles"]  # fmt: skip
-        read_only_fields = ["id", "email", "roles"]
+        fields = ["id", "email", "full_name", "preferred_language", "phone", "phone_verified",
+                  "home_municipality", "notification_channels", "roles"]  # fmt: skip
+        read_only_fields = ["id", "email", "phone_verified", "roles"]
+        extra_kwargs = {
+            "phone_verified": {"help_text": "The number was proved by a code sent to it (or "
+                               "given to the office); only a verified number signs in."},
+        }  # fmt: skip
 
     def get_roles(self, user) -> list[str]:
         return sorted(roles_of(user))
