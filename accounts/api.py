@@ -169,7 +169,8 @@ class MyConsentsView(UserLanguageMixin, APIView):
 class ContactSerializer(serializers.ModelSerializer):
     """How to reach a person: name, address (``null`` for people registered by
     phone), phone (E.164), the language to speak with them, and the channels
-    their notifications take (``office_call``: the office calls them)."""
+    their notifications take (``sms``: text messages; ``office_call``: the
+    office calls them)."""
 
     email = serializers.EmailField(read_only=True, allow_null=True)
     home_municipality_name = serializers.CharField(
