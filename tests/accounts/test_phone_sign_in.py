@@ -241,3 +241,44 @@ def test_a_phone_only_participant_gets_an_offer_by_sms_follows_the_link_and_acce
     assert accepted.status_code == 302
     waiting.refresh_from_db()
     assert waiting.status == BookingStatus.CONFIRMED
+
+
+@pytest.mark.parametrize("language", ["de", "ar", "uk", "ru", "tr", "fa"])
+def test_the_phone_sign_in_pages_are_translated(sms_dir, language):
+    from ..untranslated import record_untranslated
+
+    register_participant_by_phone(full_name="Olena", phone=MOBILE, preferred_language=language)
+    browser = Client()
+    browser.cookies["django_language"] = language
+    with record_untranslated() as missing:
+        assert browser.get("/accounts/login/code/").status_code == 200
+        assert browser.post("/accounts/login/code/", {"phone": MOBILE}).status_code == 302
+        assert browser.get("/accounts/login/code/confirm/").status_code == 200
+        wrong = browser.post("/accounts/login/code/confirm/", {"code": "XXXX-XXXX"})
+        assert wrong.status_code == 200
+        other = Client()
+        other.cookies["django_language"] = language
+        refused = other.post("/accounts/login/code/", {"phone": "abc"})
+        assert refused.status_code == 200 and 'name="phone"' in refused.content.decode()
+    assert missing == set()
+    (text,) = texts_in(sms_dir)
+    assert "Kurslotse" in text.split("\n\n", 1)[1]  # the code's text, in the person's language
+
+
+@pytest.mark.parametrize("language", ["de", "ar", "uk", "ru", "tr", "fa"])
+def test_signing_up_by_phone_is_translated(sms_dir, language):
+    from ..untranslated import record_untranslated
+
+    browser = Client()
+    browser.cookies["django_language"] = language
+    with record_untranslated() as missing:
+        signed_up = browser.post(
+            "/accounts/signup/",
+            {"phone": MOBILE, "password1": "Sehr-sicheres-Passwort-42",
+             "password2": "Sehr-sicheres-Passwort-42"},
+        )  # fmt: skip
+        assert signed_up["Location"] == "/accounts/phone/verify/"
+        assert browser.get("/accounts/phone/verify/").status_code == 200
+        assert browser.post("/accounts/phone/verify/", {"code": "XXXX-XXXX"}).status_code == 200
+    assert missing == set()
+    assert get_user_model().objects.get(phone=MOBILE_E164).preferred_language == language
