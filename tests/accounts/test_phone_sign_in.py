@@ -282,3 +282,25 @@ def test_signing_up_by_phone_is_translated(sms_dir, language):
         assert browser.post("/accounts/phone/verify/", {"code": "XXXX-XXXX"}).status_code == 200
     assert missing == set()
     assert get_user_model().objects.get(phone=MOBILE_E164).preferred_language == language
+
+
+def test_the_office_sees_who_gets_text_messages_and_whom_it_calls(client, coordinator):
+    coordinator.preferred_language = "en"
+    coordinator.save()
+    client.force_login(coordinator)
+    course = CourseFactory(seats=1)
+    course_services.book_course(
+        course=course, learner=UserFactory(roles=[LEARNER]), children_ages=[]
+    )
+    waiting = {}
+    for name, phone in (("Olena Koval", MOBILE), ("Samira Haddad", "0711 123456")):
+        person = register_participant_by_phone(full_name=name, phone=phone, preferred_language="uk")
+        waiting[name] = course_services.book_course(course=course, learner=person, children_ages=[])
+    page = client.get(f"/manage/courses/{course.pk}/").content.decode()
+
+    def row(name):
+        start = page.index(f'<tr id="waiting-{waiting[name].pk}">')
+        return page[start : page.index("</tr>", start)]
+
+    assert "No email: gets text messages" in row("Olena Koval")
+    assert "No email: the office calls" in row("Samira Haddad")
