@@ -304,3 +304,20 @@ def test_the_office_sees_who_gets_text_messages_and_whom_it_calls(client, coordi
 
     assert "No email: gets text messages" in row("Olena Koval")
     assert "No email: the office calls" in row("Samira Haddad")
+
+
+def test_the_app_signs_in_by_phone_code_through_allauth_s_api(sms_dir):
+    from rest_framework.test import APIClient
+
+    person = register_participant_by_phone(full_name="Olena", phone=MOBILE, preferred_language="uk")
+    app = APIClient()
+    asked = app.post("/_allauth/app/v1/auth/code/request", {"phone": MOBILE}, format="json")
+    assert asked.status_code == 401  # not signed in yet: the code flow is pending
+    pending = asked.json()["meta"]["session_token"]
+    (text,) = texts_in(sms_dir)
+    confirmed = app.post("/_allauth/app/v1/auth/code/confirm", {"code": code_in(text)},
+                         format="json", HTTP_X_SESSION_TOKEN=pending)  # fmt: skip
+    assert confirmed.status_code == 200
+    token = confirmed.json()["meta"]["session_token"]
+    me = app.get("/api/v1/me/", HTTP_X_SESSION_TOKEN=token).json()
+    assert (me["id"], me["phone"], me["notification_channels"]) == (person.pk, MOBILE_E164, ["sms"])
