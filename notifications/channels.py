@@ -13,6 +13,7 @@ would be one more class here and its name in ``CHANNELS``, as SMS is
 
 import contextlib
 import json
+import logging
 import smtplib
 from collections.abc import Iterator
 
@@ -33,6 +34,8 @@ from .sms import gateways as sms_gateways
 from .sms import words as sms_words
 from .sms.gateways import Message
 from .texts import Text, render
+
+logger = logging.getLogger(__name__)
 
 
 class InboxChannel:
@@ -287,21 +290,34 @@ class SmsChannel:
         )
 
     def send(self, notification: Notification) -> None:
-        sms_gateways.gateway().send(self.build(notification))
+        with self.session() as sender:
+            sender.send(notification)
 
     @contextlib.contextmanager
     def session(self) -> Iterator["_SmsSession"]:
-        """One gateway for a batch (its settings read once)."""
-        yield _SmsSession(self, sms_gateways.gateway())
+        """One gateway for a batch (its settings read once). Settings that name
+        no usable gateway fail each message for now, logged, so the rows wait
+        for the fix instead of a worker crashing on them."""
+        try:
+            gateway: sms_gateways.Gateway | None = sms_gateways.gateway()
+            problem = ""
+        except ValueError as error:
+            logger.error("No SMS gateway: %s", error)
+            gateway, problem = None, str(error)
+        yield _SmsSession(self, gateway, problem)
 
 
 class _SmsSession:
-    def __init__(self, channel: SmsChannel, gateway: sms_gateways.Gateway):
+    def __init__(self, channel: SmsChannel, gateway: sms_gateways.Gateway | None, problem: str):
         self.channel = channel
         self.gateway = gateway
+        self.problem = problem
 
     def send(self, notification: Notification) -> None:
-        self.gateway.send(self.channel.build(notification))
+        message = self.channel.build(notification)
+        if self.gateway is None:
+            raise TransientError(f"no SMS gateway: {self.problem}", broken=True)
+        self.gateway.send(message)
 
 
 CHANNELS = {

@@ -360,3 +360,12 @@ def test_the_gateway_is_chosen_by_the_settings(settings, tmp_path):
     settings.KURSLOTSE_SMS_GATEWAY = "pigeon"
     with pytest.raises(ValueError):
         gateway()
+
+
+def test_a_gateway_the_settings_do_not_make_keeps_the_message_waiting(settings):
+    settings.KURSLOTSE_SMS_GATEWAY = "http"
+    settings.KURSLOTSE_SMS_HTTP_URL = ""  # forgotten
+    row = _sms_row(sms_person())
+    assert services.deliver(row.pk) == "retry"
+    row.refresh_from_db()
+    assert row.status == Status.QUEUED and "KURSLOTSE_SMS_HTTP_URL" in row.last_error
