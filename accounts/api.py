@@ -37,14 +37,22 @@ class ProfileSerializer(serializers.ModelSerializer):
         child=serializers.ChoiceField(choices=OPTIONAL_CHANNELS),
         required=False,
         max_length=len(OPTIONAL_CHANNELS),
-        help_text="Channels besides the in-app inbox (which is always on), e.g. ['email'].",
+        help_text="Channels besides the in-app inbox (which is always on): 'email' and "
+        "'sms' (text messages to `phone`, which must be a mobile number). Each is a consent "
+        "(see `/api/v1/me/consents/`): choosing 'email' without an address is "
+        "`409 consent_needs_email`, 'sms' without a phone number that can receive text "
+        "messages `409 consent_needs_phone`; a phone given in the same request counts.",
     )
 
     class Meta:
         model = User
-        fields = ["id", "email", "full_name", "preferred_language", "phone", "home_municipality",
-                  "notification_channels", "roles"]  # fmt: skip
-        read_only_fields = ["id", "email", "roles"]
+        fields = ["id", "email", "full_name", "preferred_language", "phone", "phone_verified",
+                  "home_municipality", "notification_channels", "roles"]  # fmt: skip
+        read_only_fields = ["id", "email", "phone_verified", "roles"]
+        extra_kwargs = {
+            "phone_verified": {"help_text": "The number was proved by a code sent to it (or "
+                               "given to the office); only a verified number signs in."},
+        }  # fmt: skip
 
     def get_roles(self, user) -> list[str]:
         return sorted(roles_of(user))
@@ -67,9 +75,14 @@ def learner_to_act_for(request, learner_id, *, missing: str, not_coordinator: st
 
 
 class MeView(UserLanguageMixin, APIView):
-    """Read and change one's own profile: language, phone, home municipality."""
+    """Read and change one's own profile: language, phone, home municipality,
+    and the channels besides the inbox (email, SMS). A phone that is no
+    number is `400 validation_error` on `phone`; a channel the person cannot
+    be reached on is `409` (`consent_needs_email`, `consent_needs_phone`),
+    and nothing is changed."""
 
     allowed_roles = {"get": SIGNED_IN, "patch": SIGNED_IN}
+    rule_errors = {"patch": {409}}  # consent_needs_email, consent_needs_phone
 
     @extend_schema(responses=ProfileSerializer)
     def get(self, request):
@@ -127,8 +140,8 @@ def consents_of(person) -> dict:
 
 
 class MyConsentsView(UserLanguageMixin, APIView):
-    """Consent to what is optional: email messages, and showing one's phone
-    number to one's coach. Every change is recorded with its time and the
+    """Consent to what is optional: email messages, text messages, and showing
+    one's phone number to one's coach. Every change is recorded with its time and the
     privacy notice's text version; the latest record is the current state.
     Withdrawing email stops email messages (``notification_channels`` follows)."""
 
@@ -156,7 +169,8 @@ class MyConsentsView(UserLanguageMixin, APIView):
 class ContactSerializer(serializers.ModelSerializer):
     """How to reach a person: name, address (``null`` for people registered by
     phone), phone (E.164), the language to speak with them, and the channels
-    their notifications take (``office_call``: the office calls them)."""
+    their notifications take (``sms``: text messages; ``office_call``: the
+    office calls them)."""
 
     email = serializers.EmailField(read_only=True, allow_null=True)
     home_municipality_name = serializers.CharField(
@@ -185,6 +199,12 @@ class NewParticipantSerializer(serializers.Serializer):
     preferred_language = serializers.ChoiceField(choices=settings.LANGUAGES)
     home_municipality = serializers.PrimaryKeyRelatedField(
         queryset=Municipality.objects.all(), required=False, allow_null=True, default=None
+    )
+    sms_notifications = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="The person agreed on the call to get their messages by SMS (only a mobile "
+        "number can; a landline is called by the office).",
     )
 
 

@@ -36,7 +36,16 @@ class ConsentPurpose(models.TextChoices):
     """
 
     EMAIL_NOTIFICATIONS = "email_notifications", _("Messages by email")
+    SMS_NOTIFICATIONS = "sms_notifications", _("Messages by text message (SMS)")
     SHARE_PHONE_WITH_COACH = "share_phone_with_coach", _("Show my phone number to my coach")
+
+
+# The consents that are the choice of a notification channel: given, the
+# channel is in ``User.notification_channels`` (written by record_consent only).
+CHANNEL_CONSENTS = {
+    ConsentPurpose.EMAIL_NOTIFICATIONS: "email",
+    ConsentPurpose.SMS_NOTIFICATIONS: "sms",
+}
 
 
 class ConsentVia(models.TextChoices):

@@ -84,8 +84,10 @@ class AccessTrailForm(forms.Form):
 class SignupForm(forms.Form):
     """What allauth's sign-up asks besides the address and password
     (``ACCOUNT_SIGNUP_FORM_CLASS``): the name and municipality, so course
-    search starts near home, and the one optional consent that fits here,
-    email messages. All optional, for the app's sign-up too."""
+    search starts near home, and the optional consents that fit here, email
+    and text messages (each only with an address or a mobile number to send
+    to). All optional, for the app's sign-up too; but an address or a phone
+    number it needs, to sign in with."""
 
     full_name = forms.CharField(
         label=_("Your name"), max_length=150, required=False,
@@ -102,11 +104,30 @@ class SignupForm(forms.Form):
         required=False,
         help_text=_("Optional. You always find every message in your inbox here."),
     )
+    sms_notifications = forms.BooleanField(
+        label=_("Also send me my messages by text message (SMS)"),
+        required=False,
+        help_text=_("Optional, to a mobile number."),
+    )
+
+    def clean(self):
+        # allauth's fields (address, phone) are on the same form (this is its base).
+        cleaned = super().clean()
+        asks_both = "email" in self.fields and "phone" in self.fields
+        given = cleaned.get("email") or cleaned.get("phone")
+        if asks_both and not given and not self._errors:
+            raise forms.ValidationError(
+                _("Write your email address or your mobile phone number."),
+                code="email_or_phone",
+            )
+        return cleaned
 
     def signup(self, request, user) -> None:
         from .constants import ConsentVia
+        from .phones import can_receive_sms
         from .services import update_profile
 
+        textable = bool(user.phone) and can_receive_sms(user.phone)
         update_profile(
             user=user,
             via=ConsentVia.SIGNUP,
@@ -115,5 +136,8 @@ class SignupForm(forms.Form):
                 for name in ("full_name", "home_municipality")
                 if self.cleaned_data.get(name)
             },
-            notification_channels=["email"] if self.cleaned_data.get("email_notifications") else [],
+            notification_channels=[
+                *(["email"] if self.cleaned_data.get("email_notifications") and user.email else []),
+                *(["sms"] if self.cleaned_data.get("sms_notifications") and textable else []),
+            ],
         )

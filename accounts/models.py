@@ -24,11 +24,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person using Kurslotse. The email address is the login.
 
     Not everyone has one: people who register by phone with the coordination
-    office (``accounts.services.register_participant_by_phone``) have no email
-    address (NULL, so that any number of them fit the unique index) and no
-    usable password, so they cannot sign in; the office books for them and
-    calls them when something needs them to act (``notifications``: the
-    ``office_call`` channel). The phone number is stored in E.164
+    office (``accounts.services.register_participant_by_phone``) or sign up
+    with a phone number have no email address (NULL, so that any number of
+    them fit the unique index); they sign in by a code sent to their phone
+    (``accounts.adapters``). The office books for them; they hear of what
+    needs them by text message (the ``sms`` channel) or, on a landline, by
+    the office's call (the ``office_call`` channel). The phone number is stored in E.164
     (``accounts.phones``), however it was typed, so it can be searched.
     """
 
@@ -53,6 +54,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     phone = models.CharField(
         _("phone"), max_length=32, blank=True, validators=[validate_single_line, validate_phone]
     )
+    # Whether the person proved the number is theirs (typed a code sent to
+    # it), or the office took it from them; only a verified number signs in
+    # (``accounts.adapters``). Changing the number clears it.
+    phone_verified = models.BooleanField(_("phone number verified"), default=False)
     home_municipality = models.ForeignKey(
         "places.Municipality",
         on_delete=models.SET_NULL,

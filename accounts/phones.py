@@ -38,6 +38,19 @@ def normalise(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# What can receive a text message: mobile numbers, and those libphonenumber
+# cannot tell from a landline (the US, Canada). A German landline ("0711 …")
+# cannot: its owner hears from the office instead (notifications/calls.py).
+_TEXTABLE = frozenset(
+    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
+
+
+def can_receive_sms(value: str) -> bool:
+    number = parse(value)
+    return number is not None and phonenumbers.number_type(number) in _TEXTABLE
+
+
 def display(value: str) -> str:
     """How a stored number is shown: "+49 711 123456" (the stored text if it is none)."""
     number = parse(value)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from common.errors import Busy, Conflict, InvalidInput
 
 from . import personal_data, phones, selectors
-from .constants import AccessWhat, ConsentPurpose, ConsentVia
+from .constants import CHANNEL_CONSENTS, AccessWhat, ConsentPurpose, ConsentVia
 from .roles import ALL_ROLES, COORDINATOR, LEARNER
 
 logger = logging.getLogger(__name__)
@@ -75,27 +75,32 @@ def update_profile(
     *, user, via: str = ConsentVia.PROFILE, share_phone_with_coach: bool | None = None, **fields
 ):
     """Change profile fields. ``notification_channels`` is the consent to email
-    messages in another form: a change goes through ``record_consent``, so the
-    setting and the consent's history never disagree. ``share_phone_with_coach``
+    and to text messages in another form: a change goes through
+    ``record_consent``, so the setting and the consent's history never
+    disagree (text messages need a phone number: ``ConsentNeedsPhone``, and
+    the phone given in the same change counts). A new phone number is not
+    verified (``phone_verified``) until a code sent to it is typed in. ``share_phone_with_coach``
     (if given) records that consent after the phone number is saved; a refusal
     (``ConsentNeedsPhone``) saves nothing."""
     allowed = {"full_name", "preferred_language", "phone", "home_municipality"}
     channels = fields.pop("notification_channels", None)
+    old_phone = user.phone
     for name, value in fields.items():
         if name not in allowed:
             raise ValueError(f"Not a profile field: {name}")
         setattr(user, name, value)
+    if "phone" in fields and phones.normalise(fields["phone"] or "") != old_phone:
+        user.phone_verified = False  # a code sent to the new number verifies it
+        fields["phone_verified"] = False
     with transaction.atomic():
         if fields:
             user.full_clean(exclude=["password"])
             user.save(update_fields=[*fields])
         if channels is not None:
-            wants_email = "email" in channels
-            if wants_email != ("email" in (user.notification_channels or [])):
-                record_consent(
-                    person=user, purpose=ConsentPurpose.EMAIL_NOTIFICATIONS,
-                    given=wants_email, via=via,
-                )  # fmt: skip
+            for purpose, channel in CHANNEL_CONSENTS.items():
+                wanted = channel in channels
+                if wanted != (channel in (user.notification_channels or [])):
+                    record_consent(person=user, purpose=purpose, given=wanted, via=via)
         if share_phone_with_coach is not None:
             record_consent(
                 person=user, purpose=ConsentPurpose.SHARE_PHONE_WITH_COACH,
@@ -117,12 +122,13 @@ def record_consent(*, person, purpose: str, given: bool, via: str):
     """Give or withdraw consent to an optional purpose, and let it take effect.
 
     The one writer of ``Consent`` (a new row each time: the history is kept)
-    and of ``User.notification_channels``, which is the consent to email
-    messages as the outbox reads it. Recording the state the person is
+    and of ``User.notification_channels``, which is the consent to email and
+    to text messages as the outbox reads it (``CHANNEL_CONSENTS``). Recording the state the person is
     already in adds no row. The row carries the privacy notice's current
     text version (``KURSLOTSE_PRIVACY_NOTICE_VERSION``).
 
-    Effects: email messages stop or start with the next notification; a coach
+    Effects: email messages and text messages stop or start with the next
+    notification (text messages need a phone number); a coach
     sees the learner's phone number only while it is given
     (``coaching.selectors.learner_as_seen_by``).
     """
@@ -139,6 +145,15 @@ def record_consent(*, person, purpose: str, given: bool, via: str):
         raise ConsentNeedsEmail(_("There is no email address to send messages to."))
     if given and purpose == ConsentPurpose.SHARE_PHONE_WITH_COACH and not person.phone:
         raise ConsentNeedsPhone(_("Add your phone number first, then you can share it."))
+    if given and purpose == ConsentPurpose.SMS_NOTIFICATIONS:
+        if not person.phone:
+            raise ConsentNeedsPhone(
+                _("There is no phone number to send text messages to. Add your phone number first.")
+            )
+        if not phones.can_receive_sms(person.phone):
+            raise ConsentNeedsPhone(
+                _("This phone number cannot receive text messages. Add a mobile number.")
+            )
     if consent_state(person, purpose) == given:
         return None
     row = Consent.objects.create(
@@ -149,9 +164,10 @@ def record_consent(*, person, purpose: str, given: bool, via: str):
         via=via,
         at=timezone.now(),
     )
-    if purpose == ConsentPurpose.EMAIL_NOTIFICATIONS:
-        channels = [c for c in person.notification_channels or [] if c != "email"]
-        person.notification_channels = [*channels, "email"] if given else channels
+    channel = CHANNEL_CONSENTS.get(purpose)  # type: ignore[call-overload]
+    if channel is not None:
+        channels = [c for c in person.notification_channels or [] if c != channel]
+        person.notification_channels = [*channels, channel] if given else channels
         person.save(update_fields=["notification_channels"])
         given_to.notification_channels = person.notification_channels
     return row
@@ -198,14 +214,24 @@ def log_reads(*, actor, reads, what: str | None = None) -> int:
 
 @transaction.atomic
 def register_participant_by_phone(
-    *, full_name: str, phone: str, preferred_language: str, home_municipality=None, by=None
+    *,
+    full_name: str,
+    phone: str,
+    preferred_language: str,
+    home_municipality=None,
+    sms_notifications: bool = True,
+    by=None,
 ):
     """Register someone who called the coordination office and has no email
     address: a learner with a name, a phone number, the language to speak
     with them and (if known) their municipality. They have no login (no
-    address, an unusable password); the office books for them
-    (``courses.services.book_course``, like everyone else) and calls them when
-    something needs them to act or know (the ``office_call`` channel).
+    address, an unusable password) until they sign in by a code sent to their
+    phone; the office books for them (``courses.services.book_course``, like
+    everyone else). A mobile number gets their offers, changes and reminders
+    by text message (``sms_notifications``: the consent the office asks for on
+    the call, recorded as given through the office); a landline, or someone
+    who declines, is called by the office when something needs them to act
+    or know (the ``office_call`` channel).
 
     The same door for the page and the API. Refuses a missing or invalid
     name, phone or language field by field (``InvalidInput``) and the same
@@ -239,6 +265,9 @@ def register_participant_by_phone(
         email=None,
         full_name=full_name,
         phone=number,
+        # The office took the number from the person on the phone: it may
+        # sign them in by a code sent to it (accounts/adapters.py).
+        phone_verified=True,
         preferred_language=preferred_language,
         home_municipality=home_municipality,
         notification_channels=[],
@@ -250,6 +279,11 @@ def register_participant_by_phone(
         raise InvalidInput(fields=error.message_dict) from error
     user.save()
     user.groups.add(Group.objects.get_or_create(name=LEARNER)[0])
+    if sms_notifications and phones.can_receive_sms(number):
+        record_consent(
+            person=user, purpose=ConsentPurpose.SMS_NOTIFICATIONS, given=True,
+            via=ConsentVia.OFFICE,
+        )  # fmt: skip
     return user
 
 

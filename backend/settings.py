@@ -251,6 +251,22 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kurslotse <kurslotse@localhost>")
 
+# --- Text messages (SMS) ------------------------------------------------------
+# notifications/sms/: "file" writes each text message as a file to
+# KURSLOTSE_SMS_FILE_PATH (the embedded default, like var/mail/); "http" posts
+# it as JSON to a provider's URL with the credentials below.
+KURSLOTSE_SMS_GATEWAY = env.str("KURSLOTSE_SMS_GATEWAY", default="file")
+KURSLOTSE_SMS_FILE_PATH = env.str("KURSLOTSE_SMS_FILE_PATH", default=str(VAR_DIR / "sms"))
+KURSLOTSE_SMS_HTTP_URL = env.str("KURSLOTSE_SMS_HTTP_URL", default="")
+KURSLOTSE_SMS_HTTP_USERNAME = env.str("KURSLOTSE_SMS_HTTP_USERNAME", default="")
+KURSLOTSE_SMS_HTTP_TOKEN = env.str("KURSLOTSE_SMS_HTTP_TOKEN", default="")
+# The sender the phone shows (an alphanumeric sender ID: at most 11 characters).
+KURSLOTSE_SMS_SENDER = env.str("KURSLOTSE_SMS_SENDER", default="Kurslotse")
+# Seconds a call to the provider may take; then the outbox tries again later.
+KURSLOTSE_SMS_TIMEOUT = env.float("KURSLOTSE_SMS_TIMEOUT", default=10.0)
+# Where people reach Kurslotse: text messages carry absolute links to it.
+KURSLOTSE_PUBLIC_URL = env.str("KURSLOTSE_PUBLIC_URL", default="http://127.0.0.1:8000")
+
 # --- Redis, cache and Celery ----------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 # Every Redis call is bounded: connecting, and each answer, in seconds.
@@ -399,11 +415,22 @@ KURSLOTSE_SUPERVISORY_AUTHORITY = env.str(
 KURSLOTSE_PRIVACY_NOTICE_VERSION = env.str("KURSLOTSE_PRIVACY_NOTICE_VERSION", default="2026-12-01")
 
 # --- Accounts: django-allauth ---------------------------------------------
-ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Sign in by email address or by phone number (a code by SMS, or the
+# password); sign up with either, or both (accounts/adapters.py, stages.py).
+ACCOUNT_LOGIN_METHODS = {"email", "phone"}
+ACCOUNT_SIGNUP_FIELDS = ["email", "phone", "password1*", "password2*"]
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+# Whoever has an address confirms it before signing in ("mandatory"); whoever
+# signs up with only a phone number confirms that by a code instead. allauth
+# itself is told "optional" (it allows "mandatory" only when every sign-up has
+# an address); accounts/stages.py applies this rule.
+KURSLOTSE_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+# Sign-up asks for an address or a phone number, not both (accounts.forms.SignupForm):
+# allauth would like one of them required (its warning account.W001).
+SILENCED_SYSTEM_CHECKS = ["account.W001"]
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 # Name, municipality and the email consent at sign-up (accounts.forms.SignupForm).
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"

@@ -403,6 +403,12 @@ class NewParticipantForm(forms.Form):
     home_municipality = forms.ModelChoiceField(
         label=_("Municipality"), queryset=Municipality.objects.none(), required=False
     )
+    sms_notifications = forms.BooleanField(
+        label=_("Agrees to get their messages by text message (SMS)"),
+        required=False,
+        initial=True,
+        help_text=_("Ask on the call. Only a mobile number gets them; landlines are called by us."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

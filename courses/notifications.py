@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from notifications.registry import register_kind, register_reminders
+from notifications.registry import DEFAULT_SMS_SEGMENTS, register_kind, register_reminders
 from notifications.services import notify_many
 from notifications.texts import Text, day, moment, only, sentence, times
 
@@ -441,8 +441,17 @@ _TEXTS = {
 }
 
 
+# Text messages (notifications/sms/words.py) of more than the default three
+# segments: an offer must carry its deadline in Arabic and Ukrainian too, a
+# course message the words typed.
+_SMS_SEGMENTS = {Kind.OFFER_MADE: 4, Kind.COURSE_MESSAGE: 4}
+
+
 def register() -> None:
     """Called from ``CoursesConfig.ready``."""
     for kind, (text, call) in _TEXTS.items():
-        register_kind(kind.value, kind.label, text, needs_call=call, link=_link)
+        register_kind(
+            kind.value, kind.label, text, needs_call=call, link=_link,
+            sms_segments=_SMS_SEGMENTS.get(kind, DEFAULT_SMS_SEGMENTS),
+        )  # fmt: skip
     register_reminders(queue_due_reminders)

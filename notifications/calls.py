@@ -1,10 +1,12 @@
 """Which notifications the office must pass on by phone.
 
-People registered by phone have no email address, and the inbox is an app
-they cannot sign in to. Until a phone channel (SMS) exists, a notification
-for such a person that needs them to act or to know (a place offered, a
-booking or a date cancelled, a date moved, taken off a waiting list …) is
-also written to the coordination office's call list (the ``office_call``
+People registered by phone have no email address, and may never sign in to
+the app's inbox. Those with a mobile number who agreed get text messages
+(the ``sms`` channel, which replaces the call: ``services.channels_of``).
+For the others (a landline, or no consent to SMS), a notification that needs
+them to act or to know (a place offered, a booking or a date cancelled, a
+date moved, taken off a waiting list …) is also written to the coordination
+office's call list (the ``office_call``
 channel, ``/manage/calls/``): whom to call, their phone and language, and
 what to tell them, until someone marks the call done.
 

@@ -6,12 +6,14 @@ in which ``send(row)`` is called for each row of a batch over one connection
 raises ``TransientError`` when trying again later may work (the mail server
 is away) and ``PermanentError`` when it will not (the address is refused); a
 ``TransientError`` with ``broken=True`` says the connection itself failed, so
-the rest of a batch should not wait for it again and again. Adding SMS or a
-messenger means one more class here and its name in ``CHANNELS``.
+the rest of a batch should not wait for it again and again. A messenger
+would be one more class here and its name in ``CHANNELS``, as SMS is
+(``SmsChannel``, with its texts and gateways in ``sms/``).
 """
 
 import contextlib
 import json
+import logging
 import smtplib
 from collections.abc import Iterator
 
@@ -26,20 +28,14 @@ from django.utils.translation import get_language_bidi, override
 from common.kept import KeptPerProcess
 
 from . import registry
+from .errors import PermanentError, TransientError
 from .models import Notification
+from .sms import gateways as sms_gateways
+from .sms import words as sms_words
+from .sms.gateways import Message
 from .texts import Text, render
 
-
-class TransientError(Exception):
-    """Delivery failed for now; try again later."""
-
-    def __init__(self, message: str, *, broken: bool = False):
-        super().__init__(message)
-        self.broken = broken  # the connection failed, not only this message
-
-
-class PermanentError(Exception):
-    """Delivery can never succeed (e.g. the address is refused)."""
+logger = logging.getLogger(__name__)
 
 
 class InboxChannel:
@@ -273,6 +269,58 @@ class _EmailSession:
                 connection.close()
 
 
+class SmsChannel:
+    """A text message to the recipient's phone: the kind's short text in their
+    language (``sms/words.py``), handed to the gateway the settings name
+    (``sms/gateways.py``). The gateway's errors are the outbox's: retried, or
+    failed for good, as for email."""
+
+    name = "sms"
+
+    def build(self, notification: Notification) -> Message:
+        recipient = notification.recipient
+        if not recipient.phone:
+            # The number was removed since the row was queued: nobody to text.
+            raise PermanentError("the recipient has no phone number")
+        language = recipient.preferred_language or settings.LANGUAGE_CODE
+        return Message(
+            to=recipient.phone,
+            text=sms_words.compose(notification.kind, notification.payload, language),
+            reference=notification.idempotency_key,
+        )
+
+    def send(self, notification: Notification) -> None:
+        with self.session() as sender:
+            sender.send(notification)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator["_SmsSession"]:
+        """One gateway for a batch (its settings read once). Settings that name
+        no usable gateway fail each message for now, logged, so the rows wait
+        for the fix instead of a worker crashing on them."""
+        try:
+            gateway: sms_gateways.Gateway | None = sms_gateways.gateway()
+            problem = ""
+        except ValueError as error:
+            logger.error("No SMS gateway: %s", error)
+            gateway, problem = None, str(error)
+        yield _SmsSession(self, gateway, problem)
+
+
+class _SmsSession:
+    def __init__(self, channel: SmsChannel, gateway: sms_gateways.Gateway | None, problem: str):
+        self.channel = channel
+        self.gateway = gateway
+        self.problem = problem
+
+    def send(self, notification: Notification) -> None:
+        message = self.channel.build(notification)
+        if self.gateway is None:
+            raise TransientError(f"no SMS gateway: {self.problem}", broken=True)
+        self.gateway.send(message)
+
+
 CHANNELS = {
-    channel.name: channel for channel in (InboxChannel(), EmailChannel(), OfficeCallChannel())
+    channel.name: channel
+    for channel in (InboxChannel(), EmailChannel(), OfficeCallChannel(), SmsChannel())
 }

@@ -11,13 +11,16 @@ from django.utils.translation import gettext_lazy as _
 class Channel(models.TextChoices):
     INBOX = "inbox", _("In-app inbox")
     EMAIL = "email", _("Email")
-    # For people without an email address: the coordination office's call
-    # list (/manage/calls/), until a phone channel (SMS) exists. See calls.py.
+    # For people without an email address who get no text messages: the
+    # coordination office's call list (/manage/calls/). See calls.py.
     OFFICE_CALL = "office_call", _("A call from the office")
+    # Text messages to the person's phone (notifications/sms/).
+    SMS = "sms", _("Text message (SMS)")
 
 
-# Channels a person may choose besides the inbox, which everyone has.
-OPTIONAL_CHANNELS = (Channel.EMAIL,)
+# Channels a person may choose besides the inbox, which everyone has; each
+# needs their consent (accounts.services.record_consent).
+OPTIONAL_CHANNELS = (Channel.EMAIL, Channel.SMS)
 # Channels whose row *is* the delivery (a list someone reads): sent when written.
 LIST_CHANNELS = (Channel.INBOX, Channel.OFFICE_CALL)
 

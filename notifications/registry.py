@@ -3,7 +3,8 @@
 The outbox knows no domain: it stores, delivers and sweeps rows. Each app
 registers, from its ``AppConfig.ready``, the kinds it sends (``register_kind``:
 label, text, whether people without email must hear it by phone, whether it
-goes by email whatever the person chose, where its subject lives), the
+goes by email whatever the person chose, where its subject lives, how many
+SMS segments its text message may take), the
 reminders the periodic sweep queues (``register_reminders``) and what an
 email may carry besides its text (``register_attachment``: calendars adds the
 invitation). Adding a kind, a reminder or an attachment touches only the app
@@ -36,6 +37,10 @@ class Attachment(Protocol):
     def attach(self, message: Any) -> None: ...
 
 
+# A text message of up to 3 segments: 459 GSM-7 characters, 201 in Arabic or Cyrillic.
+DEFAULT_SMS_SEGMENTS = 3
+
+
 @dataclass(frozen=True)
 class NotificationKind:
     name: str
@@ -47,6 +52,8 @@ class NotificationKind:
     essential: bool = False
     # Where the message's subject lives, for the reader or for the office.
     link: Callable[[dict, bool], str] | None = None
+    # The most SMS segments its text message may take (notifications/sms/words.py).
+    sms_segments: int = DEFAULT_SMS_SEGMENTS
 
 
 _KINDS: dict[str, NotificationKind] = {}
@@ -62,10 +69,11 @@ def register_kind(
     needs_call: bool = False,
     essential: bool = False,
     link: Callable[[dict, bool], str] | None = None,
+    sms_segments: int = DEFAULT_SMS_SEGMENTS,
 ) -> NotificationKind:
     """Declare one kind of notification. Registering a name twice is a mistake
     (two apps would answer for the same rows), unless it is the same kind again."""
-    kind = NotificationKind(str(name), label, text, needs_call, essential, link)
+    kind = NotificationKind(str(name), label, text, needs_call, essential, link, sms_segments)
     known = _KINDS.get(kind.name)
     if known is not None and known.text is not text:
         raise ValueError(f"notification kind {kind.name!r} is registered twice")

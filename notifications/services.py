@@ -75,16 +75,25 @@ BROKEN_CONNECTIONS = 2
 
 
 def channels_of(recipient, kind: str | None = None) -> list[str]:
-    """The inbox, plus the channels the person chose; email only to those who
-    have an address. Someone without one is reached by the office's call
-    (``calls.py``): for a ``kind`` its owner declared to need a call, or, with
-    no kind given, as the way to reach them at all. A kind about the account
-    itself goes by email even to those who chose none (``essential.py``)."""
-    if not recipient.email:
+    """The inbox, plus the channels the person chose (``email``, ``sms``): email
+    only to those who have an address, text messages only to those who have a
+    phone number. Someone without an address who gets no text messages is
+    reached by the office's call (``calls.py``): for a ``kind`` its owner
+    declared to need a call, or, with no kind given, as the way to reach them
+    at all. Text messages replace that call: whoever gets them (people
+    registered by phone do, ``register_participant_by_phone``) hears of offers,
+    changes and reminders by SMS, and the office is not asked to call as well.
+    A kind about the account itself goes by email even to those who chose none
+    (``essential.py``)."""
+    chosen = [c for c in recipient.notification_channels or [] if c in OPTIONAL_CHANNELS]
+    if not recipient.email and Channel.EMAIL in chosen:
+        chosen.remove(Channel.EMAIL)
+    if not getattr(recipient, "phone", "") and Channel.SMS in chosen:
+        chosen.remove(Channel.SMS)
+    if not recipient.email and Channel.SMS not in chosen:
         call = kind is None or needs_call(kind)
         return [Channel.INBOX, *([Channel.OFFICE_CALL] if call else [])]
-    chosen = [c for c in recipient.notification_channels or [] if c in OPTIONAL_CHANNELS]
-    if is_essential(kind) and Channel.EMAIL not in chosen:
+    if recipient.email and is_essential(kind) and Channel.EMAIL not in chosen:
         chosen.append(Channel.EMAIL)  # about the account itself (essential.py)
     return [Channel.INBOX, *chosen]
 

@@ -67,7 +67,7 @@ def test_withdrawing_email_through_the_api_stops_email_and_is_recorded(as_user, 
     assert response.status_code == 200, response.json()
     body = response.json()
     state = {row["purpose"]: row["given"] for row in body["consents"]}
-    assert state == {EMAIL: False, PHONE: False}
+    assert state == {EMAIL: False, PHONE: False, ConsentPurpose.SMS_NOTIFICATIONS: False}
     assert body["notice_version"] == settings.KURSLOTSE_PRIVACY_NOTICE_VERSION
     latest = body["history"][0]
     assert (latest["purpose"], latest["given"], latest["via"]) == (EMAIL, False, "api")
