@@ -1,5 +1,7 @@
 """Municipalities of the district and the venues where courses take place."""
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +52,30 @@ class Venue(models.Model):
         verbose_name=_("municipality"),
     )
     accessibility_notes = models.TextField(_("accessibility notes"), blank=True)
+    getting_there = models.TextField(
+        _("getting there by bus or train"),
+        blank=True,
+        max_length=500,
+        help_text=_("Which bus or train stops nearby, and the walk from the stop."),
+    )
+    # Where the entrance is, for the directions link (places.directions). Empty:
+    # the link points at the municipality's centre.
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
     updated_at = models.DateTimeField(auto_now=True, help_text="iCalendar LAST-MODIFIED")
 
     class Meta:
@@ -59,3 +85,7 @@ class Venue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}, {self.municipality.name}"
+
+    def clean(self) -> None:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError({"longitude": _("Give both latitude and longitude, or neither.")})
