@@ -23,6 +23,7 @@ from accounts.roles import COORDINATOR, has_role
 from calendars.mail import calendar
 from common.errors import Busy, Conflict, DomainError, InvalidInput, NotAllowed
 from common.kept import KeptPerProcess
+from common.translated import in_source_language
 from common.validators import SingleLineValidator, check_fields, has_control_characters
 from notifications.services import insert_statement, inserted, notify, notify_many, outgoing
 
@@ -132,7 +133,8 @@ def create_course(**fields) -> Course:
     the dates by ``_planned_dates`` (holidays and closures are skipped and
     recorded as the course's ``SkippedDate`` rows)."""
     fields["exception_dates"] = [str(d) for d in fields.get("exception_dates") or []]
-    course = Course(**fields)
+    with in_source_language():  # the plain texts are German, whoever types them
+        course = Course(**fields)
     course.full_clean()
     plan = _planned_dates(course)
     with transaction.atomic():
@@ -1288,8 +1290,9 @@ def apply_course_changes(course: Course, changes: dict) -> None:
     Rules that need the course's lock (places taken) are ``update_course``'s.
     """
     check_editable(changes)
-    for name, value in changes.items():
-        setattr(course, name, value)
+    with in_source_language():  # the plain texts are German, whoever types them
+        for name, value in changes.items():
+            setattr(course, name, value)
     if "venue" in changes and course.venue is not None:
         course.municipality = course.venue.municipality
     course.full_clean()
@@ -1370,8 +1373,9 @@ def update_venue(*, venue, by=None, **changes):
         course.pk: (course_calendar_facts(course), selectors.change_values(course))
         for course in courses
     }
-    for name, value in changes.items():
-        setattr(venue, name, value)
+    with in_source_language():  # the plain texts are German, whoever types them
+        for name, value in changes.items():
+            setattr(venue, name, value)
     venue.full_clean()
     venue.save()
     for course in courses:

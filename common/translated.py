@@ -1,0 +1,182 @@
+"""Texts of courses and venues in the learners' languages (django-modeltranslation).
+
+The registrations (``courses/translation.py``, ``places/translation.py``) give
+every translated field a column per language: ``title_de``, ``title_ar`` …
+German is the source. How the library's language-dependent behaviour is tamed,
+deliberately:
+
+- **Queries speak German.** ``TranslatedTextsManager`` turns off the library's
+  rewriting of lookups, so ``filter(title=…)``, ``order_by("title")`` and
+  ``values("title")`` read the plain column in every language — the same
+  statement for every visitor, which the catalogue's compiled statements and
+  kept pages rely on.
+- **The plain column is German.** Models save under German
+  (``save_in_source_language``), so the plain ``title`` column is always
+  ``title_de``: raw SQL, calendars, exports and joins from other models read
+  German.
+- **Writes of the plain names are German.** Services set them under German
+  (``in_source_language``); translations are written by language and field
+  (``apply_translations``), never by the active language.
+- **Reading for a page or an answer** goes through ``text``: the caller's
+  language if there is a text in it, else German, and which of the two it is,
+  field by field. (``course.title`` follows the active language the same way,
+  for templates that only show it; ``text`` also says the language.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from common.errors import InvalidInput
+
+SOURCE_LANGUAGE = "de"
+# Every language of the site holds texts; German is the source of the others.
+TEXT_LANGUAGES: tuple[str, ...] = tuple(code for code, _name in settings.LANGUAGES)
+TARGET_LANGUAGES: tuple[str, ...] = tuple(c for c in TEXT_LANGUAGES if c != SOURCE_LANGUAGE)
+BIDI_LANGUAGES = frozenset(settings.LANGUAGES_BIDI)
+
+
+class TranslatedTextsManager(models.Manager):
+    """The default manager of models with translated fields: the library's
+    queryset (``only``/``defer`` take every language along) with its rewriting
+    of lookups off, so lookups on the plain names read the German column."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        rewrite = getattr(queryset, "rewrite", None)
+        return rewrite(False) if rewrite is not None else queryset
+
+
+@contextmanager
+def in_source_language():
+    """Set or save plain-named translated fields (``course.title = …``) as German."""
+    with translation.override(SOURCE_LANGUAGE):
+        yield
+
+
+def translated_fields(model_or_obj) -> tuple[str, ...]:
+    """The registered translated fields of a model, in declaration order."""
+    from modeltranslation.translator import NotRegistered, translator
+
+    model = model_or_obj if isinstance(model_or_obj, type) else type(model_or_obj)
+    try:
+        options = translator.get_options_for_model(model)
+    except NotRegistered:
+        return ()
+    return tuple(options.fields)
+
+
+def column(field: str, language: str) -> str:
+    return f"{field}_{language.replace('-', '_')}"
+
+
+def stored(obj, field: str, language: str) -> str:
+    """The text stored for ``language`` ("" if none), without any fallback."""
+    return getattr(obj, column(field, language), None) or ""
+
+
+def language_of(request_or_language) -> str:
+    """A text language from a language code (``ar``, ``ar-EG``); German if unknown."""
+    code = (request_or_language or "").lower().split("-")[0]
+    return code if code in TEXT_LANGUAGES else SOURCE_LANGUAGE
+
+
+@dataclass(frozen=True)
+class Text:
+    """A field's text as shown to someone, and the language it is written in."""
+
+    value: str
+    language: str
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def text(obj, field: str, language: str | None = None) -> Text:
+    """``field`` of ``obj`` in ``language`` (default: the active one) if it was
+    written in it, else the German source: the one fallback rule, per field."""
+    language = language_of(language or translation.get_language())
+    value = stored(obj, field, language)
+    if value:
+        return Text(value, language)
+    return Text(stored(obj, field, SOURCE_LANGUAGE), SOURCE_LANGUAGE)
+
+
+def missing_languages(obj, fields: Iterable[str] | None = None) -> list[str]:
+    """Languages in which some field that has a German text has none: what the
+    edit page marks as missing."""
+    fields = tuple(fields) if fields is not None else translated_fields(obj)
+    sourced = [field for field in fields if stored(obj, field, SOURCE_LANGUAGE)]
+    return [
+        language
+        for language in TARGET_LANGUAGES
+        if any(not stored(obj, field, language) for field in sourced)
+    ]
+
+
+def translations_of(obj, fields: Iterable[str] | None = None) -> dict[str, dict[str, str]]:
+    """The stored translations (not German), by language then field; empty ones left out."""
+    fields = tuple(fields) if fields is not None else translated_fields(obj)
+    result: dict[str, dict[str, str]] = {}
+    for language in TARGET_LANGUAGES:
+        texts = {field: stored(obj, field, language) for field in fields}
+        texts = {field: value for field, value in texts.items() if value}
+        if texts:
+            result[language] = texts
+    return result
+
+
+def check_translations(
+    translations: object, fields: Iterable[str], *, name: str = "translations"
+) -> dict[str, dict[str, str]]:
+    """``{"ar": {"title": …}, …}`` as given, refused (``InvalidInput``, nothing
+    changed) for an unknown language or field, German (which is the plain
+    fields), or anything but text. Returns it normalised (texts stripped)."""
+    fields = tuple(fields)
+    if not isinstance(translations, Mapping):
+        message = _("Translations are an object of languages, each with its texts.")
+        raise InvalidInput(message, fields={name: [message]})
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, dict[str, str]] = {}
+    for language, texts in translations.items():
+        where = f"{name}.{language}"
+        if language == SOURCE_LANGUAGE:
+            errors[where] = [_("German is the source: write it in the fields themselves.")]
+            continue
+        if language not in TARGET_LANGUAGES:
+            errors[where] = [
+                _("Unknown language %(code)s; texts can be kept in: %(codes)s.")
+                % {"code": language, "codes": ", ".join(TARGET_LANGUAGES)}
+            ]
+            continue
+        if not isinstance(texts, Mapping):
+            errors[where] = [_("Give the texts of a language as an object of fields.")]
+            continue
+        clean[language] = {}
+        for field, value in texts.items():
+            if field not in fields:
+                errors[f"{where}.{field}"] = [
+                    _("Unknown field %(field)s; translatable fields: %(fields)s.")
+                    % {"field": field, "fields": ", ".join(fields)}
+                ]
+            elif value is not None and not isinstance(value, str):
+                errors[f"{where}.{field}"] = [_("A translation is a text.")]
+            else:
+                clean[language][field] = (value or "").strip()
+    if errors:
+        raise InvalidInput(_("Please check the translations."), fields=errors)
+    return clean
+
+
+def apply_translations(obj, translations: Mapping[str, Mapping[str, str]]) -> None:
+    """Put checked translations on ``obj`` in memory ("" removes one)."""
+    for language, texts in translations.items():
+        for field, value in texts.items():
+            setattr(obj, column(field, language), value)
