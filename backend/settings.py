@@ -508,6 +508,8 @@ SPECTACULAR_SETTINGS = {
         "GenderEnum": "coaching.constants.Gender",
         "SkillEnum": "coaching.constants.SKILL_CHOICES",
         "LanguageCodeEnum": "common.languages.LANGUAGE_CODES",
+        # The languages course and venue texts are kept in (``text_language``).
+        "TextLanguageEnum": "common.translated.TEXT_LANGUAGES",
         "AttendanceStatusEnum": "courses.constants.AttendanceStatus",
     },
 }

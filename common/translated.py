@@ -175,8 +175,43 @@ def check_translations(
     return clean
 
 
-def apply_translations(obj, translations: Mapping[str, Mapping[str, str]]) -> None:
-    """Put checked translations on ``obj`` in memory ("" removes one)."""
-    for language, texts in translations.items():
-        for field, value in texts.items():
-            setattr(obj, column(field, language), value)
+def translation_changes(translations: object, fields: Iterable[str]) -> dict[str, str]:
+    """Checked translations (``check_translations``) as changes of their
+    columns: ``{"ar": {"title": "…"}}`` → ``{"title_ar": "…"}`` ("" removes one)."""
+    return {
+        column(field, language): value
+        for language, texts in check_translations(translations, fields).items()
+        for field, value in texts.items()
+    }
+
+
+def direction(language: str) -> str:
+    return "rtl" if language in BIDI_LANGUAGES else "ltr"
+
+
+def page_language() -> str:
+    return language_of(translation.get_language())
+
+
+def marked(value: str, language: str, page: str | None = None) -> str:
+    """Escaped ``value``, wrapped in ``<span lang dir>`` when it is written in
+    another language than the page's (``page``, default the active one): a
+    German text on an Arabic page reads left to right, its full stop at its
+    end, and screen readers pronounce it as German. HTML, already escaped."""
+    from django.utils.html import escape
+
+    page = page or page_language()
+    if not value or language == page:
+        return escape(value)
+    return f'<span lang="{language}" dir="{direction(language)}">{escape(value)}</span>'
+
+
+def marked_text(obj, field: str, *, multiline: bool = False) -> str:
+    """``text`` of ``obj``'s ``field`` for the page, marked (``marked``) if
+    it fell back to German; ``multiline``: line breaks as ``<br>``
+    (``linebreaksbr``). HTML, already escaped."""
+    shown = text(obj, field)
+    html = marked(shown.value, shown.language)
+    if multiline:
+        html = html.replace("\r\n", "\n").replace("\n", "<br>")
+    return html
