@@ -24,8 +24,8 @@ from accounts.constants import AccessWhat
 from accounts.roles import COORDINATOR, LEARNER, PUBLIC, TEACHER, has_role
 from accounts.services import log_reads
 from common.api import UserLanguageMixin
-from common.translated import TARGET_LANGUAGES, TEXT_LANGUAGES, text
 from common.idempotency import run_idempotent
+from common.translated import TARGET_LANGUAGES, TEXT_LANGUAGES, text
 from places.directions import directions_url
 from places.models import Municipality
 from places.selectors import municipalities
