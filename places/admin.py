@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin
 
 from backend.admin import CoordinatorAdmin
-from common.translated import SOURCE_LANGUAGE, stored
+from common.translated import SOURCE_LANGUAGE, TARGET_LANGUAGES, column, stored
 
 from .models import Municipality, Venue
 
@@ -22,7 +22,12 @@ class VenueAdminForm(forms.ModelForm):
 
     class Meta:
         model = Venue
-        exclude = [f"{field}_{SOURCE_LANGUAGE}" for field in TRANSLATED_VENUE_FIELDS]
+        # The plain texts are German; their German columns are no second field.
+        fields = [
+            "name", "street", "postal_code", "municipality", "latitude", "longitude",
+            *TRANSLATED_VENUE_FIELDS,
+            *(column(f, lang) for lang in TARGET_LANGUAGES for f in TRANSLATED_VENUE_FIELDS),
+        ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,10 +62,7 @@ class VenueAdmin(CoordinatorAdmin):
     search_fields = ["name", "street", "municipality__name"]
     autocomplete_fields = ["municipality"]
     readonly_fields = ["updated_at"]
-    # The plain texts are the German source (common.translated): their German
-    # columns are not a second field for the same text.
     form = VenueAdminForm
-    exclude = VenueAdminForm.Meta.exclude
 
     def save_model(self, request, obj, form, change) -> None:
         if not change:
