@@ -61,6 +61,24 @@ def in_source_language():
         yield
 
 
+def german_constructor(model) -> None:
+    """Make ``Model(title=…)`` mean German whatever the active language: the
+    library's constructor writes plain names into the active language's
+    column. Called by the registrations (``courses/translation.py``); rows
+    read from the database (positional values) take the usual way."""
+    plain = frozenset(translated_fields(model))
+    init = model.__init__
+
+    def __init__(self, *args, **kwargs):
+        if plain.isdisjoint(kwargs):
+            init(self, *args, **kwargs)
+            return
+        with in_source_language():
+            init(self, *args, **kwargs)
+
+    model.__init__ = __init__
+
+
 def translated_fields(model_or_obj) -> tuple[str, ...]:
     """The registered translated fields of a model, in declaration order."""
     from modeltranslation.translator import NotRegistered, translator

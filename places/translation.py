@@ -2,6 +2,8 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
+from common.translated import german_constructor
+
 from .models import Venue
 
 
@@ -9,3 +11,7 @@ from .models import Venue
 class VenueTranslationOptions(TranslationOptions):
     fields = ("accessibility_notes", "getting_there")
     empty_values = ""
+
+
+# ``Venue(title=…)`` is German in every language (see german_constructor).
+german_constructor(Venue)

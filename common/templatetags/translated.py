@@ -27,3 +27,11 @@ def translated(obj, field: str, multiline: bool = False) -> SafeString:
 def source_language(value) -> SafeString:
     """German text (a street, a place's name) marked as such on other pages."""
     return mark_safe(marked("" if value is None else str(value), SOURCE_LANGUAGE))
+
+
+@register.simple_tag
+def source_line(*parts) -> SafeString:
+    """``{% source_line venue.postal_code town.name %}``: German parts as one
+    marked run, so "74906 Bad Rappenau" keeps its order on right-to-left pages."""
+    line = " ".join(str(part) for part in parts if part not in (None, ""))
+    return mark_safe(marked(line, SOURCE_LANGUAGE))
