@@ -28,13 +28,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
+from modeltranslation.manager import MultilingualManager
 
 from common.errors import InvalidInput
+
+_M = TypeVar("_M", bound=models.Model)
 
 SOURCE_LANGUAGE = "de"
 # Every language of the site holds texts; German is the source of the others.
@@ -43,15 +47,15 @@ TARGET_LANGUAGES: tuple[str, ...] = tuple(c for c in TEXT_LANGUAGES if c != SOUR
 BIDI_LANGUAGES = frozenset(settings.LANGUAGES_BIDI)
 
 
-class TranslatedTextsManager(models.Manager):
+class TranslatedTextsManager(MultilingualManager[_M]):
     """The default manager of models with translated fields: the library's
-    queryset (``only``/``defer`` take every language along) with its rewriting
-    of lookups off, so lookups on the plain names read the German column."""
+    manager and queryset (``only``/``defer`` take every language along) with
+    its rewriting of lookups off, so lookups on the plain names read the
+    German column. A ``MultilingualManager`` already, so the library keeps
+    this class rather than making one up at run time."""
 
     def get_queryset(self):
-        queryset = super().get_queryset()
-        rewrite = getattr(queryset, "rewrite", None)
-        return rewrite(False) if rewrite is not None else queryset
+        return super().get_queryset().rewrite(False)
 
 
 @contextmanager
@@ -88,7 +92,7 @@ def translated_fields(model_or_obj) -> tuple[str, ...]:
         options = translator.get_options_for_model(model)
     except NotRegistered:
         return ()
-    return tuple(options.fields)
+    return tuple(getattr(options, "fields", ()))
 
 
 def column(field: str, language: str) -> str:

@@ -448,6 +448,7 @@ class CourseEditForm(forms.ModelForm):
         ),
     )
     helper_languages = CourseForm.base_fields["helper_languages"]
+    missing: list[str]  # languages lacking a translation (``translation_fields``)
 
     class Meta:
         model = Course
@@ -500,6 +501,10 @@ class CourseEditForm(forms.ModelForm):
         ]
 
 
+def _field_name(field: str) -> str:
+    return capfirst(str(getattr(Course._meta.get_field(field), "verbose_name", field)))
+
+
 def translation_fields(form) -> None:
     """The plain texts are the German source: shown as stored in German, whatever
     language the coordinator reads the page in (the model's attribute follows
@@ -513,7 +518,7 @@ def translation_fields(form) -> None:
     for field in TRANSLATED_FIELDS:
         if field in form.fields:
             form.fields[field].label = _("%(field)s (German, the source)") % {
-                "field": capfirst(Course._meta.get_field(field).verbose_name)
+                "field": _field_name(field)
             }
     for language in TARGET_LANGUAGES:
         for field in TRANSLATED_FIELDS:
@@ -521,7 +526,7 @@ def translation_fields(form) -> None:
             if name not in form.fields:
                 continue
             form_field = form.fields[name]
-            form_field.label = capfirst(Course._meta.get_field(field).verbose_name)
+            form_field.label = _field_name(field)
             form_field.required = False
             form_field.widget.attrs.update(lang=language, dir=direction(language))
     form.missing = missing_languages(instance, TRANSLATED_FIELDS) if instance.pk else []

@@ -354,13 +354,13 @@ def test_the_edit_page_marks_missing_languages_and_saves_translations(client, co
         "what_to_bring_ar": "دفتر",
         "title_uk": "Німецька A1",
         "description_uk": "Для початківців.",
-        "what_to_bring_uk": "Зошит і ручка.",
+        "what_to_bring_uk": "Зошит і ручка.",  # noqa: RUF001
     }
     response = client.post(f"/manage/courses/{course.pk}/edit/", form)
     assert response.status_code == 302, response.content.decode()[:3000]
     course.refresh_from_db()
     assert (course.title_uk, course.description_uk, course.what_to_bring_uk) == (
-        "Німецька A1", "Для початківців.", "Зошит і ручка.",
+        "Німецька A1", "Для початківців.", "Зошит і ручка.",  # noqa: RUF001
     )  # fmt: skip
     assert course.title_de == "Deutsch A1 am Vormittag"
     assert not course.title_en
