@@ -114,6 +114,13 @@ class CourseTranslationTextsSerializer(serializers.Serializer):
     what_to_bring = serializers.CharField(required=False, allow_blank=True)
 
 
+CourseTranslationsSerializer = type(
+    "CourseTranslations",
+    (serializers.Serializer,),
+    {language: CourseTranslationTextsSerializer(required=False) for language in TARGET_LANGUAGES},
+)
+
+
 class TranslationsField(serializers.DictField):
     """Course texts by language: ``{"ar": {"title": …, "description": …,
     "what_to_bring": …}, …}``. Checked by the service (unknown language or
@@ -141,9 +148,7 @@ class TranslationsFieldSchema(OpenApiSerializerFieldExtension):
     target_class = TranslationsField
 
     def map_serializer_field(self, auto_schema, direction):
-        field = serializers.DictField(
-            child=CourseTranslationTextsSerializer(), help_text=self.target.help_text
-        )
+        field = CourseTranslationsSerializer(help_text=self.target.help_text)
         return auto_schema._map_serializer_field(field, direction)
 
 

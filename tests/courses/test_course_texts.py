@@ -182,6 +182,8 @@ def test_a_coordinator_changes_and_removes_translations(as_user, coordinator):
         ({"ar": {"title": 5}}, "translations.ar.title"),
         ({"de": {"title": "Deutsch"}}, "translations.de"),
         ({"ar": "الألمانية"}, "translations.ar"),
+        ({"ar": {"title": "eine\nZeile zu viel"}}, "title_ar"),  # the model's own rules
+        ({"uk": {"title": "x" * 201}}, "title_uk"),
     ],
 )
 def test_unknown_languages_and_fields_are_refused_and_change_nothing(
@@ -373,3 +375,16 @@ def test_text_falls_back_per_field():
     assert text(course, "description", "ar").language == "de"
     assert text(course, "title", "ar-EG").language == "ar"
     assert text(course, "title", "xx").language == "de"
+
+
+def test_the_venues_api_answers_getting_there_in_the_callers_language_and_the_link(as_user):
+    venue = VenueFactory(getting_there="Bus 631.", latitude=Decimal("49.2381"),
+                         longitude=Decimal("9.1012"))  # fmt: skip
+    venue.getting_there_uk = "Автобус 631."
+    venue.save()
+    data = as_user(None).get(f"/api/v1/venues/{venue.pk}/", HTTP_ACCEPT_LANGUAGE="uk").json()
+    assert data["getting_there"] == "Автобус 631."
+    assert data["accessibility_notes"] == "Stufenloser Zugang"
+    assert (data["latitude"], data["longitude"]) == (49.2381, 9.1012)
+    assert data["directions_url"] == directions_url(venue)
+    assert directions_url(venue).startswith("https://www.openstreetmap.org/directions?to=")
