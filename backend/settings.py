@@ -72,6 +72,8 @@ if PRODUCTION:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
 
 INSTALLED_APPS = [
+    # Before the admin, so the admin's forms know the translated fields.
+    "modeltranslation",
     "backend.admin.KurslotseAdminConfig",  # django.contrib.admin for coordinators
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -210,6 +212,15 @@ LANGUAGES = [
     ("ru", _("Russian")),
 ]
 LANGUAGES_BIDI = ["ar", "fa"]
+# Course and venue texts in every language (django-modeltranslation; the
+# registrations are courses/translation.py and places/translation.py, the
+# rules courses/texts.py). German is the source: ``title_de`` and the plain
+# ``title`` column hold it (the models save under German), queries on the
+# plain names read German in every language, and a text missing in a
+# language falls back to German field by field.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "de"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("de",)
+MODELTRANSLATION_AUTO_POPULATE = False
 # A visitor's language choice (the switcher) outlives the browser session.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -526,6 +537,8 @@ SPECTACULAR_SETTINGS = {
         "GenderEnum": "coaching.constants.Gender",
         "SkillEnum": "coaching.constants.SKILL_CHOICES",
         "LanguageCodeEnum": "common.languages.LANGUAGE_CODES",
+        # The languages course and venue texts are kept in (``text_language``).
+        "TextLanguageEnum": "common.translated.TEXT_LANGUAGES",
         "AttendanceStatusEnum": "courses.constants.AttendanceStatus",
     },
 }

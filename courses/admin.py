@@ -19,7 +19,7 @@ from backend.admin import CoordinatorAdmin, ReadOnlyAdmin, ReadOnlyInline
 from common.errors import DomainError
 
 from . import services
-from .forms import course_changes_on_form, https_links
+from .forms import course_changes_on_form, https_links, translation_fields
 from .models import Booking, Course, CourseMessage, CourseSession, Provider
 from .selectors import EDITABLE_FIELDS
 
@@ -48,6 +48,10 @@ class CourseAdminForm(forms.ModelForm):
         model = Course
         fields = list(EDITABLE_FIELDS)
         formfield_callback = https_links
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        translation_fields(self)
 
     def _post_clean(self):
         course_changes_on_form(self)

@@ -25,6 +25,8 @@ from accounts.roles import COORDINATOR, LEARNER, PUBLIC, TEACHER, has_role
 from accounts.services import log_reads
 from common.api import UserLanguageMixin
 from common.idempotency import run_idempotent
+from common.translated import TARGET_LANGUAGES, TEXT_LANGUAGES, text
+from places.directions import directions_url
 from places.models import Municipality
 from places.selectors import municipalities
 
@@ -52,12 +54,120 @@ from .models import Booking, Closure, Course, CourseMessage, CourseSession, Prov
 # --- Serializers ---------------------------------------------------------------------
 
 
+class WholeObjectField(serializers.Field):
+    """A read-only value worked out from the whole object (``source="*"``):
+    the fast readers (``_reader``) call its ``to_representation`` on the object."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+
+def _text_language_serializer(name: str, fields: tuple[str, ...]) -> type[serializers.Serializer]:
+    attrs = {
+        field: serializers.ChoiceField(
+            choices=TEXT_LANGUAGES,
+            help_text=f"The language `{field}` is written in: the caller's, or `de` "
+            "(German, the source) where there is no text in the caller's language.",
+        )
+        for field in fields
+    }
+    return type(name, (serializers.Serializer,), attrs)
+
+
+TRANSLATED_VENUE_FIELDS = ("accessibility_notes", "getting_there")
+CourseTextLanguageSerializer = _text_language_serializer(
+    "CourseTextLanguage", selectors.TRANSLATED_FIELDS
+)
+VenueTextLanguageSerializer = _text_language_serializer(
+    "VenueTextLanguage", TRANSLATED_VENUE_FIELDS
+)
+
+
+@extend_schema_field(CourseTextLanguageSerializer)
+class CourseTextLanguageField(WholeObjectField):
+    """``{"title": "ar", "description": "de", …}``: per field, since a missing
+    translation falls back to German field by field (``common.translated.text``)."""
+
+    def to_representation(self, course):
+        return {field: text(course, field).language for field in selectors.TRANSLATED_FIELDS}
+
+
+@extend_schema_field(VenueTextLanguageSerializer)
+class VenueTextLanguageField(WholeObjectField):
+    def to_representation(self, venue):
+        return {field: text(venue, field).language for field in TRANSLATED_VENUE_FIELDS}
+
+
+@extend_schema_field(serializers.URLField(allow_blank=True))
+class DirectionsField(WholeObjectField):
+    """A journey-planner link to the venue (``places.directions.directions_url``)."""
+
+    def to_representation(self, venue):
+        return directions_url(venue)
+
+
+class CourseTranslationTextsSerializer(serializers.Serializer):
+    """One language's course texts (schema of ``TranslationsField``'s values)."""
+
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True)
+    what_to_bring = serializers.CharField(required=False, allow_blank=True)
+
+
+CourseTranslationsSerializer = type(
+    "CourseTranslations",
+    (serializers.Serializer,),
+    {language: CourseTranslationTextsSerializer(required=False) for language in TARGET_LANGUAGES},
+)
+
+
+class TranslationsField(serializers.DictField):
+    """Course texts by language: ``{"ar": {"title": …, "description": …,
+    "what_to_bring": …}, …}``. Checked by the service (unknown language or
+    field: 400, nothing changed); an empty text removes that translation."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.JSONField(), **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            self.fail("not_a_dict", input_type=type(data).__name__)
+        return data  # the rule is the service's (``common.translated.check_translations``)
+
+
+TRANSLATIONS_HELP = (
+    "Translations of the course texts, by language (one of "
+    + ", ".join(f"`{code}`" for code in TARGET_LANGUAGES)
+    + "), each with any of `title`, `description`, `what_to_bring`. German is the "
+    "source: the plain fields. An empty text removes a translation; an unknown "
+    "language or field is refused (400 `validation_error`, nothing changed)."
+)
+
+
+class TranslationsFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = TranslationsField
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = CourseTranslationsSerializer(help_text=self.target.help_text)
+        return auto_schema._map_serializer_field(field, direction)
+
+
 class VenueSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     street = serializers.CharField()
     postal_code = serializers.CharField()
-    accessibility_notes = serializers.CharField()
+    accessibility_notes = serializers.CharField(
+        help_text="In the caller's language, else German (see `text_language`)."
+    )
+    getting_there = serializers.CharField(
+        help_text="How to get there by bus or train; in the caller's language, else German."
+    )
+    directions_url = DirectionsField(
+        help_text="A journey-planner link to the venue (OpenStreetMap); open it on request "
+        "only, it is another site."
+    )
+    text_language = VenueTextLanguageField()
 
 
 class CourseStatusField(serializers.ChoiceField):
@@ -137,6 +247,8 @@ def _reader(field):
             return field.get_default()
         return obj
 
+    if isinstance(field, WholeObjectField):
+        return field.to_representation
     if isinstance(field, serializers.Serializer):
         readers = _field_readers(field)
         if readers is None:
@@ -224,11 +336,22 @@ class CourseSerializer(serializers.ModelSerializer):
     distance_km = serializers.FloatField(read_only=True, allow_null=True, default=None)
     my_booking_status = serializers.CharField(read_only=True, allow_null=True, default=None)
     online_meeting_link = OnlineLinkField(required=False, allow_blank=True)
+    text_language = CourseTextLanguageField(
+        help_text="Which language `title`, `description` and `what_to_bring` are written "
+        "in, per field: the caller's language (profile, else `Accept-Language`) where the "
+        "course has a text in it, else `de`."
+    )
+    translations = TranslationsField(
+        required=False,
+        write_only=True,
+        help_text=TRANSLATIONS_HELP,
+    )
 
     class Meta:
         model = Course
         fields = [
-            "id", "title", "description", "what_to_bring", "level", "format", "status",
+            "id", "title", "description", "what_to_bring", "text_language", "translations",
+            "level", "format", "status",
             "provider", "provider_name", "venue", "venue_detail", "municipality",
             "municipality_name", "region", "online_meeting_link", "seats", "childcare_places",
             "childcare_min_age", "childcare_max_age", "helper_languages", "starts_on", "ends_on",
@@ -236,7 +359,11 @@ class CourseSerializer(serializers.ModelSerializer):
             "offer_hours", "seats_left", "childcare_places_left", "waitlist_length",
             "distance_km", "my_booking_status",
         ]  # fmt: skip
-        extra_kwargs = {"seats": {"min_value": 1}}
+        extra_kwargs = {
+            "seats": {"min_value": 1},
+            "title": {"help_text": "German on writing (the source); in answers, in the "
+                      "caller's language where there is a translation (see `text_language`)."},
+        }  # fmt: skip
 
     def to_representation(self, course):
         """Seats left come from ``selectors.with_places_left``; the online link only for
@@ -274,10 +401,14 @@ class CourseUpdateSerializer(serializers.ModelSerializer):
         max_length=len(HELPER_LANGUAGES),
     )
     online_meeting_link = serializers.URLField(required=False, allow_blank=True, max_length=200)
+    translations = TranslationsField(required=False, help_text=TRANSLATIONS_HELP)
 
     class Meta:
         model = Course
-        fields = list(selectors.EDITABLE_FIELDS)
+        fields = [
+            *(f for f in selectors.EDITABLE_FIELDS if f not in selectors.TRANSLATION_COLUMNS),
+            "translations",
+        ]
         extra_kwargs = {
             "seats": {
                 "min_value": 1,

@@ -22,6 +22,7 @@ from django.utils.translation import get_language, gettext, ngettext
 
 from common import formatting
 from common.kept import KeptPerProcess
+from common.translated import marked_text
 
 from .constants import CourseStatus, Format
 
@@ -131,7 +132,7 @@ def course_card(course, texts: _Texts | None = None) -> SafeString:
     label = texts.label
     parts = [
         f'<h2 class="course-card__title"><a href="{texts.detail_url(course.pk)}">'
-        f"{_v(course.title)}</a></h2>\n",
+        f"{marked_text(course, 'title')}</a></h2>\n",
         '<p class="course-card__tags">\n',
         f'  <span class="pill">{label["Level"]} {_v(course.level)}</span>\n',
         f'  <span class="pill">{_v(texts.format_label(course.format))}</span>\n',

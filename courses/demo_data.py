@@ -18,12 +18,14 @@ password hash, so large scales stay fast.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -179,6 +181,85 @@ STEP_FREE_GROUND = "Stufenloser Zugang, Kursraum im Erdgeschoss, barrierefreies 
 TWO_STEPS = "Eingang mit zwei Stufen, keine Rampe."
 STAIRS_ONLY = "Kursraum im 1. Stock, nur über Treppe erreichbar."
 RAMP = "Rampe am Seiteneingang, Klingel neben der Tür."
+
+# Accessibility notes in Arabic, Ukrainian and English (the others show German).
+NOTE_TRANSLATIONS = {
+    STEP_FREE: {
+        "ar": "مدخل بدون درج، يوجد مصعد.",
+        "uk": "Вхід без сходинок, є ліфт.",
+        "en": "Step-free entrance, lift available.",
+    },
+    STEP_FREE_GROUND: {
+        "ar": "مدخل بدون درج، غرفة الدرس في الطابق الأرضي، مرحاض مناسب لذوي الإعاقة.",
+        "uk": "Вхід без сходинок, клас на першому поверсі, туалет без бар’єрів.",  # noqa: RUF001
+        "en": "Step-free entrance, classroom on the ground floor, accessible toilet.",
+    },
+    TWO_STEPS: {
+        "ar": "مدخل بدرجتين، لا يوجد منحدر.",
+        "uk": "Вхід із двома сходинками, пандуса немає.",
+        "en": "Entrance with two steps, no ramp.",
+    },
+}
+# How to get there by bus or train, by street (invented, plausible); the
+# Arabic, Ukrainian and English lines name the same stops.
+GETTING_THERE = {
+    "Schulstraße 4": ("Bus 631 bis „Schulzentrum“, dann 2 Minuten zu Fuß.", {
+        "ar": "الحافلة 631 حتى محطة „Schulzentrum“، ثم دقيقتان مشيًا.",
+        "uk": "Автобус 631 до зупинки „Schulzentrum“, далі 2 хвилини пішки.",
+        "en": "Bus 631 to „Schulzentrum“, then a 2-minute walk.",
+    }),
+    "Hauptstraße 12": ("S-Bahn S4 bis „Bad Rappenau“, 5 Minuten zu Fuß durch die Fußgängerzone.", {
+        "ar": "قطار S4 حتى محطة „Bad Rappenau“، ثم 5 دقائق مشيًا عبر منطقة المشاة.",
+        "uk": "S-Bahn S4 до „Bad Rappenau“, 5 хвилин пішки через пішохідну зону.",
+        "en": "S-Bahn S4 to „Bad Rappenau“, a 5-minute walk through the pedestrian zone.",
+    }),
+    "Marktplatz 3": ("S-Bahn S4 oder S5 bis „Eppingen“, 8 Minuten zu Fuß zum Marktplatz.", {
+        "ar": "قطار S4 أو S5 حتى محطة „Eppingen“، ثم 8 دقائق مشيًا إلى ساحة السوق.",
+        "uk": "S-Bahn S4 або S5 до „Eppingen“, 8 хвилин пішки до ринкової площі.",  # noqa: RUF001
+        "en": "S-Bahn S4 or S5 to „Eppingen“, an 8-minute walk to the market square.",
+    }),
+    "Bahnhofstraße 9": ("Direkt gegenüber dem Bahnhof „Eppingen“ (S4, S5, RB).", {}),
+    "Lindenstraße 15": ("Stadtbahn S42 bis „Neckarsulm Mitte“, dann Bus 691 bis „Lindenstraße“.", {
+        "ar": "قطار المدينة S42 حتى „Neckarsulm Mitte“، ثم الحافلة 691 حتى „Lindenstraße“.",
+        "uk": "Міська електричка S42 до „Neckarsulm Mitte“, далі автобус 691 до „Lindenstraße“.",
+        "en": "Stadtbahn S42 to „Neckarsulm Mitte“, then bus 691 to „Lindenstraße“.",
+    }),
+    "Kirchstraße 6": ("Stadtbahn S42 bis „Neckarsulm Mitte“, 6 Minuten zu Fuß.", {}),
+}  # fmt: skip
+GENERATED_GETTING_THERE = "Bus bis „Rathaus“, dann wenige Minuten zu Fuß."
+
+# Titles and the usual what-to-bring in Arabic, Ukrainian and English, for the
+# plain courses (the description stays German there: the page shows it
+# marked as German, the fallback at work).
+TITLE_TRANSLATIONS = {
+    "ar": "اللغة الألمانية {level}{where}",
+    "uk": "Німецька мова {level}{where}",
+    "en": "German {level}{where}",
+}
+EVENING_TITLE_TRANSLATIONS = {
+    "ar": "دورة مسائية للغة الألمانية {level}{where}",
+    "uk": "Вечірній курс німецької {level}{where}",
+    "en": "Evening course German {level}{where}",
+}
+USUAL_BRING = "Heft und Stift. Zum ersten Termin bitte Ausweis oder Aufenthaltstitel mitbringen."
+USUAL_BRING_TRANSLATIONS = {
+    "ar": "دفتر وقلم. يرجى إحضار بطاقة الهوية أو تصريح الإقامة في الموعد الأول.",
+    "uk": "Зошит і ручка. На перше заняття, будь ласка, візьміть посвідчення особи або дозвіл на проживання.",  # noqa: RUF001
+    "en": "Notebook and pen. Please bring your ID card or residence permit to the first session.",
+}
+
+
+def _near(latitude: float, longitude: float, street: str) -> tuple[Decimal, Decimal]:
+    """An invented entrance a few hundred metres from the town's centre, the
+    same for a street on every run (the seed does not move venues)."""
+    digest = hashlib.sha256(street.encode()).digest()
+    d_lat = (digest[0] - 128) / 128 * 0.004
+    d_lon = (digest[1] - 128) / 128 * 0.006
+    return (
+        Decimal(str(round(latitude + d_lat, 6))),
+        Decimal(str(round(longitude + d_lon, 6))),
+    )
+
 
 # (municipality, venue name, street, accessibility notes); all invented.
 VENUES = (
@@ -530,13 +611,23 @@ class DemoSeeder:
             raise RuntimeError(f"Municipalities missing from the database: {sorted(missing)}")
         for town, name, street, notes in VENUES:
             municipality = self.municipalities[town]
+            latitude, longitude = _near(municipality.latitude, municipality.longitude, street)
+            getting_there, ways = GETTING_THERE.get(street, (GENERATED_GETTING_THERE, {}))
             venue, _ = Venue.objects.get_or_create(
                 municipality=municipality,
                 name=name,
                 defaults={
                     "street": street,
                     "postal_code": municipality.postal_code,
-                    "accessibility_notes": notes,
+                    "accessibility_notes_de": notes,
+                    "getting_there_de": getting_there,
+                    "latitude": latitude,
+                    "longitude": longitude,
+                    **{
+                        f"accessibility_notes_{language}": note
+                        for language, note in NOTE_TRANSLATIONS.get(notes, {}).items()
+                    },
+                    **{f"getting_there_{language}": way for language, way in ways.items()},
                 },
             )
             self.venues_by_town[town].append(venue)
@@ -551,7 +642,8 @@ class DemoSeeder:
                 defaults={
                     "street": f"{self.rng.choice(GENERATED_STREETS)} {self.rng.randint(1, 40)}",
                     "postal_code": municipality.postal_code,
-                    "accessibility_notes": self.rng.choice(ACCESSIBILITY_NOTES),
+                    "accessibility_notes_de": self.rng.choice(ACCESSIBILITY_NOTES),
+                    "getting_there_de": GENERATED_GETTING_THERE,
                 },
             )
             self.venues_by_town[town].append(venue)
@@ -726,6 +818,7 @@ class DemoSeeder:
         style: str = "",
     ) -> dict:
         """Fields for ``create_course``, with title and texts written to match."""
+        translated_title: dict[str, str] = {}
         starts_on = _align_forward(self.today + timedelta(days=start_in_days), weekdays)
         ends_on = _align_back(starts_on + timedelta(weeks=weeks, days=-1), weekdays)
         in_holidays = meets_in_school_holidays(starts_on, ends_on, weekdays)
@@ -754,8 +847,10 @@ class DemoSeeder:
             title = f"Deutsch C1 für Studium und Beruf{where}"
         elif evening:
             title = f"Abendkurs Deutsch {level}{where}"
+            translated_title = EVENING_TITLE_TRANSLATIONS
         else:
             title = f"Deutsch {level}{where}"
+            translated_title = TITLE_TRANSLATIONS
 
         text = [ALPHA_TEXT if style == "alpha" else LEVEL_TEXT[level]]
         if style == "dtz" or (level == Level.B1 and self.rng.random() < 0.5):
@@ -799,8 +894,18 @@ class DemoSeeder:
         if childcare:
             bring += " Für die Kinder: Wechselkleidung, Windeln (falls nötig) und etwas zu trinken."
 
+        translations: dict[str, dict[str, str]] = {}
+        for language, pattern in translated_title.items():
+            translations.setdefault(language, {})["title"] = pattern.format(
+                level=level, where=where
+            )
+        if bring == USUAL_BRING:
+            for language, usual in USUAL_BRING_TRANSLATIONS.items():
+                translations.setdefault(language, {})["what_to_bring"] = usual
+
         fields = {
             "title": title,
+            "translations": translations,
             "description": " ".join(text),
             "what_to_bring": bring,
             "level": level,

@@ -11,11 +11,21 @@ from django.template.loader import render_to_string
 from django.utils.dates import WEEKDAYS
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
 from common.kept import KeptPerProcess
+from common.languages import language_name
+from common.translated import (
+    SOURCE_LANGUAGE,
+    TARGET_LANGUAGES,
+    column,
+    direction,
+    missing_languages,
+    stored,
+)
 from common.web import show_domain_error
 from places.constants import Region
 from places.models import Municipality, Venue
@@ -35,7 +45,7 @@ from .constants import (
     Level,
 )
 from .models import Closure, Course, Provider
-from .selectors import EDITABLE_FIELDS
+from .selectors import EDITABLE_FIELDS, TRANSLATED_FIELDS, TRANSLATION_COLUMNS
 
 WEEKDAY_CHOICES = [(number, WEEKDAYS[number]) for number in range(7)]
 RADIUS_CHOICES = [(5, _("5 km")), (10, _("10 km")), (15, _("15 km")), (25, _("25 km")),
@@ -506,15 +516,23 @@ class CourseEditForm(forms.ModelForm):
         ),
     )
     helper_languages = CourseForm.base_fields["helper_languages"]
+    missing: list[str]  # languages lacking a translation (``translation_fields``)
 
     class Meta:
         model = Course
         formfield_callback = https_links
         fields = list(EDITABLE_FIELDS)
         widgets = {
-            name: widget
-            for name, widget in CourseForm.Meta.widgets.items()
-            if name in EDITABLE_FIELDS
+            **{
+                name: widget
+                for name, widget in CourseForm.Meta.widgets.items()
+                if name in EDITABLE_FIELDS
+            },
+            **{
+                column(field, language): CourseForm.Meta.widgets[field]
+                for field in ("description", "what_to_bring")
+                for language in TARGET_LANGUAGES
+            },
         }
         help_texts = {
             "seats": _("More seats are offered to the waiting list at once."),
@@ -524,10 +542,62 @@ class CourseEditForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _place_and_seat_fields(self)
+        translation_fields(self)
 
     def _post_clean(self):
         """The service's check of the course as it would be (see the class docstring)."""
         course_changes_on_form(self)
+
+    def source_fields(self):
+        """The visible fields but the translations: German texts first, as the source."""
+        return [field for field in self.visible_fields() if field.name not in TRANSLATION_COLUMNS]
+
+    def translation_groups(self) -> list[dict]:
+        """Per language its text fields, and whether any text with a German
+        source is missing in it (the marker on the edit page)."""
+        return [
+            {
+                "code": language,
+                "name": language_name(language),
+                "missing": language in self.missing,
+                "fields": [self[column(field, language)] for field in TRANSLATED_FIELDS],
+                "has_errors": any(
+                    self[column(field, language)].errors for field in TRANSLATED_FIELDS
+                ),
+            }
+            for language in TARGET_LANGUAGES
+        ]
+
+
+def _field_name(field: str) -> str:
+    return capfirst(str(getattr(Course._meta.get_field(field), "verbose_name", field)))
+
+
+def translation_fields(form) -> None:
+    """The plain texts are the German source: shown as stored in German, whatever
+    language the coordinator reads the page in (the model's attribute follows
+    the active language). Each translation is labelled with its language and
+    typed in its direction; ``form.missing`` lists the languages a German text
+    has no translation in."""
+    instance = form.instance
+    if instance.pk:
+        for field in TRANSLATED_FIELDS:
+            form.initial[field] = stored(instance, field, SOURCE_LANGUAGE)
+    for field in TRANSLATED_FIELDS:
+        if field in form.fields:
+            form.fields[field].label = _("%(field)s (German, the source)") % {
+                "field": _field_name(field)
+            }
+    for language in TARGET_LANGUAGES:
+        for field in TRANSLATED_FIELDS:
+            name = column(field, language)
+            if name not in form.fields:
+                continue
+            form_field = form.fields[name]
+            form_field.label = _field_name(field)
+            form_field.required = False
+            form_field.widget.attrs.update(lang=language, dir=direction(language))
+    form.missing = missing_languages(instance, TRANSLATED_FIELDS) if instance.pk else []
 
 
 def course_changes_on_form(form) -> None:

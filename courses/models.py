@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.translated import TranslatedTextsManager, in_source_language
 from common.validators import validate_single_line
 
 from .constants import (
@@ -164,6 +165,10 @@ class Course(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Title, description and what to bring are kept in every language
+    # (courses/translation.py); lookups on the plain names read German.
+    objects = TranslatedTextsManager()
+
     class Meta:
         ordering = ["starts_on", "title", "pk"]
         verbose_name = _("course")
@@ -206,7 +211,8 @@ class Course(models.Model):
                 for field in self._meta.concrete_fields
                 if not field.primary_key and field.name != "sessions_version"
             ]
-        super().save(*args, **kwargs)
+        with in_source_language():  # the plain columns hold German (common.translated)
+            super().save(*args, **kwargs)
 
     @property
     def has_childcare(self) -> bool:

@@ -35,6 +35,7 @@ from django.utils.dateparse import parse_datetime
 from accounts.roles import COORDINATOR, TEACHER, has_role
 from common.kept import KeptPerProcess
 from common.prepared import fetch_prepared
+from common.translated import SOURCE_LANGUAGE, TARGET_LANGUAGES, column, stored
 from places.directions import directions_url
 from places.models import Municipality, Venue
 from places.selectors import municipalities_within
@@ -815,13 +816,20 @@ def my_bookings(user):
 
 # --- The change log of a course ---------------------------------------------------------
 
+# The course texts kept in every language (courses/translation.py): the plain
+# fields are the German source, each translation is a column of its own
+# (``title_ar``), written like any other field.
+TRANSLATED_FIELDS = ("title", "description", "what_to_bring")
+TRANSLATION_COLUMNS = tuple(
+    column(field, language) for language in TARGET_LANGUAGES for field in TRANSLATED_FIELDS
+)
 # What a coordinator may change on a published course, in the order the edit
 # page and the change log show it (``services.update_course`` changes these).
 EDITABLE_FIELDS = (
     "title", "description", "what_to_bring", "provider", "venue", "helper_languages",
     "online_meeting_link", "seats", "childcare_places", "childcare_min_age",
     "childcare_max_age", "registration_deadline", "offer_hours", "weekdays", "start_time",
-    "end_time",
+    "end_time", *TRANSLATION_COLUMNS,
 )  # fmt: skip
 # Recorded as well, though changed only through another field (the venue's).
 LOGGED_FIELDS = (*EDITABLE_FIELDS, "municipality")
@@ -841,10 +849,14 @@ def venue_text(venue) -> str | None:
 def change_values(course: Course) -> dict[str, object]:
     """The course's loggable fields as plain JSON values: names instead of ids
     (the log must read right after a venue is renamed), ISO dates, ``HH:MM``."""
-    text_fields = ("title", "description", "what_to_bring", "online_meeting_link")
     values: dict[str, object] = {
-        name: (getattr(course, name) or "")[:CHANGE_TEXT_LIMIT] for name in text_fields
+        name: stored(course, name, SOURCE_LANGUAGE)[:CHANGE_TEXT_LIMIT]
+        for name in TRANSLATED_FIELDS
     }
+    values["online_meeting_link"] = (course.online_meeting_link or "")[:CHANGE_TEXT_LIMIT]
+    values.update(
+        (name, (getattr(course, name) or "")[:CHANGE_TEXT_LIMIT]) for name in TRANSLATION_COLUMNS
+    )
     values.update(
         provider=course.provider.name if course.provider is not None else None,
         venue=venue_text(course.venue),
@@ -896,6 +908,11 @@ def change_text(field: str, value) -> str:
 
 
 def field_label(field: str) -> str:
+    if field in TRANSLATION_COLUMNS:  # "Titel (Arabisch)"
+        from common.languages import language_name
+
+        base, language = field.rsplit("_", 1)
+        return f"{field_label(base)} ({language_name(language)})"
     try:
         model_field = Course._meta.get_field(field)
     except Exception:  # a field the model no longer has: its name

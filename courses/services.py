@@ -24,6 +24,7 @@ from calendars.mail import calendar
 from common import formatting
 from common.errors import Busy, Conflict, DomainError, InvalidInput, NotAllowed
 from common.kept import KeptPerProcess
+from common.translated import in_source_language, translation_changes
 from common.validators import SingleLineValidator, check_fields, has_control_characters
 from notifications.services import insert_statement, inserted, notify, notify_many, outgoing
 
@@ -134,12 +135,17 @@ class DateNotKeepable(Conflict):
 # --- Courses and sessions -------------------------------------------------------
 
 
-def create_course(**fields) -> Course:
+def create_course(*, translations=None, **fields) -> Course:
     """Create a course and its sessions; invariants are checked by ``Course.clean``,
     the dates by ``_planned_dates`` (holidays and closures are skipped and
-    recorded as the course's ``SkippedDate`` rows)."""
+    recorded as the course's ``SkippedDate`` rows). The plain texts are German;
+    ``translations`` (``{"ar": {"title": …}}``) are checked by
+    ``common.translated.check_translations``."""
+    if translations is not None:
+        fields.update(translation_changes(translations, selectors.TRANSLATED_FIELDS))
     fields["exception_dates"] = [str(d) for d in fields.get("exception_dates") or []]
-    course = Course(**fields)
+    with in_source_language():  # the plain texts are German, whoever types them
+        course = Course(**fields)
     course.full_clean()
     plan = _planned_dates(course)
     with transaction.atomic():
@@ -1297,15 +1303,16 @@ def apply_course_changes(course: Course, changes: dict) -> None:
     Rules that need the course's lock (places taken) are ``update_course``'s.
     """
     check_editable(changes)
-    for name, value in changes.items():
-        setattr(course, name, value)
+    with in_source_language():  # the plain texts are German, whoever types them
+        for name, value in changes.items():
+            setattr(course, name, value)
     if "venue" in changes and course.venue is not None:
         course.municipality = course.venue.municipality
     course.full_clean()
     course.weekdays = sorted(set(course.weekdays))
 
 
-def update_course(*, course: Course, by=None, **changes) -> CourseUpdate:
+def update_course(*, course: Course, by=None, translations=None, **changes) -> CourseUpdate:
     """Change a published (or draft) course: details, places, childcare,
     weekdays and times. The one door for the edit page, the API and the admin.
 
@@ -1321,7 +1328,12 @@ def update_course(*, course: Course, by=None, **changes) -> CourseUpdate:
     - Weekdays and times change the sessions from today on (``_reschedule``).
     - If what calendars show changed, each confirmed participant gets one
       updated invitation; every saved edit is written to the change log.
+    - ``translations`` (``{"ar": {"title": …}}``) change the texts' columns
+      (``title_ar``), as the edit page does; an unknown language or field is
+      refused (``InvalidInput``).
     """
+    if translations is not None:
+        changes.update(translation_changes(translations, selectors.TRANSLATED_FIELDS))
     check_editable(changes)
     from calendars.selectors import course_calendar_facts
 
@@ -1379,8 +1391,9 @@ def update_venue(*, venue, by=None, **changes):
         course.pk: (course_calendar_facts(course), selectors.change_values(course))
         for course in courses
     }
-    for name, value in changes.items():
-        setattr(venue, name, value)
+    with in_source_language():  # the plain texts are German, whoever types them
+        for name, value in changes.items():
+            setattr(venue, name, value)
     venue.full_clean()
     venue.save()
     for course in courses:

@@ -5,11 +5,35 @@ there: changes go through ``courses.services.update_venue``, which sends the
 participants of those courses an updated invitation.
 """
 
+from django import forms
 from django.contrib import admin
 
 from backend.admin import CoordinatorAdmin
+from common.translated import SOURCE_LANGUAGE, TARGET_LANGUAGES, column, stored
 
 from .models import Municipality, Venue
+
+TRANSLATED_VENUE_FIELDS = ("accessibility_notes", "getting_there")
+
+
+class VenueAdminForm(forms.ModelForm):
+    """The plain texts are shown as stored in German (the source), whatever
+    language the coordinator reads the admin in."""
+
+    class Meta:
+        model = Venue
+        # The plain texts are German; their German columns are no second field.
+        fields = [
+            "name", "street", "postal_code", "municipality", "latitude", "longitude",
+            *TRANSLATED_VENUE_FIELDS,
+            *(column(f, lang) for lang in TARGET_LANGUAGES for f in TRANSLATED_VENUE_FIELDS),
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for field in TRANSLATED_VENUE_FIELDS:
+                self.initial[field] = stored(self.instance, field, SOURCE_LANGUAGE)
 
 
 @admin.register(Municipality)
@@ -38,6 +62,7 @@ class VenueAdmin(CoordinatorAdmin):
     search_fields = ["name", "street", "municipality__name"]
     autocomplete_fields = ["municipality"]
     readonly_fields = ["updated_at"]
+    form = VenueAdminForm
 
     def save_model(self, request, obj, form, change) -> None:
         if not change:

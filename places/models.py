@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.translated import TranslatedTextsManager, in_source_language
 from common.validators import validate_single_line
 
 from .constants import Region
@@ -78,6 +79,10 @@ class Venue(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True, help_text="iCalendar LAST-MODIFIED")
 
+    # Accessibility notes and getting there are kept in every language
+    # (places/translation.py); lookups on the plain names read German.
+    objects = TranslatedTextsManager()
+
     class Meta:
         ordering = ["municipality__name", "name"]
         verbose_name = _("venue")
@@ -85,6 +90,10 @@ class Venue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}, {self.municipality.name}"
+
+    def save(self, *args, **kwargs):
+        with in_source_language():  # the plain columns hold German (common.translated)
+            super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if (self.latitude is None) != (self.longitude is None):

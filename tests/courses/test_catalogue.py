@@ -260,7 +260,9 @@ def test_a_course_reads_as_drf_reads_it(viewer, learner, coordinator, monkeypatc
             drf = api.CourseSerializer(courses, many=True, context={"request": request}).data
         assert [list(c) for c in fast] == [list(c) for c in drf]  # the same fields in order
         assert fast == drf
-    assert len(api._readers(api.CourseSerializer)) == len(api.CourseSerializer.Meta.fields)
+    written_only = {"translations"}  # taken on writing, never answered
+    readable = [name for name in api.CourseSerializer.Meta.fields if name not in written_only]
+    assert [name for name, _ in api._readers(api.CourseSerializer)] == readable
 
 
 def the_usual_way(_serializer_class):
