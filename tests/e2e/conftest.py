@@ -10,6 +10,7 @@ Screenshots of the main pages at phone width go to ``var/screenshots/``
 (``KURSLOTSE_SCREENSHOTS`` overrides), named after the test.
 """
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -136,3 +137,25 @@ def serious_accessibility_violations(page) -> list[dict]:
         for v in results.response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+@contextlib.contextmanager
+def phone_tab_of(browser, live_server, person):
+    """A fresh 360 px tab signed in as ``person`` and the list of every answer it
+    receives, for measuring what a first load transfers."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(person)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+    try:
+        tab = context.new_page()
+        responses: list = []
+        tab.on("response", lambda response: responses.append(response))
+        yield tab, responses
+    finally:
+        context.close()

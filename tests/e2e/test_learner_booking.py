@@ -5,8 +5,6 @@ accessibility of every learner page, and the weight of the search page."""
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import translation
 
 from accounts.roles import LEARNER
@@ -16,7 +14,7 @@ from courses.constants import BookingStatus
 from courses.models import Booking
 
 from ..factories import CourseFactory, UserFactory, municipality
-from .conftest import PASSWORD, PHONE, serious_accessibility_violations
+from .conftest import PASSWORD, PHONE, phone_tab_of, serious_accessibility_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -120,22 +118,10 @@ def test_search_page_first_load_transfers_under_150_kb(browser, live_server):
     learner = english_learner(home_municipality=municipality())
     for number in range(25):
         CourseFactory(title=f"Deutsch A1 Gruppe {number}", helper_languages=["ar", "fa"])
-    client = Client()
-    client.force_login(learner)
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-    )
-    try:
-        tab = context.new_page()
-        responses = []
-        tab.on("response", lambda response: responses.append(response))
+    with phone_tab_of(browser, live_server, learner) as (tab, responses):
         tab.goto("/courses/")
         tab.wait_for_load_state("networkidle")
         assert tab.locator(".course-card").count() == 20  # a full first page
         total = sum(len(response.body()) for response in responses)
-    finally:
-        context.close()
     print(f"search page first load: {total} bytes in {len(responses)} responses")
     assert total < 150_000, f"{total} bytes"

@@ -6,8 +6,6 @@ the start page's first load stays under 150 KB; axe finds nothing serious."""
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -16,7 +14,7 @@ from courses import services
 from courses.models import Booking
 
 from ..factories import CourseFactory, UserFactory, VenueFactory
-from .conftest import PHONE, serious_accessibility_violations
+from .conftest import phone_tab_of, serious_accessibility_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -126,23 +124,11 @@ def test_the_start_page_first_load_transfers_under_150_kb(browser, live_server):
                                helper_languages=["ar", "fa"])  # fmt: skip
         services.book_course(course=course, learner=learner, children_ages=[],
                              confirm_overlap=True)  # fmt: skip
-    client = Client()
-    client.force_login(learner)
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-    )
-    try:
-        tab = context.new_page()
-        responses = []
-        tab.on("response", lambda response: responses.append(response))
+    with phone_tab_of(browser, live_server, learner) as (tab, responses):
         tab.goto("/")
         tab.wait_for_load_state("networkidle")
         assert tab.locator("#next-session").count() == 1
         assert tab.locator(".booking").count() == 6
         total = sum(len(response.body()) for response in responses if response.status != 302)
-    finally:
-        context.close()
     print(f"start page first load: {total} bytes in {len(responses)} responses")
     assert total < 150_000, f"{total} bytes"
